@@ -1,0 +1,1 @@
+//! Conformance replayer (see issue 4).

@@ -1,0 +1,1 @@
+//! Userspace TCP stack (see issue 5).

@@ -1,0 +1,2 @@
+//! TCP model.
+pub mod vector;
