@@ -1,0 +1,1 @@
+//! Private network namespaces and TUN devices (being written).
