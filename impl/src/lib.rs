@@ -1,1 +1,37 @@
-//! Userspace TCP stack (see issue 5).
+//! An independent userspace TCP stack (RFC 9293) that runs on a Linux TUN device.
+//!
+//! Layers, bottom up:
+//! - [`wire`]: IPv4/IPv6/TCP header codec with checksums; malformed input is a typed
+//!   [`wire::WireError`], never a panic.
+//! - [`seq`], [`isn`], [`rto`], [`congestion`], [`reassembly`]: the arithmetic pieces
+//!   (sequence space, RFC 6528 ISNs, RFC 6298 RTO, RFC 5681/6582 NewReno, out-of-order queue).
+//! - [`Stack`]: the sans-IO protocol engine (connections, listeners, timers); time is an
+//!   input ([`Timestamp`]), packets go in and out as byte buffers.
+//! - [`runtime`]: an event-loop thread that drives a [`Stack`] on a TUN file descriptor,
+//!   with std-like [`runtime::TcpListener`] and [`runtime::TcpStream`].
+//!
+//! The stack shares nothing with the project's model crate except the wire format.
+
+pub mod config;
+pub mod congestion;
+mod error;
+pub mod isn;
+pub mod reassembly;
+pub mod rto;
+pub mod seq;
+mod stack;
+mod state;
+mod tcb;
+pub mod time;
+pub mod wire;
+
+pub use config::{Config, KeepaliveConfig};
+pub use error::TcpError;
+pub use stack::{ConnectionInfo, ListenerHandle, SocketHandle, Stack, Stats};
+pub use state::State;
+pub use time::Timestamp;
+
+#[cfg(test)]
+mod testnet;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,689 @@
+//! The sans-IO stack: demultiplexes IP packets to connections and listeners, answers
+//! segments for no connection (RFC 9293 section 3.10.7.1), enforces listen backlogs, and
+//! turns the connections' outgoing segments into IP packets.
+//!
+//! Nothing here reads a clock or touches a device: callers pass the time and move packets
+//! (see [`crate::runtime`] for the TUN event loop and the in-memory tests for another driver).
+
+use crate::config::{Config, KeepaliveConfig};
+use crate::error::TcpError;
+use crate::isn::IsnGenerator;
+use crate::state::State;
+use crate::tcb::{ConnCounters, Connection};
+use crate::time::{earliest, Timestamp};
+use crate::wire::{self, Flags, TcpHeader, TcpOptions, TcpPacket, WireError};
+use std::collections::{HashMap, VecDeque};
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+/// Names a connection of a [`Stack`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SocketHandle(pub u64);
+
+/// Names a listener of a [`Stack`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ListenerHandle(pub u64);
+
+/// Counters of everything the stack dropped, answered or retransmitted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// IP packets handed to [`Stack::receive`].
+    pub rx_packets: u64,
+    /// Packets dropped as malformed (the sum of the `rx_bad_*` and `rx_truncated` counters).
+    pub rx_malformed: u64,
+    /// Dropped: truncated header or a length field beyond the buffer.
+    pub rx_truncated: u64,
+    /// Dropped: IP header or TCP checksum did not verify.
+    pub rx_bad_checksum: u64,
+    /// Dropped: TCP data offset below 5 or beyond the segment.
+    pub rx_bad_data_offset: u64,
+    /// Dropped: a TCP option with an impossible length.
+    pub rx_bad_options: u64,
+    /// Dropped: other invalid IP headers (version, IHL, fragments, addresses, ports).
+    pub rx_bad_ip: u64,
+    /// Dropped: not TCP.
+    pub rx_not_tcp: u64,
+    /// Dropped: addressed to an IP address that is not the stack's.
+    pub rx_not_ours: u64,
+    /// Segments for no connection and no listener (answered with RST unless they were RST).
+    pub rx_no_socket: u64,
+    /// SYNs dropped because a listener's backlog was full.
+    pub syn_backlog_drops: u64,
+    /// IP packets produced.
+    pub tx_packets: u64,
+    /// RST segments the stack sent for segments that match no connection.
+    pub tx_rst_no_socket: u64,
+    /// Segments retransmitted (timeouts, fast retransmits, SYN and SYN,ACK resends).
+    pub retransmits: u64,
+    /// Fast retransmits (RFC 5681 section 3.2).
+    pub fast_retransmits: u64,
+    /// Retransmission timer expiries.
+    pub rto_expiries: u64,
+    /// RFC 5961 challenge ACKs sent.
+    pub challenge_acks: u64,
+    /// Connections opened actively.
+    pub active_opens: u64,
+    /// Connections created from a listener (SYN received).
+    pub passive_opens: u64,
+}
+
+impl Stats {
+    fn count_wire_error(&mut self, e: WireError) {
+        match e {
+            WireError::NotTcp(_) => {
+                self.rx_not_tcp += 1;
+                return;
+            }
+            WireError::Truncated { .. } | WireError::BadLength { .. } => self.rx_truncated += 1,
+            WireError::BadChecksum(_) => self.rx_bad_checksum += 1,
+            WireError::BadDataOffset(_) => self.rx_bad_data_offset += 1,
+            WireError::BadOption { .. } => self.rx_bad_options += 1,
+            WireError::BadVersion(_)
+            | WireError::BadHeaderLength(_)
+            | WireError::Fragment
+            | WireError::BadAddress => self.rx_bad_ip += 1,
+        }
+        self.rx_malformed += 1;
+    }
+
+    fn absorb(&mut self, c: ConnCounters) {
+        self.retransmits += c.retransmits;
+        self.fast_retransmits += c.fast_retransmits;
+        self.rto_expiries += c.rto_expiries;
+        self.challenge_acks += c.challenge_acks;
+    }
+}
+
+/// A snapshot of one connection, for a runner or a test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConnectionInfo {
+    /// The RFC 9293 state.
+    pub state: State,
+    /// Local address.
+    pub local: SocketAddr,
+    /// Remote address.
+    pub remote: SocketAddr,
+    /// The connection reached ESTABLISHED at some point (`connect`/`accept` completed).
+    pub established: bool,
+    /// In-order bytes ready to read.
+    pub readable: usize,
+    /// The peer's FIN arrived and everything before it was read.
+    pub eof: bool,
+    /// Why the connection ended, if it ended badly.
+    pub error: Option<TcpError>,
+    /// Bytes queued for sending and not yet acknowledged.
+    pub send_queued: usize,
+    /// Free space in the send buffer.
+    pub send_space: usize,
+    /// Congestion window in bytes.
+    pub cwnd: u32,
+    /// Send MSS.
+    pub mss: u32,
+    /// Smoothed RTT, once measured.
+    pub srtt: Option<Duration>,
+}
+
+#[derive(Debug)]
+struct Listener {
+    local: SocketAddr,
+    backlog: usize,
+    /// Connections in SYN-RECEIVED.
+    embryonic: Vec<SocketHandle>,
+    /// Established connections not yet accepted.
+    ready: VecDeque<SocketHandle>,
+}
+
+#[derive(Debug)]
+struct Entry {
+    conn: Connection,
+    /// The listener whose queue holds this connection until it is accepted.
+    listener: Option<ListenerHandle>,
+    /// The application holds the handle (false for unaccepted and released connections).
+    owned: bool,
+}
+
+/// A userspace TCP stack without I/O: feed it IP packets and time, take IP packets out.
+#[derive(Debug)]
+pub struct Stack {
+    config: Config,
+    addrs: Vec<IpAddr>,
+    isn: IsnGenerator,
+    conns: HashMap<SocketHandle, Entry>,
+    tuples: HashMap<(SocketAddr, SocketAddr), SocketHandle>,
+    listeners: HashMap<ListenerHandle, Listener>,
+    listen_addrs: HashMap<SocketAddr, ListenerHandle>,
+    next_id: u64,
+    next_port: u16,
+    ip_ident: u16,
+    tx: VecDeque<Vec<u8>>,
+    stats: Stats,
+}
+
+/// First ephemeral port (RFC 6335 section 6: 49152-65535).
+const EPHEMERAL_FIRST: u16 = 49152;
+
+impl Stack {
+    /// A stack that owns the IP addresses `addrs` (packets to other addresses are dropped).
+    pub fn new(config: Config, addrs: Vec<IpAddr>) -> Stack {
+        let isn = IsnGenerator::new();
+        // Start the ephemeral search at a key-dependent port (RFC 6056 flavour).
+        let start = isn.isn(
+            Timestamp::ZERO,
+            SocketAddr::from(([0, 0, 0, 0], 0)),
+            SocketAddr::from(([0, 0, 0, 0], 0)),
+        );
+        Stack {
+            config,
+            addrs,
+            isn,
+            conns: HashMap::new(),
+            tuples: HashMap::new(),
+            listeners: HashMap::new(),
+            listen_addrs: HashMap::new(),
+            next_id: 1,
+            next_port: EPHEMERAL_FIRST + (start % 16384) as u16,
+            ip_ident: 0,
+            tx: VecDeque::new(),
+            stats: Stats::default(),
+        }
+    }
+
+    /// The configuration new connections get.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Replaces the configuration for connections created from now on.
+    pub fn set_config(&mut self, config: Config) {
+        self.config = config;
+    }
+
+    /// The addresses the stack answers for.
+    pub fn addresses(&self) -> &[IpAddr] {
+        &self.addrs
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> Stats {
+        let mut s = self.stats;
+        for e in self.conns.values() {
+            s.absorb(e.conn.counters);
+        }
+        s
+    }
+
+    fn new_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    // ----------------------------------------------------------------------------------
+    // Packets in and out.
+
+    /// Takes the next IP packet to transmit.
+    pub fn pop_transmit(&mut self) -> Option<Vec<u8>> {
+        self.tx.pop_front()
+    }
+
+    /// Number of IP packets waiting to be transmitted.
+    pub fn pending_transmit(&self) -> usize {
+        self.tx.len()
+    }
+
+    /// The earliest time at which [`Stack::on_timer`] has work to do.
+    pub fn next_deadline(&self) -> Option<Timestamp> {
+        self.conns
+            .values()
+            .map(|e| e.conn.next_deadline())
+            .fold(None, earliest)
+    }
+
+    fn emit(&mut self, src: SocketAddr, dst: SocketAddr, h: &TcpHeader, payload: &[u8]) {
+        let mut buf = Vec::with_capacity(60 + h.header_len() + payload.len());
+        self.ip_ident = self.ip_ident.wrapping_add(1);
+        wire::build_packet(&mut buf, src.ip(), dst.ip(), h, payload, self.ip_ident);
+        if !buf.is_empty() {
+            self.stats.tx_packets += 1;
+            self.tx.push_back(buf);
+        }
+    }
+
+    /// Moves a connection's outgoing segments to the transmit queue and updates the
+    /// listener queues and tables after whatever just happened to it.
+    fn after(&mut self, h: SocketHandle) {
+        let Some(e) = self.conns.get_mut(&h) else {
+            return;
+        };
+        let out = e.conn.take_output();
+        let (local, remote) = (e.conn.local, e.conn.remote);
+        let state = e.conn.state();
+        let established = e.conn.was_established();
+        let listener = e.listener;
+        let owned = e.owned;
+        for seg in out {
+            self.emit(local, remote, &seg.header, &seg.payload);
+        }
+        if let Some(lh) = listener {
+            if let Some(l) = self.listeners.get_mut(&lh) {
+                if established && l.embryonic.contains(&h) {
+                    l.embryonic.retain(|x| *x != h);
+                    l.ready.push_back(h);
+                }
+                if state == State::Closed {
+                    l.embryonic.retain(|x| *x != h);
+                    l.ready.retain(|x| *x != h);
+                }
+            }
+        }
+        if state == State::Closed {
+            // A closed connection no longer answers for its 4-tuple (RFC 9293 section
+            // 3.10.7.1 applies to later segments); an owned handle keeps its final status.
+            if self.tuples.get(&(local, remote)) == Some(&h) {
+                self.tuples.remove(&(local, remote));
+            }
+            if !owned {
+                self.remove(h);
+            }
+        }
+    }
+
+    fn remove(&mut self, h: SocketHandle) {
+        if let Some(e) = self.conns.remove(&h) {
+            self.stats.absorb(e.conn.counters);
+            if self.tuples.get(&(e.conn.local, e.conn.remote)) == Some(&h) {
+                self.tuples.remove(&(e.conn.local, e.conn.remote));
+            }
+            if let Some(l) = e.listener.and_then(|lh| self.listeners.get_mut(&lh)) {
+                l.embryonic.retain(|x| *x != h);
+                l.ready.retain(|x| *x != h);
+            }
+        }
+    }
+
+    /// Processes one IP packet from the network. Malformed packets are counted in
+    /// [`Stats`] and dropped.
+    pub fn receive(&mut self, now: Timestamp, packet: &[u8]) {
+        self.stats.rx_packets += 1;
+        let p = match wire::parse_packet(packet) {
+            Ok(p) => p,
+            Err(e) => {
+                self.stats.count_wire_error(e);
+                return;
+            }
+        };
+        if !self.addrs.contains(&p.dst) {
+            self.stats.rx_not_ours += 1;
+            return;
+        }
+        let key = (p.dst_socket(), p.src_socket());
+        if let Some(&h) = self.tuples.get(&key) {
+            if let Some(e) = self.conns.get_mut(&h) {
+                e.conn.on_segment(now, &p.tcp, p.payload);
+                self.after(h);
+                return;
+            }
+        }
+        let lh = self
+            .listen_addrs
+            .get(&p.dst_socket())
+            .or_else(|| {
+                let any = match p.dst {
+                    IpAddr::V4(_) => IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+                    IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+                };
+                self.listen_addrs.get(&SocketAddr::new(any, p.tcp.dst_port))
+            })
+            .copied();
+        match lh {
+            Some(lh) => self.listen_segment(now, lh, &p),
+            None => {
+                self.stats.rx_no_socket += 1;
+                self.reset_for(&p);
+            }
+        }
+    }
+
+    /// RFC 9293 section 3.10.7.1: a segment for a closed port is answered with a reset
+    /// (unless it is itself a reset).
+    fn reset_for(&mut self, p: &TcpPacket<'_>) {
+        let t = &p.tcp;
+        if t.flags.contains(Flags::RST) {
+            return;
+        }
+        let (seq, ack, flags) = if t.flags.contains(Flags::ACK) {
+            (t.ack, 0, Flags::RST)
+        } else {
+            let len = p.payload.len() as u32
+                + u32::from(t.flags.contains(Flags::SYN))
+                + u32::from(t.flags.contains(Flags::FIN));
+            (0, t.seq.wrapping_add(len), Flags::RST | Flags::ACK)
+        };
+        let h = TcpHeader {
+            src_port: t.dst_port,
+            dst_port: t.src_port,
+            seq,
+            ack,
+            flags,
+            window: 0,
+            urgent: 0,
+            options: TcpOptions::default(),
+        };
+        self.stats.tx_rst_no_socket += 1;
+        self.emit(p.dst_socket(), p.src_socket(), &h, &[]);
+    }
+
+    /// RFC 9293 section 3.10.7.2, LISTEN.
+    fn listen_segment(&mut self, now: Timestamp, lh: ListenerHandle, p: &TcpPacket<'_>) {
+        let t = &p.tcp;
+        if t.flags.contains(Flags::RST) {
+            return;
+        }
+        if t.flags.contains(Flags::ACK) {
+            self.reset_for(p);
+            return;
+        }
+        if !t.flags.contains(Flags::SYN) {
+            return;
+        }
+        let Some(l) = self.listeners.get(&lh) else {
+            return;
+        };
+        if l.embryonic.len() + l.ready.len() >= l.backlog {
+            // Bounded SYN backlog: drop (the peer retransmits), like Linux without cookies.
+            self.stats.syn_backlog_drops += 1;
+            return;
+        }
+        let local = p.dst_socket();
+        let remote = p.src_socket();
+        let iss = self.isn.isn(now, local, remote);
+        let conn = Connection::accept_syn(now, &self.config, local, remote, iss, t);
+        let h = SocketHandle(self.new_id());
+        self.stats.passive_opens += 1;
+        self.tuples.insert((local, remote), h);
+        self.conns.insert(
+            h,
+            Entry {
+                conn,
+                listener: Some(lh),
+                owned: false,
+            },
+        );
+        if let Some(l) = self.listeners.get_mut(&lh) {
+            l.embryonic.push(h);
+        }
+        self.after(h);
+    }
+
+    /// Runs every timer due at `now`.
+    pub fn on_timer(&mut self, now: Timestamp) {
+        let due: Vec<SocketHandle> = self
+            .conns
+            .iter()
+            .filter(|(_, e)| e.conn.next_deadline().is_some_and(|d| d <= now))
+            .map(|(h, _)| *h)
+            .collect();
+        for h in due {
+            if let Some(e) = self.conns.get_mut(&h) {
+                e.conn.on_timer(now);
+            }
+            self.after(h);
+        }
+    }
+
+    // ----------------------------------------------------------------------------------
+    // User calls.
+
+    fn owns(&self, ip: IpAddr) -> bool {
+        ip.is_unspecified() || self.addrs.contains(&ip)
+    }
+
+    /// Passive OPEN (RFC 9293 section 3.10.1) on `local` (the IP may be unspecified).
+    /// `backlog` bounds SYN-RECEIVED plus unaccepted connections; `None` uses the config.
+    pub fn listen(
+        &mut self,
+        local: SocketAddr,
+        backlog: Option<usize>,
+    ) -> Result<ListenerHandle, TcpError> {
+        if !self.owns(local.ip()) || local.port() == 0 {
+            return Err(TcpError::AddrNotAvailable);
+        }
+        if self.listen_addrs.contains_key(&local) {
+            return Err(TcpError::AddrInUse);
+        }
+        let lh = ListenerHandle(self.new_id());
+        self.listeners.insert(
+            lh,
+            Listener {
+                local,
+                backlog: backlog.unwrap_or(self.config.backlog).max(1),
+                embryonic: Vec::new(),
+                ready: VecDeque::new(),
+            },
+        );
+        self.listen_addrs.insert(local, lh);
+        Ok(lh)
+    }
+
+    /// The address a listener listens on.
+    pub fn listener_addr(&self, lh: ListenerHandle) -> Option<SocketAddr> {
+        self.listeners.get(&lh).map(|l| l.local)
+    }
+
+    /// Takes an established connection from the listener's queue.
+    pub fn accept(&mut self, lh: ListenerHandle) -> Result<SocketHandle, TcpError> {
+        let l = self.listeners.get_mut(&lh).ok_or(TcpError::InvalidHandle)?;
+        let h = l.ready.pop_front().ok_or(TcpError::WouldBlock)?;
+        if let Some(e) = self.conns.get_mut(&h) {
+            e.owned = true;
+            e.listener = None;
+        }
+        Ok(h)
+    }
+
+    /// Connections waiting in a listener's accept queue.
+    pub fn accept_ready(&self, lh: ListenerHandle) -> usize {
+        self.listeners.get(&lh).map_or(0, |l| l.ready.len())
+    }
+
+    /// Closes a listener; connections it has not handed out are reset.
+    pub fn unlisten(&mut self, now: Timestamp, lh: ListenerHandle) {
+        if let Some(l) = self.listeners.remove(&lh) {
+            self.listen_addrs.remove(&l.local);
+            for h in l.embryonic.into_iter().chain(l.ready) {
+                if let Some(e) = self.conns.get_mut(&h) {
+                    e.conn.abort();
+                    e.listener = None;
+                }
+                self.after(h);
+            }
+        }
+        let _ = now;
+    }
+
+    fn pick_local(&mut self, remote: SocketAddr) -> Result<SocketAddr, TcpError> {
+        let ip = self
+            .addrs
+            .iter()
+            .find(|a| a.is_ipv4() == remote.is_ipv4())
+            .copied()
+            .ok_or(TcpError::AddrNotAvailable)?;
+        for _ in 0..16384 {
+            let port = self.next_port;
+            self.next_port = if self.next_port == u16::MAX {
+                EPHEMERAL_FIRST
+            } else {
+                self.next_port + 1
+            };
+            let local = SocketAddr::new(ip, port);
+            if !self.tuples.contains_key(&(local, remote))
+                && !self.listen_addrs.contains_key(&local)
+            {
+                return Ok(local);
+            }
+        }
+        Err(TcpError::AddrInUse)
+    }
+
+    /// Active OPEN to `remote` from an ephemeral port of the stack's address of the same
+    /// family. The SYN is queued at once; the connection is usable when
+    /// [`ConnectionInfo::established`] turns true.
+    pub fn connect(
+        &mut self,
+        now: Timestamp,
+        remote: SocketAddr,
+    ) -> Result<SocketHandle, TcpError> {
+        let local = self.pick_local(remote)?;
+        self.connect_from(now, local, remote)
+    }
+
+    /// Active OPEN from a given local address and port.
+    pub fn connect_from(
+        &mut self,
+        now: Timestamp,
+        local: SocketAddr,
+        remote: SocketAddr,
+    ) -> Result<SocketHandle, TcpError> {
+        if local.is_ipv4() != remote.is_ipv4() || remote.port() == 0 || local.port() == 0 {
+            return Err(TcpError::InvalidInput);
+        }
+        if !self.addrs.contains(&local.ip()) {
+            return Err(TcpError::AddrNotAvailable);
+        }
+        if self.tuples.contains_key(&(local, remote)) {
+            return Err(TcpError::AddrInUse);
+        }
+        let iss = self.isn.isn(now, local, remote);
+        let conn = Connection::connect(now, &self.config, local, remote, iss);
+        let h = SocketHandle(self.new_id());
+        self.stats.active_opens += 1;
+        self.tuples.insert((local, remote), h);
+        self.conns.insert(
+            h,
+            Entry {
+                conn,
+                listener: None,
+                owned: true,
+            },
+        );
+        self.after(h);
+        Ok(h)
+    }
+
+    fn with_conn<R>(
+        &mut self,
+        h: SocketHandle,
+        f: impl FnOnce(&mut Connection) -> R,
+    ) -> Result<R, TcpError> {
+        let e = self.conns.get_mut(&h).ok_or(TcpError::InvalidHandle)?;
+        let r = f(&mut e.conn);
+        self.after(h);
+        Ok(r)
+    }
+
+    /// SEND: queues bytes; returns how many were taken (`WouldBlock` if none fit).
+    pub fn send(
+        &mut self,
+        now: Timestamp,
+        h: SocketHandle,
+        data: &[u8],
+    ) -> Result<usize, TcpError> {
+        self.with_conn(h, |c| c.send(now, data))?
+    }
+
+    /// RECEIVE: reads in-order bytes; `Ok(0)` is end of stream, `WouldBlock` means wait.
+    pub fn recv(
+        &mut self,
+        now: Timestamp,
+        h: SocketHandle,
+        buf: &mut [u8],
+    ) -> Result<usize, TcpError> {
+        self.with_conn(h, |c| c.recv(now, buf))?
+    }
+
+    /// CLOSE (RFC 9293 section 3.10.4), i.e. `shutdown(SHUT_WR)`: a FIN follows the queued
+    /// data; receiving continues.
+    pub fn shutdown(&mut self, now: Timestamp, h: SocketHandle) -> Result<(), TcpError> {
+        self.with_conn(h, |c| c.close(now))?
+    }
+
+    /// ABORT (RFC 9293 section 3.10.5): RST and forget. The handle stays valid (state
+    /// CLOSED) until [`Stack::release`].
+    pub fn abort(&mut self, h: SocketHandle) -> Result<(), TcpError> {
+        self.with_conn(h, |c| c.abort())
+    }
+
+    /// The application is done with the handle (like `close()` on a socket): sends FIN if
+    /// not yet sent and lets the connection finish (TIME-WAIT included) on its own.
+    pub fn release(&mut self, now: Timestamp, h: SocketHandle) -> Result<(), TcpError> {
+        let e = self.conns.get_mut(&h).ok_or(TcpError::InvalidHandle)?;
+        e.owned = false;
+        if matches!(
+            e.conn.state(),
+            State::SynSent | State::SynReceived | State::Established | State::CloseWait
+        ) {
+            let _ = e.conn.close(now);
+        }
+        e.conn.orphan(now);
+        self.after(h);
+        Ok(())
+    }
+
+    /// The RFC 9293 state of a connection; CLOSED for a handle that is gone.
+    pub fn state(&self, h: SocketHandle) -> State {
+        self.conns.get(&h).map_or(State::Closed, |e| e.conn.state())
+    }
+
+    /// A snapshot of a connection.
+    pub fn info(&self, h: SocketHandle) -> Option<ConnectionInfo> {
+        self.conns.get(&h).map(|e| {
+            let c = &e.conn;
+            ConnectionInfo {
+                state: c.state(),
+                local: c.local,
+                remote: c.remote,
+                established: c.was_established(),
+                readable: c.readable(),
+                eof: c.at_eof(),
+                error: c.error(),
+                send_queued: c.send_queued(),
+                send_space: c.send_space(),
+                cwnd: c.cwnd(),
+                mss: c.mss(),
+                srtt: c.srtt(),
+            }
+        })
+    }
+
+    /// Sets keepalive on a connection (RFC 1122 section 4.2.3.6); `None` turns it off.
+    pub fn set_keepalive(
+        &mut self,
+        now: Timestamp,
+        h: SocketHandle,
+        k: Option<KeepaliveConfig>,
+    ) -> Result<(), TcpError> {
+        self.with_conn(h, |c| c.set_keepalive(now, k))
+    }
+
+    /// Disables (`true`) or enables Nagle's algorithm on a connection.
+    pub fn set_nodelay(&mut self, h: SocketHandle, nodelay: bool) -> Result<(), TcpError> {
+        self.with_conn(h, |c| c.set_nodelay(nodelay))
+    }
+
+    /// Number of connections the stack tracks (including TIME-WAIT and unaccepted ones).
+    pub fn connection_count(&self) -> usize {
+        self.conns.len()
+    }
+
+    /// Handles of all connections in a given state (for diagnostics and tests).
+    pub fn connections_in(&self, state: State) -> Vec<SocketHandle> {
+        let mut v: Vec<_> = self
+            .conns
+            .iter()
+            .filter(|(_, e)| e.conn.state() == state)
+            .map(|(h, _)| *h)
+            .collect();
+        v.sort();
+        v
+    }
+}
