@@ -18,6 +18,7 @@ mod error;
 pub mod isn;
 pub mod reassembly;
 pub mod rto;
+pub mod runtime;
 pub mod seq;
 mod stack;
 mod state;

@@ -1,0 +1,566 @@
+//! The event loop that drives a [`Stack`] on a TUN device, and std-like sockets on top.
+//!
+//! One background thread owns the device's receive side: it waits (`ppoll`) for a packet or
+//! the next timer deadline, feeds packets to the stack, runs the timers and writes the
+//! stack's output to the device. Application threads call into the same stack under a
+//! mutex; their output is written at once, and a condition variable wakes blocked readers,
+//! writers and acceptors whenever anything happened.
+//!
+//! ```no_run
+//! # fn demo(tun: std::os::fd::OwnedFd) -> std::io::Result<()> {
+//! use std::io::{Read, Write};
+//! use tcp_impl::runtime::NetStack;
+//! let net = NetStack::new(tun, tcp_impl::Config::default(), vec!["192.0.2.2".parse().unwrap()])?;
+//! let listener = net.listen("192.0.2.2:80".parse().unwrap())?;
+//! let (mut stream, _peer) = listener.accept()?;
+//! let mut buf = [0u8; 100];
+//! let n = stream.read(&mut buf)?;
+//! stream.write_all(&buf[..n])?;
+//! # Ok(()) }
+//! ```
+
+use crate::{
+    Config, ConnectionInfo, KeepaliveConfig, ListenerHandle, SocketHandle, Stack, State, Stats,
+    TcpError, Timestamp,
+};
+use std::io::{self, Read, Write};
+use std::net::{IpAddr, Shutdown, SocketAddr};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Largest packet read from the device.
+const MAX_PACKET: usize = 65536;
+/// Packets read per loop iteration before timers run and output is flushed.
+const READ_BATCH: usize = 64;
+
+struct Inner {
+    stack: Stack,
+    /// The deadline the event loop sleeps until (None: no timer, sleeps until a packet).
+    sleeping_until: Option<Timestamp>,
+    /// Packets the device refused to take (counted and dropped, like a lossy link).
+    tx_errors: u64,
+    /// The last device error, if any.
+    last_error: Option<String>,
+}
+
+struct Shared {
+    inner: Mutex<Inner>,
+    cond: Condvar,
+    device: Box<dyn AsFd + Send + Sync>,
+    wake: OwnedFd,
+    stop: AtomicBool,
+    origin: Instant,
+}
+
+impl Shared {
+    fn now(&self) -> Timestamp {
+        Timestamp::from_duration(self.origin.elapsed())
+    }
+
+    fn fd(&self) -> RawFd {
+        self.device.as_fd().as_raw_fd()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock leaves the stack in whatever state it was; keep going.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Writes every queued packet to the device.
+    fn flush(&self, inner: &mut Inner) {
+        let fd = self.fd();
+        while let Some(p) = inner.stack.pop_transmit() {
+            // SAFETY: p is a valid buffer; fd is the device, kept open by self.device.
+            let n = unsafe { libc::write(fd, p.as_ptr().cast(), p.len()) };
+            if n < 0 {
+                inner.tx_errors += 1;
+                inner.last_error = Some(format!("write to TUN: {}", io::Error::last_os_error()));
+            }
+        }
+    }
+
+    fn wake_loop(&self) {
+        let one: u64 = 1;
+        // SAFETY: writing 8 bytes to an eventfd we own.
+        unsafe {
+            libc::write(
+                self.wake.as_raw_fd(),
+                (&one as *const u64).cast(),
+                std::mem::size_of::<u64>(),
+            )
+        };
+    }
+
+    /// Runs `f` on the stack, flushes output, wakes the loop if a timer moved earlier, and
+    /// wakes blocked callers.
+    fn with<R>(&self, f: impl FnOnce(&mut Stack, Timestamp) -> R) -> R {
+        let mut inner = self.lock();
+        let now = self.now();
+        let r = f(&mut inner.stack, now);
+        self.after_call(&mut inner);
+        r
+    }
+
+    fn after_call(&self, inner: &mut Inner) {
+        self.flush(inner);
+        let next = inner.stack.next_deadline();
+        let earlier = match (next, inner.sleeping_until) {
+            (Some(n), Some(s)) => n < s,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        if earlier {
+            inner.sleeping_until = next;
+            self.wake_loop();
+        }
+        self.cond.notify_all();
+    }
+
+    /// Retries `f` until it returns something other than `WouldBlock`, waiting for stack
+    /// events in between, for at most `timeout`.
+    fn block_on<R>(
+        &self,
+        timeout: Option<Duration>,
+        mut f: impl FnMut(&mut Stack, Timestamp) -> Result<R, TcpError>,
+    ) -> io::Result<R> {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let mut inner = self.lock();
+        loop {
+            let now = self.now();
+            match f(&mut inner.stack, now) {
+                Err(TcpError::WouldBlock) => {}
+                other => {
+                    self.after_call(&mut inner);
+                    return other.map_err(io::Error::from);
+                }
+            }
+            self.after_call(&mut inner);
+            if self.stop.load(Ordering::Relaxed) {
+                return Err(io::Error::new(
+                    io::ErrorKind::BrokenPipe,
+                    "the stack's event loop has stopped",
+                ));
+            }
+            inner = match deadline {
+                None => self.cond.wait(inner).unwrap_or_else(|e| e.into_inner()),
+                Some(d) => {
+                    let left = d.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return Err(io::Error::new(io::ErrorKind::TimedOut, "timed out"));
+                    }
+                    self.cond
+                        .wait_timeout(inner, left)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0
+                }
+            };
+        }
+    }
+}
+
+fn set_nonblocking(fd: RawFd) -> io::Result<()> {
+    // SAFETY: fcntl on a valid fd.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    if flags < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: as above.
+    if unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+fn event_loop(shared: Arc<Shared>) {
+    let fd = shared.fd();
+    let mut buf = vec![0u8; MAX_PACKET];
+    while !shared.stop.load(Ordering::Relaxed) {
+        let timeout = {
+            let mut inner = shared.lock();
+            let next = inner.stack.next_deadline();
+            inner.sleeping_until = next;
+            next.map(|d| d.since(shared.now()))
+        };
+        let mut fds = [
+            libc::pollfd {
+                fd,
+                events: libc::POLLIN,
+                revents: 0,
+            },
+            libc::pollfd {
+                fd: shared.wake.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+        ];
+        let ts = timeout.map(|t| libc::timespec {
+            tv_sec: t.as_secs() as libc::time_t,
+            tv_nsec: t.subsec_nanos() as libc::c_long,
+        });
+        let ts_ptr = ts
+            .as_ref()
+            .map_or(std::ptr::null(), |t| t as *const libc::timespec);
+        // SAFETY: fds is an array of two valid pollfds; ts_ptr is null or points to ts.
+        let rc = unsafe { libc::ppoll(fds.as_mut_ptr(), 2, ts_ptr, std::ptr::null()) };
+        if rc < 0 && io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+            let mut inner = shared.lock();
+            inner.last_error = Some(format!("ppoll: {}", io::Error::last_os_error()));
+            drop(inner);
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        if fds[1].revents & libc::POLLIN != 0 {
+            let mut v: u64 = 0;
+            // SAFETY: reading 8 bytes from our eventfd into v.
+            unsafe {
+                libc::read(
+                    shared.wake.as_raw_fd(),
+                    (&mut v as *mut u64).cast(),
+                    std::mem::size_of::<u64>(),
+                )
+            };
+        }
+        let mut inner = shared.lock();
+        let now = shared.now();
+        for _ in 0..READ_BATCH {
+            // SAFETY: buf is a valid buffer of buf.len() bytes.
+            let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+            if n <= 0 {
+                break;
+            }
+            inner.stack.receive(now, &buf[..n as usize]);
+        }
+        inner.stack.on_timer(now);
+        shared.flush(&mut inner);
+        drop(inner);
+        shared.cond.notify_all();
+    }
+}
+
+/// A [`Stack`] running on a TUN device (or any fd that reads and writes whole IP packets).
+pub struct NetStack {
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl NetStack {
+    /// Starts the stack on `device` (e.g. a `tcp_netlab::Tun`, or the raw TUN fd), answering
+    /// for the IP addresses `addrs`. The device is switched to non-blocking mode.
+    pub fn new<D: AsFd + Send + Sync + 'static>(
+        device: D,
+        config: Config,
+        addrs: Vec<IpAddr>,
+    ) -> io::Result<NetStack> {
+        set_nonblocking(device.as_fd().as_raw_fd())?;
+        // SAFETY: eventfd returns a new fd or -1.
+        let raw = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+        if raw < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: raw is a fresh fd we own.
+        let wake = unsafe { OwnedFd::from_raw_fd(raw) };
+        let shared = Arc::new(Shared {
+            inner: Mutex::new(Inner {
+                stack: Stack::new(config, addrs),
+                sleeping_until: None,
+                tx_errors: 0,
+                last_error: None,
+            }),
+            cond: Condvar::new(),
+            device: Box::new(device),
+            wake,
+            stop: AtomicBool::new(false),
+            origin: Instant::now(),
+        });
+        let s2 = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("tcp-impl-loop".into())
+            .spawn(move || event_loop(s2))?;
+        Ok(NetStack {
+            shared,
+            thread: Some(thread),
+        })
+    }
+
+    /// The stack's clock now (the time base of [`Stack`] calls made through
+    /// [`NetStack::with_stack`]).
+    pub fn now(&self) -> Timestamp {
+        self.shared.now()
+    }
+
+    /// Runs `f` with exclusive access to the sans-IO stack; output it causes is written to the
+    /// device right after. This is the low-level door for a conformance runner: every
+    /// [`Stack`] call (listen, accept, connect, send, recv, shutdown, abort, state, info,
+    /// set_keepalive) is available with handles.
+    pub fn with_stack<R>(&self, f: impl FnOnce(&mut Stack, Timestamp) -> R) -> R {
+        self.shared.with(f)
+    }
+
+    /// Counters of the stack.
+    pub fn stats(&self) -> Stats {
+        self.shared.lock().stack.stats()
+    }
+
+    /// Packets the device refused, and the last device error.
+    pub fn device_errors(&self) -> (u64, Option<String>) {
+        let inner = self.shared.lock();
+        (inner.tx_errors, inner.last_error.clone())
+    }
+
+    /// Passive OPEN on `addr` with the configured backlog.
+    pub fn listen(&self, addr: SocketAddr) -> io::Result<TcpListener> {
+        let lh = self.shared.with(|s, _| s.listen(addr, None))?;
+        Ok(TcpListener {
+            shared: self.shared.clone(),
+            handle: lh,
+            local: addr,
+        })
+    }
+
+    /// Active OPEN to `remote`; blocks until ESTABLISHED or failure (refused, timed out).
+    pub fn connect(&self, remote: SocketAddr) -> io::Result<TcpStream> {
+        let h = self.shared.with(|s, now| s.connect(now, remote))?;
+        let stream = TcpStream {
+            shared: self.shared.clone(),
+            handle: h,
+            read_timeout: None,
+            write_timeout: None,
+        };
+        self.shared.block_on(None, |s, _| match s.info(h) {
+            Some(i) if i.established => Ok(()),
+            Some(ConnectionInfo { error: Some(e), .. }) => Err(e),
+            Some(i) if i.state == State::Closed => Err(TcpError::NotConnected),
+            Some(_) => Err(TcpError::WouldBlock),
+            None => Err(TcpError::InvalidHandle),
+        })?;
+        Ok(stream)
+    }
+
+    /// Wraps a handle obtained through [`NetStack::with_stack`] into a stream.
+    pub fn stream_from_handle(&self, handle: SocketHandle) -> TcpStream {
+        TcpStream {
+            shared: self.shared.clone(),
+            handle,
+            read_timeout: None,
+            write_timeout: None,
+        }
+    }
+}
+
+impl Drop for NetStack {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::Relaxed);
+        self.shared.wake_loop();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        self.shared.cond.notify_all();
+    }
+}
+
+/// A listening socket, like `std::net::TcpListener`.
+pub struct TcpListener {
+    shared: Arc<Shared>,
+    handle: ListenerHandle,
+    local: SocketAddr,
+}
+
+impl TcpListener {
+    /// Blocks until a connection is established and returns it with the peer's address.
+    pub fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        let lh = self.handle;
+        let h = self.shared.block_on(None, |s, _| s.accept(lh))?;
+        let peer = self
+            .shared
+            .with(|s, _| s.info(h).map(|i| i.remote))
+            .ok_or_else(|| io::Error::from(TcpError::InvalidHandle))?;
+        Ok((
+            TcpStream {
+                shared: self.shared.clone(),
+                handle: h,
+                read_timeout: None,
+                write_timeout: None,
+            },
+            peer,
+        ))
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// The listener's handle in the underlying [`Stack`].
+    pub fn handle(&self) -> ListenerHandle {
+        self.handle
+    }
+}
+
+impl Drop for TcpListener {
+    fn drop(&mut self) {
+        let lh = self.handle;
+        self.shared.with(|s, now| s.unlisten(now, lh));
+    }
+}
+
+/// A connection, like `std::net::TcpStream`: `Read`, `Write`, `shutdown`, plus `abort`.
+/// Dropping it closes gracefully (FIN), like closing a socket without `SO_LINGER`.
+pub struct TcpStream {
+    shared: Arc<Shared>,
+    handle: SocketHandle,
+    read_timeout: Option<Duration>,
+    write_timeout: Option<Duration>,
+}
+
+impl TcpStream {
+    /// The connection's handle in the underlying [`Stack`].
+    pub fn handle(&self) -> SocketHandle {
+        self.handle
+    }
+
+    /// RFC 9293 state of the connection.
+    pub fn state(&self) -> State {
+        let h = self.handle;
+        self.shared.with(|s, _| s.state(h))
+    }
+
+    /// A snapshot of the connection.
+    pub fn info(&self) -> Option<ConnectionInfo> {
+        let h = self.handle;
+        self.shared.with(|s, _| s.info(h))
+    }
+
+    /// The remote address.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.info()
+            .map(|i| i.remote)
+            .ok_or_else(|| TcpError::InvalidHandle.into())
+    }
+
+    /// The local address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.info()
+            .map(|i| i.local)
+            .ok_or_else(|| TcpError::InvalidHandle.into())
+    }
+
+    /// `Write` half: CLOSE, a FIN follows the queued data (`shutdown(SHUT_WR)`). `Read`
+    /// has no wire effect (as in Linux); `Both` is the same as `Write`.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        let h = self.handle;
+        match how {
+            Shutdown::Read => Ok(()),
+            Shutdown::Write | Shutdown::Both => {
+                self.shared.with(|s, now| s.shutdown(now, h))?;
+                Ok(())
+            }
+        }
+    }
+
+    /// ABORT: send RST and drop the connection (like `SO_LINGER` 0 then `close`).
+    pub fn abort(&self) -> io::Result<()> {
+        let h = self.handle;
+        self.shared.with(|s, _| s.abort(h))?;
+        Ok(())
+    }
+
+    /// Blocks reads for at most this long (`None`: forever).
+    pub fn set_read_timeout(&mut self, t: Option<Duration>) {
+        self.read_timeout = t;
+    }
+
+    /// Blocks writes for at most this long (`None`: forever).
+    pub fn set_write_timeout(&mut self, t: Option<Duration>) {
+        self.write_timeout = t;
+    }
+
+    /// Disables (`true`) or enables Nagle's algorithm.
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        let h = self.handle;
+        self.shared.with(|s, _| s.set_nodelay(h, nodelay))?;
+        Ok(())
+    }
+
+    /// Keepalive parameters (RFC 1122 section 4.2.3.6); `None` turns keepalive off.
+    pub fn set_keepalive(&self, k: Option<KeepaliveConfig>) -> io::Result<()> {
+        let h = self.handle;
+        self.shared.with(|s, now| s.set_keepalive(now, h, k))?;
+        Ok(())
+    }
+
+    /// Blocks until the state satisfies `pred` or `timeout` passes; returns the state.
+    pub fn wait_for_state(
+        &self,
+        timeout: Duration,
+        mut pred: impl FnMut(State) -> bool,
+    ) -> io::Result<State> {
+        let h = self.handle;
+        self.shared.block_on(Some(timeout), |s, _| {
+            let st = s.state(h);
+            if pred(st) {
+                Ok(st)
+            } else {
+                Err(TcpError::WouldBlock)
+            }
+        })
+    }
+
+    fn read_impl(&self, buf: &mut [u8]) -> io::Result<usize> {
+        let h = self.handle;
+        self.shared
+            .block_on(self.read_timeout, |s, now| match s.recv(now, h, buf) {
+                Err(TcpError::NotConnected) => Ok(0),
+                other => other,
+            })
+    }
+
+    fn write_impl(&self, buf: &[u8]) -> io::Result<usize> {
+        let h = self.handle;
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        self.shared
+            .block_on(self.write_timeout, |s, now| s.send(now, h, buf))
+    }
+}
+
+impl Read for TcpStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.read_impl(buf)
+    }
+}
+
+impl Read for &TcpStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.read_impl(buf)
+    }
+}
+
+impl Write for TcpStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.write_impl(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Write for &TcpStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.write_impl(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for TcpStream {
+    fn drop(&mut self) {
+        let h = self.handle;
+        self.shared.with(|s, now| {
+            let _ = s.release(now, h);
+        });
+    }
+}
