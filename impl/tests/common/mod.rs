@@ -26,12 +26,7 @@ where
     F: FnOnce(&NetStack) + Send + 'static,
 {
     let result = run_in_private_netns(move || -> Result<(), tcp_netlab::Error> {
-        let tun = Tun::create("impl%d")?;
-        let mut rt = Rtnetlink::open()?;
-        rt.set_mtu(tun.index(), 1500)?;
-        rt.add_address(tun.index(), KERNEL_V4, 24)?;
-        rt.add_address(tun.index(), KERNEL_V6, 64)?;
-        rt.set_link_up(tun.index())?;
+        let tun = make_tun()?;
         let net = NetStack::new(tun, config, vec![STACK_V4, STACK_V6])
             .map_err(|e| tcp_netlab::Error::new("start the stack on the TUN device", e))?;
         f(&net);
@@ -44,6 +39,18 @@ where
              run them as root, e.g. `sudo -E cargo test -p tcp-impl --test interop_tun`."
         );
     }
+}
+
+/// Creates the lab's TUN device in the current namespace: MTU 1500, the kernel's addresses,
+/// link up. Call it inside a private namespace.
+pub fn make_tun() -> Result<Tun, tcp_netlab::Error> {
+    let tun = Tun::create("impl%d")?;
+    let mut rt = Rtnetlink::open()?;
+    rt.set_mtu(tun.index(), 1500)?;
+    rt.add_address(tun.index(), KERNEL_V4, 24)?;
+    rt.add_address(tun.index(), KERNEL_V6, 64)?;
+    rt.set_link_up(tun.index())?;
+    Ok(tun)
 }
 
 /// A deterministic byte stream with a long (prime) period, so shifted or reordered data

@@ -1,0 +1,299 @@
+//! Bulk throughput over a TUN device at MTU 1500, kernel <-> stack in both directions, for
+//! this stack and for smoltcp 0.14 driven over the same TUN setup, in one run. Reported as
+//! MB/s and as the ratio tcp-impl / smoltcp. Needs root (network namespace + TUN).
+//!
+//! ```text
+//! cargo bench -p tcp-impl --bench throughput            # 100 MB per direction
+//! BENCH_MB=400 cargo bench -p tcp-impl --bench throughput
+//! ```
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::{make_tun, KERNEL_V4, STACK_V4};
+use smoltcp::iface::{Config as IfaceConfig, Interface, SocketSet};
+use smoltcp::phy::{self, DeviceCapabilities, Medium};
+use smoltcp::socket::tcp;
+use smoltcp::time::Instant as SmolInstant;
+use smoltcp::wire::{HardwareAddress, IpAddress, IpCidr, Ipv4Address};
+use std::io::{Read, Write};
+use std::net::{IpAddr, Shutdown, SocketAddr};
+use std::os::fd::{AsRawFd, RawFd};
+use std::time::{Duration, Instant};
+use tcp_impl::runtime::NetStack;
+use tcp_impl::Config;
+
+const CHUNK: usize = 256 * 1024;
+
+fn mbps(bytes: usize, d: Duration) -> f64 {
+    bytes as f64 / 1e6 / d.as_secs_f64()
+}
+
+/// Kernel sends `total` bytes to `addr`; returns when the peer has read them all (it closes).
+fn kernel_send(addr: SocketAddr, total: usize) -> Duration {
+    let mut s = std::net::TcpStream::connect(addr).expect("kernel connect");
+    let buf = vec![0x5au8; CHUNK];
+    let t = Instant::now();
+    let mut left = total;
+    while left > 0 {
+        let n = left.min(CHUNK);
+        s.write_all(&buf[..n]).expect("kernel write");
+        left -= n;
+    }
+    s.shutdown(Shutdown::Write).expect("shutdown");
+    // Wait for the receiver's FIN: everything was read.
+    let mut b = [0u8; 1];
+    let _ = s.read(&mut b);
+    t.elapsed()
+}
+
+/// Kernel receives until end of stream; returns bytes and time from first byte.
+fn kernel_recv(l: std::net::TcpListener) -> (usize, Duration) {
+    let (mut s, _) = l.accept().expect("kernel accept");
+    let mut buf = vec![0u8; CHUNK];
+    let mut total = 0;
+    let mut start = None;
+    loop {
+        let n = s.read(&mut buf).expect("kernel read");
+        if n == 0 {
+            break;
+        }
+        start.get_or_insert_with(Instant::now);
+        total += n;
+    }
+    (total, start.map_or(Duration::ZERO, |t| t.elapsed()))
+}
+
+fn bench_impl(total: usize) -> (f64, f64) {
+    tcp_netlab::run_in_private_netns(move || -> Result<(f64, f64), tcp_netlab::Error> {
+        let tun = make_tun()?;
+        let net = NetStack::new(tun, Config::default(), vec![STACK_V4])
+            .map_err(|e| tcp_netlab::Error::new("start tcp-impl", e))?;
+        // kernel -> stack
+        let addr = SocketAddr::new(STACK_V4, 7000);
+        let listener = net
+            .listen(addr)
+            .map_err(|e| tcp_netlab::Error::new("listen", e))?;
+        let k = std::thread::spawn(move || kernel_send(addr, total));
+        let (mut s, _) = listener
+            .accept()
+            .map_err(|e| tcp_netlab::Error::new("accept", e))?;
+        let mut buf = vec![0u8; CHUNK];
+        let mut got = 0;
+        loop {
+            let n = s
+                .read(&mut buf)
+                .map_err(|e| tcp_netlab::Error::new("read", e))?;
+            if n == 0 {
+                break;
+            }
+            got += n;
+        }
+        s.shutdown(Shutdown::Write)
+            .map_err(|e| tcp_netlab::Error::new("shutdown", e))?;
+        let down = k.join().expect("kernel sender");
+        assert_eq!(got, total);
+        // stack -> kernel
+        let kaddr = SocketAddr::new(KERNEL_V4, 7001);
+        let kl = std::net::TcpListener::bind(kaddr).expect("bind");
+        let k = std::thread::spawn(move || kernel_recv(kl));
+        let mut c = net
+            .connect(kaddr)
+            .map_err(|e| tcp_netlab::Error::new("connect", e))?;
+        let data = vec![0xa5u8; CHUNK];
+        let mut left = total;
+        while left > 0 {
+            let n = left.min(CHUNK);
+            c.write_all(&data[..n])
+                .map_err(|e| tcp_netlab::Error::new("write", e))?;
+            left -= n;
+        }
+        c.shutdown(Shutdown::Write)
+            .map_err(|e| tcp_netlab::Error::new("shutdown", e))?;
+        let (n, up) = k.join().expect("kernel receiver");
+        assert_eq!(n, total);
+        Ok((mbps(total, down), mbps(total, up)))
+    })
+    .unwrap_or_else(|e| panic!("tcp-impl benchmark setup failed (needs root): {e}"))
+}
+
+/// A smoltcp device over the TUN fd (one IP packet per read/write).
+struct TunDevice {
+    fd: RawFd,
+    buf: Vec<u8>,
+}
+
+struct Rx(Vec<u8>);
+struct Tx(RawFd);
+
+impl phy::RxToken for Rx {
+    fn consume<R, F: FnOnce(&[u8]) -> R>(self, f: F) -> R {
+        f(&self.0)
+    }
+}
+
+impl phy::TxToken for Tx {
+    fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
+        let mut buf = vec![0u8; len];
+        let r = f(&mut buf);
+        // SAFETY: writing a valid buffer to the TUN fd.
+        unsafe { libc::write(self.0, buf.as_ptr().cast(), len) };
+        r
+    }
+}
+
+impl phy::Device for TunDevice {
+    type RxToken<'a> = Rx;
+    type TxToken<'a> = Tx;
+
+    fn receive(&mut self, _t: SmolInstant) -> Option<(Rx, Tx)> {
+        // SAFETY: reading into our buffer from the non-blocking TUN fd.
+        let n = unsafe { libc::read(self.fd, self.buf.as_mut_ptr().cast(), self.buf.len()) };
+        if n <= 0 {
+            return None;
+        }
+        Some((Rx(self.buf[..n as usize].to_vec()), Tx(self.fd)))
+    }
+
+    fn transmit(&mut self, _t: SmolInstant) -> Option<Tx> {
+        Some(Tx(self.fd))
+    }
+
+    fn capabilities(&self) -> DeviceCapabilities {
+        let mut c = DeviceCapabilities::default();
+        c.medium = Medium::Ip;
+        c.max_transmission_unit = 1500;
+        c
+    }
+}
+
+fn wait_readable(fd: RawFd, timeout: Option<smoltcp::time::Duration>) {
+    let mut pfd = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let ms = timeout.map_or(-1, |d| d.total_millis().min(100) as libc::c_int);
+    // SAFETY: one valid pollfd.
+    unsafe { libc::poll(&mut pfd, 1, ms) };
+}
+
+fn now() -> SmolInstant {
+    SmolInstant::now()
+}
+
+/// Drives smoltcp: `receive` true = kernel sends to smoltcp, else smoltcp sends to kernel.
+fn smol_run(fd: RawFd, receive: bool, total: usize) -> usize {
+    let mut dev = TunDevice {
+        fd,
+        buf: vec![0u8; 65536],
+    };
+    let mut iface = Interface::new(IfaceConfig::new(HardwareAddress::Ip), &mut dev, now());
+    iface.update_ip_addrs(|a| {
+        a.push(IpCidr::new(IpAddress::v4(192, 0, 2, 2), 24))
+            .expect("addr");
+    });
+    iface
+        .routes_mut()
+        .add_default_ipv4_route(Ipv4Address::new(192, 0, 2, 1))
+        .expect("route");
+    let sock = tcp::Socket::new(
+        tcp::SocketBuffer::new(vec![0u8; 1 << 20]),
+        tcp::SocketBuffer::new(vec![0u8; 1 << 20]),
+    );
+    let mut sockets = SocketSet::new(vec![]);
+    let h = sockets.add(sock);
+    {
+        let s = sockets.get_mut::<tcp::Socket>(h);
+        if receive {
+            s.listen(7000).expect("listen");
+        } else {
+            s.connect(iface.context(), (IpAddress::v4(192, 0, 2, 1), 7001), 49152)
+                .expect("connect");
+        }
+    }
+    let data = vec![0xa5u8; CHUNK];
+    let mut done = 0usize;
+    let mut closed = false;
+    loop {
+        iface.poll(now(), &mut dev, &mut sockets);
+        let s = sockets.get_mut::<tcp::Socket>(h);
+        if receive {
+            while s.can_recv() {
+                match s.recv(|b| (b.len(), b.len())) {
+                    Ok(n) => done += n,
+                    Err(_) => break,
+                }
+            }
+            if done >= total && !closed {
+                s.close();
+                closed = true;
+            }
+            if closed && !s.is_open() {
+                break;
+            }
+        } else {
+            while done < total && s.can_send() {
+                let n = (total - done).min(CHUNK);
+                match s.send_slice(&data[..n]) {
+                    Ok(0) | Err(_) => break,
+                    Ok(k) => done += k,
+                }
+            }
+            if done >= total && !closed {
+                s.close();
+                closed = true;
+            }
+            if closed && !s.is_open() {
+                break;
+            }
+        }
+        if closed && matches!(s.state(), tcp::State::TimeWait | tcp::State::Closed) {
+            break;
+        }
+        let delay = iface.poll_delay(now(), &sockets);
+        wait_readable(fd, delay);
+    }
+    done
+}
+
+fn bench_smoltcp(total: usize) -> (f64, f64) {
+    tcp_netlab::run_in_private_netns(move || -> Result<(f64, f64), tcp_netlab::Error> {
+        let tun = make_tun()?;
+        tun.set_nonblocking(true)?;
+        let fd = tun.as_raw_fd();
+        let addr = SocketAddr::new(IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 2)), 7000);
+        let k = std::thread::spawn(move || kernel_send(addr, total));
+        let got = smol_run(fd, true, total);
+        let down = k.join().expect("kernel sender");
+        assert_eq!(got, total);
+        let kl = std::net::TcpListener::bind(SocketAddr::new(KERNEL_V4, 7001)).expect("bind");
+        let k = std::thread::spawn(move || kernel_recv(kl));
+        smol_run(fd, false, total);
+        let (n, up) = k.join().expect("kernel receiver");
+        assert_eq!(n, total);
+        drop(tun);
+        Ok((mbps(total, down), mbps(total, up)))
+    })
+    .unwrap_or_else(|e| panic!("smoltcp benchmark setup failed (needs root): {e}"))
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; ignore arguments.
+    let mb: usize = std::env::var("BENCH_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
+    let total = mb * 1_000_000;
+    let (smol_down, smol_up) = bench_smoltcp(total);
+    let (impl_down, impl_up) = bench_impl(total);
+    println!("bulk throughput over TUN, MTU 1500, {mb} MB per direction (one run):");
+    println!(
+        "  kernel -> stack: tcp-impl {impl_down:7.1} MB/s, smoltcp {smol_down:7.1} MB/s, ratio {:.2}",
+        impl_down / smol_down
+    );
+    println!(
+        "  stack -> kernel: tcp-impl {impl_up:7.1} MB/s, smoltcp {smol_up:7.1} MB/s, ratio {:.2}",
+        impl_up / smol_up
+    );
+}
