@@ -285,6 +285,18 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(100);
     let total = mb * 1_000_000;
+    // BENCH_ONLY=impl or BENCH_ONLY=smoltcp runs one side (for profiling).
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    if only == "impl" {
+        let (d, u) = bench_impl(total);
+        println!("tcp-impl only: kernel -> stack {d:.1} MB/s, stack -> kernel {u:.1} MB/s");
+        return;
+    }
+    if only == "smoltcp" {
+        let (d, u) = bench_smoltcp(total);
+        println!("smoltcp only: kernel -> stack {d:.1} MB/s, stack -> kernel {u:.1} MB/s");
+        return;
+    }
     let (smol_down, smol_up) = bench_smoltcp(total);
     let (impl_down, impl_up) = bench_impl(total);
     println!("bulk throughput over TUN, MTU 1500, {mb} MB per direction (one run):");

@@ -44,6 +44,8 @@ struct Inner {
     tx_errors: u64,
     /// The last device error, if any.
     last_error: Option<String>,
+    /// Receive buffer for packets read by application threads (see [`Shared::pump`]).
+    rx_buf: Vec<u8>,
 }
 
 struct Shared {
@@ -119,6 +121,26 @@ impl Shared {
         self.cond.notify_all();
     }
 
+    /// Reads and processes packets already queued on the device (non-blocking), on the
+    /// calling thread. A blocked reader or writer does this before sleeping, so that in the
+    /// common case the data it waits for is handled without a thread hand-off. Returns the
+    /// number of packets processed.
+    fn pump(&self, inner: &mut Inner) -> usize {
+        let fd = self.fd();
+        let now = self.now();
+        let mut count = 0;
+        for _ in 0..READ_BATCH {
+            // SAFETY: rx_buf is a valid buffer of rx_buf.len() bytes.
+            let n = unsafe { libc::read(fd, inner.rx_buf.as_mut_ptr().cast(), inner.rx_buf.len()) };
+            if n <= 0 {
+                break;
+            }
+            inner.stack.receive(now, &inner.rx_buf[..n as usize]);
+            count += 1;
+        }
+        count
+    }
+
     /// Retries `f` until it returns something other than `WouldBlock`, waiting for stack
     /// events in between, for at most `timeout`.
     fn block_on<R>(
@@ -137,7 +159,11 @@ impl Shared {
                     return other.map_err(io::Error::from);
                 }
             }
+            let pumped = self.pump(&mut inner);
             self.after_call(&mut inner);
+            if pumped > 0 {
+                continue;
+            }
             if self.stop.load(Ordering::Relaxed) {
                 return Err(io::Error::new(
                     io::ErrorKind::BrokenPipe,
@@ -267,6 +293,7 @@ impl NetStack {
                 sleeping_until: None,
                 tx_errors: 0,
                 last_error: None,
+                rx_buf: vec![0u8; MAX_PACKET],
             }),
             cond: Condvar::new(),
             device: Box::new(device),
