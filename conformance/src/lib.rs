@@ -1,1 +1,34 @@
-//! Conformance replayer (see issue 4).
+//! Conformance replayer (issue 4): replays the model's test vectors against a real TCP through
+//! a TUN device in a private network namespace, and reports a verdict per vector and IP version.
+//!
+//! The entry point for the command line is [`run_replay`] with [`ReplayArgs`]. The pieces:
+//!
+//! - [`loader`]: read a directory of vector files (errors name the file and line);
+//! - [`segment`]: parse the target's IP/TCP packets, build the peer's;
+//! - [`symbols`]: map `iss`, `irs`, `wnd` to numbers;
+//! - [`matching`]: compare a segment with a pattern, field by field;
+//! - [`timing`]: the target's timer granularity, which sets every wait;
+//! - [`target`]: the [`target::Target`] trait and [`linux`], the Linux kernel target
+//!   (with [`sockdiag`] for socket states);
+//! - [`replay`]: run one vector and decide its verdict;
+//! - [`deviations`]: the per-target list of known, justified differences;
+//! - [`report`], [`pcap`]: output; [`runner`]: jobs, progress, Ctrl-C.
+
+pub mod args;
+pub mod deviations;
+pub mod interrupt;
+pub mod linux;
+pub mod loader;
+pub mod matching;
+pub mod pcap;
+pub mod replay;
+pub mod report;
+pub mod runner;
+pub mod segment;
+pub mod sockdiag;
+pub mod symbols;
+pub mod target;
+pub mod timing;
+
+pub use args::{IpChoice, ReplayArgs, TargetKind};
+pub use runner::run_replay;

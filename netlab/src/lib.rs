@@ -30,5 +30,5 @@ mod tun;
 
 pub use error::Error;
 pub use netns::{enter_private_netns, run_in_private_netns, spawn_in_private_netns};
-pub use rtnetlink::Rtnetlink;
+pub use rtnetlink::{Rtnetlink, IFA_F_TENTATIVE};
 pub use tun::Tun;

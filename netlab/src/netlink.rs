@@ -262,6 +262,24 @@ impl NetlinkSocket {
         self.receive(op, seq, |_| Ok(false))
     }
 
+    /// Send a request without `NLM_F_DUMP` and return its single reply message; a negative
+    /// `NLMSG_ERROR` becomes an [`Error`] whose operation is `op` (e.g. `ENOENT` from a
+    /// sock_diag lookup of a socket that does not exist).
+    pub fn request_one(&mut self, op: &str, kind: u16, payload: &[u8]) -> Result<Message, Error> {
+        let seq = self.send(op, kind, 0, payload)?;
+        let mut reply = None;
+        self.receive(op, seq, |m| {
+            reply = Some(m);
+            Ok(true)
+        })?;
+        reply.ok_or_else(|| {
+            Error::new(
+                format!("{op}: no reply"),
+                io::Error::from(io::ErrorKind::UnexpectedEof),
+            )
+        })
+    }
+
     /// Send a dump request (`NLM_F_DUMP`) and collect every reply message until `NLMSG_DONE`.
     pub fn dump(&mut self, op: &str, kind: u16, payload: &[u8]) -> Result<Vec<Message>, Error> {
         let seq = self.send(op, kind, NLM_F_DUMP, payload)?;

@@ -8,6 +8,7 @@ const RTM_NEWLINK: u16 = 16;
 const RTM_GETLINK: u16 = 18;
 const RTM_SETLINK: u16 = 19;
 const RTM_NEWADDR: u16 = 20;
+const RTM_GETADDR: u16 = 22;
 const RTM_NEWROUTE: u16 = 24;
 const IFLA_IFNAME: u16 = 3;
 const IFLA_MTU: u16 = 4;
@@ -15,6 +16,8 @@ const IFA_ADDRESS: u16 = 1;
 const IFA_LOCAL: u16 = 2;
 const IFA_FLAGS: u16 = 8;
 const IFA_F_NODAD: u32 = 0x02;
+/// `IFA_F_TENTATIVE`: duplicate address detection has not finished.
+pub const IFA_F_TENTATIVE: u32 = 0x40;
 const RTA_DST: u16 = 1;
 const RTA_OIF: u16 = 4;
 const RT_TABLE_MAIN: u8 = 254;
@@ -126,6 +129,71 @@ impl Rtnetlink {
             NLM_F_CREATE | NLM_F_EXCL,
             m.payload(),
         )
+    }
+
+    /// Every address of the link with this index: `(address, prefix length, IFA_F_* flags)`.
+    pub fn addresses(&mut self, index: u32) -> Result<Vec<(IpAddr, u8, u32)>, Error> {
+        let fixed = [0u8; 8];
+        let m = MessageBuilder::new(&fixed);
+        let replies = self.sock.dump("list addresses", RTM_GETADDR, m.payload())?;
+        let mut out = Vec::new();
+        for r in replies {
+            let p = &r.payload;
+            if p.len() < 8 || u32::from_ne_bytes([p[4], p[5], p[6], p[7]]) != index {
+                continue;
+            }
+            let mut flags = u32::from(p[2]);
+            let mut addr = None;
+            for (kind, value) in attributes(&p[8..]) {
+                match (kind, value.len()) {
+                    (IFA_FLAGS, 4) => {
+                        flags = u32::from_ne_bytes([value[0], value[1], value[2], value[3]])
+                    }
+                    (IFA_ADDRESS, 4) if addr.is_none() => {
+                        addr = Some(IpAddr::from([value[0], value[1], value[2], value[3]]));
+                    }
+                    (IFA_ADDRESS, 16) => {
+                        let mut o = [0u8; 16];
+                        o.copy_from_slice(value);
+                        addr = Some(IpAddr::from(o));
+                    }
+                    _ => {}
+                }
+            }
+            if let Some(a) = addr {
+                out.push((a, p[1], flags));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Wait until every IPv6 address of the link has left the tentative state. Even with
+    /// `IFA_F_NODAD`, the kernel finishes address setup in a work queue after the link comes
+    /// up, and until then the address does not receive packets reliably.
+    pub fn wait_addresses_ready(
+        &mut self,
+        index: u32,
+        timeout: std::time::Duration,
+    ) -> Result<(), Error> {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let tentative: Vec<IpAddr> = self
+                .addresses(index)?
+                .into_iter()
+                .filter(|(_, _, flags)| flags & IFA_F_TENTATIVE != 0)
+                .map(|(a, _, _)| a)
+                .collect();
+            if tentative.is_empty() {
+                return Ok(());
+            }
+            if std::time::Instant::now() >= deadline {
+                return Err(Error::new(
+                    format!("wait for addresses {tentative:?} on ifindex {index} to leave the tentative state"),
+                    std::io::Error::from(std::io::ErrorKind::TimedOut),
+                ));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
     }
 
     /// The `(index, name)` of every link in this namespace.

@@ -23,6 +23,7 @@ fn lab() -> Result<Tun, Error> {
     rt.add_address(tun.index(), ip(TUN_V4), 24)?;
     rt.add_address(tun.index(), ip(TUN_V6), 64)?;
     rt.set_link_up(tun.index())?;
+    rt.wait_addresses_ready(tun.index(), Duration::from_secs(2))?;
     rt.add_route(tun.index(), ip("198.51.100.0"), 24)?;
     Ok(tun)
 }

@@ -1,0 +1,570 @@
+//! The Linux kernel target: a kernel socket driven through libc, the replayer owning the TUN
+//! device and playing the peer, states read through sock_diag.
+
+use crate::sockdiag::SockDiag;
+use crate::target::{AppCheck, CallOutcome, Endpoints, Target};
+use crate::timing::TimerProfile;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::time::{Duration, Instant};
+use tcp_model::vector::{AppEvent, Call, Role, SocketOptions, TcpState};
+use tcp_netlab::{Rtnetlink, Tun};
+
+/// The target's IPv4 address (on the TUN).
+pub const TARGET_V4: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
+/// The peer's IPv4 address (played by the replayer, reached through the TUN).
+pub const PEER_V4: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 2);
+/// The target's IPv6 address.
+pub const TARGET_V6: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1);
+/// The peer's IPv6 address.
+pub const PEER_V6: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 2);
+/// MTU of the TUN device.
+pub const MTU: u32 = 1500;
+
+/// The Linux kernel's TCP in the calling thread's private network namespace.
+#[derive(Debug)]
+pub struct LinuxTarget {
+    tun: Tun,
+    diag: SockDiag,
+    timers: TimerProfile,
+    counter: u32,
+    ends: Option<Endpoints>,
+    role: Role,
+    listener: Option<OwnedFd>,
+    conn: Option<OwnedFd>,
+    accepted: bool,
+    /// An error the application has been told (by a failed call or `SO_ERROR`) and not yet
+    /// matched by an `app` step.
+    app_error: Option<i32>,
+}
+
+/// Name of an errno value, for transcripts and verdicts.
+pub fn errno_name(e: i32) -> String {
+    let name = match e {
+        libc::ECONNRESET => "ECONNRESET",
+        libc::ECONNREFUSED => "ECONNREFUSED",
+        libc::ETIMEDOUT => "ETIMEDOUT",
+        libc::EPIPE => "EPIPE",
+        libc::ENOTCONN => "ENOTCONN",
+        libc::EAGAIN => "EAGAIN",
+        libc::EINPROGRESS => "EINPROGRESS",
+        libc::EALREADY => "EALREADY",
+        libc::EISCONN => "EISCONN",
+        libc::EINVAL => "EINVAL",
+        libc::EBADF => "EBADF",
+        other => return format!("errno {other}"),
+    };
+    name.to_string()
+}
+
+fn check(rc: libc::c_int) -> Result<libc::c_int, i32> {
+    if rc < 0 {
+        Err(io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EIO))
+    } else {
+        Ok(rc)
+    }
+}
+
+fn sockaddr(addr: SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
+    // SAFETY: sockaddr_storage is plain data; all-zero is a valid value.
+    let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    let len = match addr {
+        SocketAddr::V4(a) => {
+            // SAFETY: sockaddr_storage is large and aligned enough for sockaddr_in.
+            let sin =
+                unsafe { &mut *(&mut ss as *mut libc::sockaddr_storage as *mut libc::sockaddr_in) };
+            sin.sin_family = libc::AF_INET as libc::sa_family_t;
+            sin.sin_port = a.port().to_be();
+            sin.sin_addr.s_addr = u32::from_ne_bytes(a.ip().octets());
+            std::mem::size_of::<libc::sockaddr_in>()
+        }
+        SocketAddr::V6(a) => {
+            // SAFETY: sockaddr_storage is large and aligned enough for sockaddr_in6.
+            let sin6 = unsafe {
+                &mut *(&mut ss as *mut libc::sockaddr_storage as *mut libc::sockaddr_in6)
+            };
+            sin6.sin6_family = libc::AF_INET6 as libc::sa_family_t;
+            sin6.sin6_port = a.port().to_be();
+            sin6.sin6_addr.s6_addr = a.ip().octets();
+            std::mem::size_of::<libc::sockaddr_in6>()
+        }
+    };
+    (ss, len as libc::socklen_t)
+}
+
+fn set_int(fd: RawFd, level: libc::c_int, opt: libc::c_int, value: libc::c_int) -> Result<(), i32> {
+    // SAFETY: value is a c_int of the size passed.
+    check(unsafe {
+        libc::setsockopt(
+            fd,
+            level,
+            opt,
+            &value as *const libc::c_int as *const libc::c_void,
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    })
+    .map(|_| ())
+}
+
+fn take_so_error(fd: RawFd) -> Option<i32> {
+    let mut err: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: err and len are valid out-parameters of the sizes given.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_ERROR,
+            &mut err as *mut libc::c_int as *mut libc::c_void,
+            &mut len,
+        )
+    };
+    (rc == 0 && err != 0).then_some(err)
+}
+
+/// Close `fd` with `SO_LINGER` 0: the kernel sends RST and forgets the connection at once.
+fn abort_fd(fd: OwnedFd) {
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: linger is a valid struct linger of the size passed.
+    unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            &linger as *const libc::linger as *const libc::c_void,
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        );
+    }
+    drop(fd);
+}
+
+fn wait_fd(fd: RawFd, events: libc::c_short, timeout: Duration) {
+    let mut pfd = libc::pollfd {
+        fd,
+        events,
+        revents: 0,
+    };
+    let ms = timeout.as_millis().clamp(0, 1000) as libc::c_int;
+    // SAFETY: one valid pollfd.
+    unsafe { libc::poll(&mut pfd, 1, ms) };
+}
+
+impl LinuxTarget {
+    /// Create the TUN device and configure it (192.0.2.1/24, 2001:db8::1/64, up). Call this on
+    /// a thread inside a private network namespace (see [`tcp_netlab::enter_private_netns`]).
+    pub fn new() -> io::Result<Self> {
+        let tun = Tun::create("tcpc%d")?;
+        let mut rt = Rtnetlink::open()?;
+        rt.set_mtu(tun.index(), MTU)?;
+        rt.add_address(tun.index(), IpAddr::V4(TARGET_V4), 24)?;
+        rt.add_address(tun.index(), IpAddr::V6(TARGET_V6), 64)?;
+        rt.set_link_up(tun.index())?;
+        rt.wait_addresses_ready(tun.index(), Duration::from_secs(5))?;
+        Ok(LinuxTarget {
+            tun,
+            diag: SockDiag::open()?,
+            timers: TimerProfile::linux(),
+            counter: 0,
+            ends: None,
+            role: Role::Active,
+            listener: None,
+            conn: None,
+            accepted: false,
+            app_error: None,
+        })
+    }
+
+    fn conn_fd(&self) -> Option<RawFd> {
+        self.conn.as_ref().map(|f| f.as_raw_fd())
+    }
+
+    /// Take a queued connection from the listener, if there is one.
+    fn try_accept(&mut self) {
+        if self.conn.is_some() || self.role != Role::Passive {
+            return;
+        }
+        let Some(l) = &self.listener else { return };
+        // SAFETY: accept4 with null address pointers is allowed.
+        let rc = unsafe {
+            libc::accept4(
+                l.as_raw_fd(),
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+            )
+        };
+        if rc >= 0 {
+            // SAFETY: rc is a fresh fd we own.
+            self.conn = Some(unsafe { OwnedFd::from_raw_fd(rc) });
+            self.accepted = true;
+        }
+    }
+
+    fn note_error(&mut self, e: i32) {
+        if matches!(
+            e,
+            libc::ECONNRESET | libc::ECONNREFUSED | libc::ETIMEDOUT | libc::EPIPE
+        ) {
+            self.app_error = Some(e);
+        }
+    }
+
+    fn failed(&mut self, what: &str, e: i32) -> CallOutcome {
+        self.note_error(e);
+        CallOutcome::Failed(format!("{what}: {}", errno_name(e)))
+    }
+
+    /// Check once whether the application observes `event`; `Err` says what it sees instead.
+    fn app_once(&mut self, event: AppEvent) -> Result<(), String> {
+        self.try_accept();
+        let Some(fd) = self.conn_fd() else {
+            return Err("the application has no connection (accept() would block)".into());
+        };
+        if let Some(e) = take_so_error(fd) {
+            self.note_error(e);
+            if self.app_error != Some(e) {
+                return Err(format!("socket error {}", errno_name(e)));
+            }
+        }
+        let want_error = match event {
+            AppEvent::Reset => Some(libc::ECONNRESET),
+            AppEvent::Refused => Some(libc::ECONNREFUSED),
+            AppEvent::TimedOut => Some(libc::ETIMEDOUT),
+            _ => None,
+        };
+        if let Some(want) = want_error {
+            return match self.app_error {
+                Some(e) if e == want => {
+                    self.app_error = None;
+                    Ok(())
+                }
+                Some(e) => Err(format!(
+                    "error {} instead of {}",
+                    errno_name(e),
+                    errno_name(want)
+                )),
+                None => Err("no error".into()),
+            };
+        }
+        match event {
+            AppEvent::Connected => {
+                if let Some(e) = self.app_error {
+                    return Err(format!("error {}", errno_name(e)));
+                }
+                // SAFETY: ss/len are valid out-parameters.
+                let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+                let mut len = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+                let rc = unsafe {
+                    libc::getpeername(fd, &mut ss as *mut _ as *mut libc::sockaddr, &mut len)
+                };
+                if rc == 0 {
+                    Ok(())
+                } else {
+                    Err("not connected (getpeername: ENOTCONN)".into())
+                }
+            }
+            AppEvent::Data(n) => {
+                let mut avail: libc::c_int = 0;
+                // SAFETY: FIONREAD writes one c_int.
+                check(unsafe { libc::ioctl(fd, libc::FIONREAD, &mut avail) })
+                    .map_err(|e| format!("FIONREAD: {}", errno_name(e)))?;
+                if avail as u32 == n {
+                    Ok(())
+                } else {
+                    Err(format!("{avail} bytes readable"))
+                }
+            }
+            AppEvent::EndOfStream => {
+                let mut b = [0u8; 1];
+                // SAFETY: b is a valid 1-byte buffer.
+                let n = unsafe {
+                    libc::recv(
+                        fd,
+                        b.as_mut_ptr().cast(),
+                        1,
+                        libc::MSG_PEEK | libc::MSG_DONTWAIT,
+                    )
+                };
+                match n {
+                    0 => Ok(()),
+                    n if n > 0 => Err("unread data before any end of stream".into()),
+                    _ => {
+                        let e = io::Error::last_os_error()
+                            .raw_os_error()
+                            .unwrap_or(libc::EIO);
+                        if e == libc::EAGAIN {
+                            Err("no end of stream (recv would block)".into())
+                        } else {
+                            self.note_error(e);
+                            Err(format!("recv error {}", errno_name(e)))
+                        }
+                    }
+                }
+            }
+            AppEvent::Reset | AppEvent::Refused | AppEvent::TimedOut => Err("unreachable".into()),
+        }
+    }
+}
+
+impl Target for LinuxTarget {
+    fn name(&self) -> &'static str {
+        "linux"
+    }
+
+    fn timers(&self) -> &TimerProfile {
+        &self.timers
+    }
+
+    fn endpoints(&mut self, ipv6: bool) -> Endpoints {
+        self.counter = self.counter.wrapping_add(1);
+        let n = (self.counter % 20000) as u16;
+        let (t, p) = if ipv6 {
+            (IpAddr::V6(TARGET_V6), IpAddr::V6(PEER_V6))
+        } else {
+            (IpAddr::V4(TARGET_V4), IpAddr::V4(PEER_V4))
+        };
+        Endpoints {
+            target: SocketAddr::new(t, 10000 + n),
+            peer: SocketAddr::new(p, 40000 + n),
+        }
+    }
+
+    fn open(&mut self, ends: Endpoints, role: Role, options: &SocketOptions) -> io::Result<()> {
+        self.close();
+        let domain = if ends.target.is_ipv6() {
+            libc::AF_INET6
+        } else {
+            libc::AF_INET
+        };
+        // SAFETY: plain socket(2); the fd is owned at once.
+        let raw = unsafe {
+            libc::socket(
+                domain,
+                libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+                0,
+            )
+        };
+        if raw < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: raw is a fresh fd we own.
+        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        let os = |what: &str, e: i32| {
+            io::Error::new(
+                io::Error::from_raw_os_error(e).kind(),
+                format!("{what}: {}", errno_name(e)),
+            )
+        };
+        if ends.target.is_ipv6() {
+            set_int(raw, libc::IPPROTO_IPV6, libc::IPV6_V6ONLY, 1)
+                .map_err(|e| os("IPV6_V6ONLY", e))?;
+        }
+        if let Some(k) = options.keepalive {
+            let secs = |v: u32| libc::c_int::try_from(v).unwrap_or(libc::c_int::MAX);
+            set_int(raw, libc::SOL_SOCKET, libc::SO_KEEPALIVE, 1)
+                .map_err(|e| os("SO_KEEPALIVE", e))?;
+            set_int(raw, libc::IPPROTO_TCP, libc::TCP_KEEPIDLE, secs(k.idle_s))
+                .map_err(|e| os("TCP_KEEPIDLE", e))?;
+            set_int(
+                raw,
+                libc::IPPROTO_TCP,
+                libc::TCP_KEEPINTVL,
+                secs(k.interval_s),
+            )
+            .map_err(|e| os("TCP_KEEPINTVL", e))?;
+            set_int(raw, libc::IPPROTO_TCP, libc::TCP_KEEPCNT, secs(k.count))
+                .map_err(|e| os("TCP_KEEPCNT", e))?;
+        }
+        let (ss, len) = sockaddr(ends.target);
+        // SAFETY: ss holds a valid sockaddr of length len.
+        check(unsafe { libc::bind(raw, &ss as *const _ as *const libc::sockaddr, len) })
+            .map_err(|e| os("bind", e))?;
+        self.ends = Some(ends);
+        self.role = role;
+        match role {
+            Role::Active => self.conn = Some(fd),
+            Role::Passive => self.listener = Some(fd),
+        }
+        Ok(())
+    }
+
+    fn call(&mut self, call: Call) -> io::Result<CallOutcome> {
+        let ends = self
+            .ends
+            .ok_or_else(|| io::Error::other("call before open"))?;
+        Ok(match call {
+            Call::Connect => {
+                let Some(fd) = self.conn_fd() else {
+                    return Ok(CallOutcome::Failed("connect: no active socket".into()));
+                };
+                let (ss, len) = sockaddr(ends.peer);
+                // SAFETY: ss holds a valid sockaddr of length len.
+                match check(unsafe {
+                    libc::connect(fd, &ss as *const _ as *const libc::sockaddr, len)
+                }) {
+                    Ok(_) | Err(libc::EINPROGRESS) => CallOutcome::Done,
+                    Err(e) => self.failed("connect", e),
+                }
+            }
+            Call::Listen => {
+                let Some(l) = &self.listener else {
+                    return Ok(CallOutcome::Failed("listen: no passive socket".into()));
+                };
+                // SAFETY: listen on an fd we own.
+                match check(unsafe { libc::listen(l.as_raw_fd(), 8) }) {
+                    Ok(_) => CallOutcome::Done,
+                    Err(e) => self.failed("listen", e),
+                }
+            }
+            Call::Accept => {
+                self.try_accept();
+                CallOutcome::Done
+            }
+            Call::Send(n) => {
+                self.try_accept();
+                let Some(fd) = self.conn_fd() else {
+                    return Ok(CallOutcome::Failed("send: no connection".into()));
+                };
+                let data = crate::segment::payload_pattern(n);
+                // SAFETY: data is a valid buffer of data.len() bytes.
+                let rc = unsafe {
+                    libc::send(
+                        fd,
+                        data.as_ptr().cast(),
+                        data.len(),
+                        libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT,
+                    )
+                };
+                if rc < 0 {
+                    let e = io::Error::last_os_error()
+                        .raw_os_error()
+                        .unwrap_or(libc::EIO);
+                    self.failed("send", e)
+                } else {
+                    CallOutcome::Sent(rc as u32)
+                }
+            }
+            Call::Receive(n) => {
+                self.try_accept();
+                let Some(fd) = self.conn_fd() else {
+                    return Ok(CallOutcome::Failed("recv: no connection".into()));
+                };
+                let mut buf = vec![0u8; n as usize];
+                // SAFETY: buf is a valid buffer of buf.len() bytes.
+                let rc = unsafe {
+                    libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT)
+                };
+                if rc < 0 {
+                    let e = io::Error::last_os_error()
+                        .raw_os_error()
+                        .unwrap_or(libc::EIO);
+                    self.failed("recv", e)
+                } else {
+                    CallOutcome::Received(rc as u32)
+                }
+            }
+            Call::Close => {
+                self.try_accept();
+                if let Some(fd) = self.conn_fd() {
+                    // SAFETY: shutdown on an fd we own.
+                    match check(unsafe { libc::shutdown(fd, libc::SHUT_WR) }) {
+                        Ok(_) => CallOutcome::Done,
+                        Err(e) => self.failed("shutdown(SHUT_WR)", e),
+                    }
+                } else {
+                    // CLOSE in LISTEN (or before anything was accepted): close the listener.
+                    self.listener = None;
+                    CallOutcome::Done
+                }
+            }
+            Call::Abort => {
+                self.try_accept();
+                if let Some(fd) = self.conn.take() {
+                    abort_fd(fd);
+                } else if let Some(l) = self.listener.take() {
+                    abort_fd(l);
+                }
+                CallOutcome::Done
+            }
+        })
+    }
+
+    fn check_app(&mut self, event: AppEvent, wait: Duration) -> io::Result<AppCheck> {
+        let deadline = Instant::now() + wait;
+        loop {
+            match self.app_once(event) {
+                Ok(()) => return Ok(AppCheck::Seen),
+                Err(saw) => {
+                    let now = Instant::now();
+                    if now >= deadline || crate::interrupt::interrupted() {
+                        return Ok(AppCheck::NotSeen(saw));
+                    }
+                    let left = (deadline - now).min(Duration::from_millis(2));
+                    match (self.conn_fd(), &self.listener) {
+                        (Some(fd), _) => {
+                            wait_fd(fd, libc::POLLIN | libc::POLLOUT | libc::POLLRDHUP, left)
+                        }
+                        (None, Some(l)) => wait_fd(l.as_raw_fd(), libc::POLLIN, left),
+                        (None, None) => std::thread::sleep(left),
+                    }
+                }
+            }
+        }
+    }
+
+    fn state(&mut self) -> io::Result<TcpState> {
+        let ends = self
+            .ends
+            .ok_or_else(|| io::Error::other("state before open"))?;
+        let found = self.diag.lookup(ends.target, ends.peer)?;
+        let Some(s) = found else {
+            return Ok(TcpState::Closed);
+        };
+        let state = s.state().ok_or_else(|| {
+            io::Error::other(format!("unknown Linux TCP state {}", s.linux_state))
+        })?;
+        if s.remote == ends.peer {
+            return Ok(state);
+        }
+        // The lookup fell back to the listener: the connection has no socket. A passive
+        // endpoint whose application accepted nothing yet is its listener (RFC 9293 3.10.7.3:
+        // a passively opened connection returns to LISTEN); otherwise the connection is CLOSED.
+        if self.role == Role::Passive && !self.accepted && state == TcpState::Listen {
+            Ok(TcpState::Listen)
+        } else {
+            Ok(TcpState::Closed)
+        }
+    }
+
+    fn inject(&mut self, packet: &[u8]) -> io::Result<()> {
+        self.tun.send(packet).map(|_| ())
+    }
+
+    fn capture(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<Option<usize>> {
+        self.tun.recv_timeout(buf, timeout)
+    }
+
+    fn close(&mut self) {
+        if let Some(fd) = self.conn.take() {
+            abort_fd(fd);
+        }
+        if let Some(fd) = self.listener.take() {
+            abort_fd(fd);
+        }
+        self.ends = None;
+        self.accepted = false;
+        self.app_error = None;
+    }
+}
+
+impl Drop for LinuxTarget {
+    fn drop(&mut self) {
+        self.close();
+    }
+}

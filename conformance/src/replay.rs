@@ -1,0 +1,634 @@
+//! Replay one vector against a target and decide whether it conforms.
+//!
+//! Steps run in order. The first step that does not hold ends the replay with a [`Failure`]
+//! naming the step and what differed: a missing segment, an extra one (during a quiet window,
+//! or a repeat of one already matched), a reordered one (it matches a later `expect`), a field
+//! (flags, seq, ack, len), a timing bound, a state or an application event.
+
+use crate::matching::{compare, describe_pattern, describe_segment};
+use crate::pcap::Capture;
+use crate::segment::{self, Segment};
+use crate::symbols::Symbols;
+use crate::target::{AppCheck, CallOutcome, Endpoints, Target};
+use crate::timing::Window;
+use std::collections::VecDeque;
+use std::fmt;
+use std::time::{Duration, Instant};
+use tcp_model::vector::{SegmentPattern, Step, TcpState, TimerKind, Vector};
+
+/// The window the peer advertises in every segment it sends (no window scaling offered).
+pub const PEER_WINDOW: u16 = 65535;
+
+/// What kind of difference ended a replay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailureKind {
+    /// An expected segment did not arrive in time.
+    Missing,
+    /// A segment arrived where none (or not this one again) was expected.
+    Extra,
+    /// A segment arrived before an earlier expected one.
+    Reordered,
+    /// A segment arrived but a constrained field differed.
+    Field,
+    /// The right segment or state came too early or too late for the target's timer.
+    Timing,
+    /// The connection was in another state.
+    State,
+    /// The application did not observe the event.
+    App,
+    /// The vector cannot be executed (e.g. uses `iss` before the target's SYN).
+    Vector,
+    /// The target or the machinery failed (an OS error), or the run was interrupted.
+    Target,
+}
+
+impl FailureKind {
+    /// Lower-case name for reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            FailureKind::Missing => "missing",
+            FailureKind::Extra => "extra",
+            FailureKind::Reordered => "reordered",
+            FailureKind::Field => "field",
+            FailureKind::Timing => "timing",
+            FailureKind::State => "state",
+            FailureKind::App => "app",
+            FailureKind::Vector => "vector",
+            FailureKind::Target => "target",
+        }
+    }
+}
+
+/// Why a replay did not conform.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    /// 1-based index of the step.
+    pub step: usize,
+    /// The kind of difference.
+    pub kind: FailureKind,
+    /// What was expected and what happened.
+    pub message: String,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "step {}: {}: {}",
+            self.step,
+            self.kind.name(),
+            self.message
+        )
+    }
+}
+
+/// The result of one replay.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// `None` when every step held.
+    pub failure: Option<Failure>,
+    /// One line per event: calls, segments in (`>`) and out (`<`), checks.
+    pub transcript: Vec<String>,
+    /// The packets of this replay, both directions.
+    pub capture: Capture,
+    /// Wall-clock duration of the replay.
+    pub elapsed: Duration,
+}
+
+/// A timer step waiting for the step it applies to.
+#[derive(Clone, Copy, Debug)]
+struct PendingTimer {
+    kind: TimerKind,
+    base: Instant,
+    window: Window,
+}
+
+struct Replay<'a> {
+    target: &'a mut dyn Target,
+    vector: &'a Vector,
+    ends: Endpoints,
+    sym: Symbols,
+    backlog: VecDeque<(Segment, Instant)>,
+    matched: Vec<(usize, Segment)>,
+    capture: Capture,
+    transcript: Vec<String>,
+    pending: Option<PendingTimer>,
+    retransmissions: u32,
+    keepalives: u32,
+    last_target_tx: Instant,
+    last_peer_tx: Instant,
+    buf: Vec<u8>,
+    step: usize,
+    start: Instant,
+}
+
+fn ms(d: Duration) -> String {
+    format!("{}ms", d.as_millis())
+}
+
+impl Replay<'_> {
+    /// Add a transcript line, stamped with milliseconds since the replay started.
+    fn note(&mut self, line: String) {
+        let t = self.start.elapsed().as_secs_f64() * 1000.0;
+        self.transcript.push(format!("{t:8.2}ms {line}"));
+    }
+
+    fn fail(&self, kind: FailureKind, message: impl Into<String>) -> Failure {
+        Failure {
+            step: self.step,
+            kind,
+            message: message.into(),
+        }
+    }
+
+    fn os(&self, what: &str, e: std::io::Error) -> Failure {
+        self.fail(FailureKind::Target, format!("{what}: {e}"))
+    }
+
+    /// The next segment of this connection from the target, waiting until `deadline`.
+    fn next_segment(&mut self, deadline: Instant) -> Result<Option<(Segment, Instant)>, Failure> {
+        if let Some(s) = self.backlog.pop_front() {
+            return Ok(Some(s));
+        }
+        loop {
+            if crate::interrupt::interrupted() {
+                return Err(self.fail(FailureKind::Target, "interrupted"));
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Ok(None);
+            }
+            let slice = (deadline - now).min(Duration::from_millis(100));
+            let mut buf = std::mem::take(&mut self.buf);
+            let got = self.target.capture(&mut buf, slice);
+            let n = match got {
+                Ok(Some(n)) => n,
+                Ok(None) => {
+                    self.buf = buf;
+                    continue;
+                }
+                Err(e) => {
+                    self.buf = buf;
+                    return Err(self.os("read from the target's wire", e));
+                }
+            };
+            let at = Instant::now();
+            let seg = segment::parse(&buf[..n]);
+            if let Some(seg) = seg.filter(|s| s.src == self.ends.target && s.dst == self.ends.peer)
+            {
+                self.capture.record(&buf[..n]);
+                self.buf = buf;
+                if seg.flags.syn && self.sym.iss.is_none() {
+                    self.sym.iss = Some(seg.seq);
+                }
+                self.sym.wnd = Some(u32::from(seg.window));
+                self.last_target_tx = at;
+                self.note(format!("< {}", describe_segment(&seg, &self.sym)));
+                return Ok(Some((seg, at)));
+            }
+            self.buf = buf;
+        }
+    }
+
+    /// Where waits for the current step start and how long they may take.
+    fn window_for(&mut self, reply: Window) -> (Instant, Window, Option<TimerKind>) {
+        match self.pending.take() {
+            Some(p) => (p.base, p.window, Some(p.kind)),
+            None => (Instant::now(), reply, None),
+        }
+    }
+
+    fn too_early(
+        &self,
+        base: Instant,
+        at: Instant,
+        window: Window,
+        timer: Option<TimerKind>,
+    ) -> Option<Failure> {
+        let after = at.saturating_duration_since(base);
+        if after < window.earliest {
+            let name = timer
+                .map(|k| format!("{k:?}"))
+                .unwrap_or_else(|| "reply".into());
+            Some(self.fail(
+                FailureKind::Timing,
+                format!(
+                    "came before {}, the earliest the {name} timer can fire",
+                    ms(window.earliest)
+                ),
+            ))
+        } else {
+            None
+        }
+    }
+
+    /// Explain a segment that does not match `p` at the current step.
+    fn explain_mismatch(&self, p: &SegmentPattern, seg: &Segment) -> Failure {
+        let got = describe_segment(seg, &self.sym);
+        for (j, later) in self.vector.steps.iter().enumerate().skip(self.step) {
+            match later {
+                Step::Expect(q) => {
+                    if compare(q, seg, &self.sym).is_empty() {
+                        return self.fail(
+                            FailureKind::Reordered,
+                            format!(
+                                "got {got}, which step {} expects, before {} (step {})",
+                                j + 1,
+                                describe_pattern(p),
+                                self.step
+                            ),
+                        );
+                    }
+                }
+                Step::Timer(_) | Step::Call(_) => {}
+                _ => break,
+            }
+        }
+        for (k, earlier) in &self.matched {
+            if earlier == seg
+                || (earlier.flags == seg.flags
+                    && earlier.seq == seg.seq
+                    && earlier.ack == seg.ack
+                    && earlier.len == seg.len)
+            {
+                return self.fail(
+                    FailureKind::Extra,
+                    format!(
+                        "got {got} again (a repeat of step {k}) where {} was expected",
+                        describe_pattern(p)
+                    ),
+                );
+            }
+        }
+        let diffs: Vec<String> = compare(p, seg, &self.sym)
+            .iter()
+            .map(|d| d.to_string())
+            .collect();
+        self.fail(
+            FailureKind::Field,
+            format!(
+                "expected {}, got {got}: {}",
+                describe_pattern(p),
+                diffs.join("; ")
+            ),
+        )
+    }
+
+    fn expect(&mut self, p: &SegmentPattern) -> Result<(), Failure> {
+        let reply = self.target.timers().reply_window(p);
+        let (base, window, timer) = self.window_for(reply);
+        let Some((seg, at)) = self.next_segment(base + window.latest)? else {
+            return Err(self.fail(
+                FailureKind::Missing,
+                format!(
+                    "expected {} within {}, nothing arrived",
+                    describe_pattern(p),
+                    ms(window.latest)
+                ),
+            ));
+        };
+        if !compare(p, &seg, &self.sym).is_empty() {
+            return Err(self.explain_mismatch(p, &seg));
+        }
+        if let Some(f) = self.too_early(base, at, window, timer) {
+            return Err(f);
+        }
+        self.matched.push((self.step, seg));
+        Ok(())
+    }
+
+    fn expect_one_of(&mut self, alts: &[Vec<SegmentPattern>]) -> Result<(), Failure> {
+        let timers = self.target.timers().clone();
+        let first_latest = alts
+            .iter()
+            .filter_map(|a| a.first())
+            .map(|p| timers.reply_window(p).latest)
+            .max()
+            .unwrap_or(timers.response);
+        let reply = Window {
+            earliest: Duration::ZERO,
+            latest: first_latest,
+        };
+        let (base, window, timer) = self.window_for(reply);
+        let allows_nothing = alts.iter().any(|a| a.is_empty());
+        let listing = alts
+            .iter()
+            .map(|a| {
+                if a.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    a.iter()
+                        .map(describe_pattern)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" | ");
+        let Some((seg, at)) = self.next_segment(base + window.latest)? else {
+            if allows_nothing {
+                return Ok(());
+            }
+            return Err(self.fail(
+                FailureKind::Missing,
+                format!(
+                    "expected one of [{listing}] within {}, nothing arrived",
+                    ms(window.latest)
+                ),
+            ));
+        };
+        if let Some(f) = self.too_early(base, at, window, timer) {
+            return Err(f);
+        }
+        let mut candidates: Vec<&Vec<SegmentPattern>> = alts
+            .iter()
+            .filter(|a| {
+                a.first()
+                    .is_some_and(|p| compare(p, &seg, &self.sym).is_empty())
+            })
+            .collect();
+        if candidates.is_empty() {
+            let kind = if allows_nothing {
+                FailureKind::Extra
+            } else {
+                FailureKind::Field
+            };
+            return Err(self.fail(
+                kind,
+                format!(
+                    "got {}, which starts none of [{listing}]",
+                    describe_segment(&seg, &self.sym)
+                ),
+            ));
+        }
+        self.matched.push((self.step, seg));
+        let mut k = 1;
+        loop {
+            let complete = candidates.iter().any(|a| a.len() == k);
+            let longer: Vec<&Vec<SegmentPattern>> =
+                candidates.iter().copied().filter(|a| a.len() > k).collect();
+            if longer.is_empty() {
+                return Ok(());
+            }
+            let wait = longer
+                .iter()
+                .map(|a| timers.reply_window(&a[k]).latest)
+                .max()
+                .unwrap_or(timers.response);
+            let Some((seg, at)) = self.next_segment(Instant::now() + wait)? else {
+                if complete {
+                    return Ok(());
+                }
+                return Err(self.fail(
+                    FailureKind::Missing,
+                    format!(
+                        "segment {} of [{listing}] did not arrive within {}",
+                        k + 1,
+                        ms(wait)
+                    ),
+                ));
+            };
+            let matching: Vec<&Vec<SegmentPattern>> = longer
+                .into_iter()
+                .filter(|a| compare(&a[k], &seg, &self.sym).is_empty())
+                .collect();
+            if matching.is_empty() {
+                if complete {
+                    self.backlog.push_front((seg, at));
+                    return Ok(());
+                }
+                return Err(self.fail(
+                    FailureKind::Field,
+                    format!(
+                        "segment {} was {}, which continues none of [{listing}]",
+                        k + 1,
+                        describe_segment(&seg, &self.sym)
+                    ),
+                ));
+            }
+            self.matched.push((self.step, seg));
+            candidates = matching;
+            k += 1;
+        }
+    }
+
+    fn send(&mut self, spec: &tcp_model::vector::SegmentSpec) -> Result<(), Failure> {
+        let seq = self
+            .sym
+            .eval(&spec.seq)
+            .map_err(|e| self.fail(FailureKind::Vector, e))?;
+        let ack = match (&spec.ack, spec.flags.ack) {
+            (Some(a), _) => self
+                .sym
+                .eval(a)
+                .map_err(|e| self.fail(FailureKind::Vector, e))?,
+            (None, true) => {
+                return Err(self.fail(FailureKind::Vector, "send with flag A needs an ack"))
+            }
+            (None, false) => 0,
+        };
+        let seg = Segment {
+            src: self.ends.peer,
+            dst: self.ends.target,
+            flags: spec.flags,
+            seq,
+            ack,
+            window: PEER_WINDOW,
+            len: spec.len,
+        };
+        let pkt = segment::build(&seg, &segment::payload_pattern(spec.len))
+            .map_err(|e| self.fail(FailureKind::Target, e))?;
+        self.note(format!("> {}", describe_segment(&seg, &self.sym)));
+        self.capture.record(&pkt);
+        self.target
+            .inject(&pkt)
+            .map_err(|e| self.os("write to the target's wire", e))?;
+        self.last_peer_tx = Instant::now();
+        self.retransmissions = 0;
+        self.keepalives = 0;
+        Ok(())
+    }
+
+    fn state(&mut self, allowed: &[TcpState]) -> Result<(), Failure> {
+        let reply = Window {
+            earliest: Duration::ZERO,
+            latest: self.target.timers().response,
+        };
+        let (base, window, timer) = self.window_for(reply);
+        let deadline = base + window.latest;
+        loop {
+            let now_state = self
+                .target
+                .state()
+                .map_err(|e| self.os("read the socket state (sock_diag)", e))?;
+            let now = Instant::now();
+            if allowed.contains(&now_state) {
+                if let Some(f) = self.too_early(base, now, window, timer) {
+                    return Err(self.fail(
+                        FailureKind::Timing,
+                        format!("state {now_state} {}", f.message),
+                    ));
+                }
+                self.note(format!("= {now_state}"));
+                return Ok(());
+            }
+            if now >= deadline || crate::interrupt::interrupted() {
+                let want = allowed
+                    .iter()
+                    .map(|s| s.name())
+                    .collect::<Vec<_>>()
+                    .join(" or ");
+                return Err(self.fail(
+                    FailureKind::State,
+                    format!(
+                        "expected {want} within {}, the connection is {now_state}",
+                        ms(window.latest)
+                    ),
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    fn timer(&mut self, kind: TimerKind) {
+        let timers = self.target.timers().clone();
+        let keepalive = self.vector.options.keepalive;
+        let (nth, base) = match kind {
+            TimerKind::Retransmission => {
+                self.retransmissions += 1;
+                (self.retransmissions - 1, self.last_target_tx)
+            }
+            TimerKind::Keepalive => {
+                self.keepalives += 1;
+                let base = if self.keepalives == 1 {
+                    self.last_peer_tx
+                } else {
+                    self.last_target_tx
+                };
+                (self.keepalives - 1, base)
+            }
+            TimerKind::TimeWait => (0, self.last_peer_tx.max(self.last_target_tx)),
+        };
+        let window = timers.timer_window(kind, nth, keepalive);
+        self.note(format!(
+            "~ timer {kind:?} #{} within {}..{}",
+            nth + 1,
+            ms(window.earliest),
+            ms(window.latest)
+        ));
+        self.pending = Some(PendingTimer { kind, base, window });
+    }
+
+    fn run_step(&mut self, step: &Step) -> Result<(), Failure> {
+        match step {
+            Step::Call(c) => {
+                let out = self
+                    .target
+                    .call(*c)
+                    .map_err(|e| self.os(&format!("call {c:?}"), e))?;
+                let note = match out {
+                    CallOutcome::Done => String::new(),
+                    CallOutcome::Sent(n) => format!(" -> sent {n}"),
+                    CallOutcome::Received(n) => format!(" -> received {n}"),
+                    CallOutcome::Failed(e) => format!(" -> failed: {e}"),
+                };
+                self.note(format!("call {c:?}{note}"));
+                Ok(())
+            }
+            Step::Expect(p) => self.expect(p),
+            Step::ExpectOneOf(alts) => self.expect_one_of(alts),
+            Step::Send(spec) => self.send(spec),
+            Step::State(s) => self.state(&[*s]),
+            Step::StateOneOf(ss) => self.state(ss),
+            Step::App(e) => {
+                let wait = match self.pending.take() {
+                    Some(p) => (p.base + p.window.latest).saturating_duration_since(Instant::now()),
+                    None => self.target.timers().response,
+                };
+                match self
+                    .target
+                    .check_app(*e, wait)
+                    .map_err(|err| self.os("check the application", err))?
+                {
+                    AppCheck::Seen => {
+                        self.note(format!("app {e:?}"));
+                        Ok(())
+                    }
+                    AppCheck::NotSeen(saw) => Err(self.fail(
+                        FailureKind::App,
+                        format!("expected {e:?}, the application saw: {saw}"),
+                    )),
+                }
+            }
+            Step::Timer(k) => {
+                self.timer(*k);
+                Ok(())
+            }
+            Step::Quiet(d) => {
+                self.pending = None;
+                let deadline = Instant::now() + Duration::from_millis(d.0);
+                match self.next_segment(deadline)? {
+                    None => Ok(()),
+                    Some((seg, _)) => Err(self.fail(
+                        FailureKind::Extra,
+                        format!(
+                            "got {} during a quiet window of {}",
+                            describe_segment(&seg, &self.sym),
+                            d
+                        ),
+                    )),
+                }
+            }
+        }
+    }
+}
+
+/// Replay `vector` against `target` between `ends`. The target's endpoint is opened before the
+/// first step and closed (aborted) after the last, whatever happened.
+pub fn replay(target: &mut dyn Target, vector: &Vector, ends: Endpoints) -> Outcome {
+    let start = Instant::now();
+    let mut r = Replay {
+        target,
+        vector,
+        ends,
+        sym: Symbols::for_vector(&vector.id),
+        backlog: VecDeque::new(),
+        matched: Vec::new(),
+        capture: Capture::new(),
+        transcript: Vec::new(),
+        pending: None,
+        retransmissions: 0,
+        keepalives: 0,
+        last_target_tx: start,
+        last_peer_tx: start,
+        buf: vec![0u8; 65536],
+        step: 0,
+        start,
+    };
+    let mut failure = match r.target.open(ends, vector.role, &vector.options) {
+        Ok(()) => None,
+        Err(e) => Some(r.os("open the target's socket", e)),
+    };
+    if failure.is_none() {
+        for (i, step) in vector.steps.iter().enumerate() {
+            r.step = i + 1;
+            if let Err(f) = r.run_step(step) {
+                failure = Some(f);
+                break;
+            }
+        }
+    }
+    if failure.is_some() {
+        match r.target.state() {
+            Ok(s) => r.note(format!("= {s} (state when the replay stopped)")),
+            Err(e) => r.note(format!("= state unknown when the replay stopped: {e}")),
+        }
+    }
+    r.target.close();
+    Outcome {
+        failure,
+        transcript: r.transcript,
+        capture: r.capture,
+        elapsed: start.elapsed(),
+    }
+}

@@ -1,0 +1,327 @@
+//! Verdicts and their reports: summary table, JSON, JUnit XML, and a deterministic text for
+//! snapshot review (no timings, no random numbers).
+
+use crate::deviations::Deviation;
+use crate::replay::Failure;
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+/// The verdict of one vector over one IP version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Every step held.
+    Pass,
+    /// A step did not hold and no deviation entry covers it (or a stale entry was found).
+    Fail,
+    /// A step did not hold and a deviation entry covers it.
+    Deviation,
+}
+
+impl Verdict {
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Deviation => "deviation",
+        }
+    }
+}
+
+/// Decide the verdict from the replay's failure (if any) and the deviation entry (if any);
+/// returns the verdict and its explanation.
+pub fn classify(failure: Option<&Failure>, deviation: Option<&Deviation>) -> (Verdict, String) {
+    match (failure, deviation) {
+        (None, None) => (Verdict::Pass, String::new()),
+        (None, Some(_)) => (
+            Verdict::Fail,
+            "listed as a deviation, but the target behaved as the vector says: remove the stale entry".into(),
+        ),
+        (Some(f), None) => (Verdict::Fail, f.to_string()),
+        (Some(f), Some(d)) => match &d.observed {
+            Some(text) if !f.to_string().contains(text.as_str()) => (
+                Verdict::Fail,
+                format!("{f} (a deviation is listed, but its `observed` text {text:?} does not occur)"),
+            ),
+            _ => (Verdict::Deviation, format!("{f} [{}; {}]", d.does, d.rfc)),
+        },
+    }
+}
+
+/// The result of one vector over one IP version.
+#[derive(Clone, Debug, Serialize)]
+pub struct CaseResult {
+    /// Vector id.
+    pub id: String,
+    /// `v4` or `v6`.
+    pub ip: &'static str,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Wall-clock milliseconds of the replay.
+    pub millis: f64,
+    /// Why it failed or deviates (empty for a pass).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+    /// What happened, for anything but a pass.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub transcript: Vec<String>,
+}
+
+/// Totals over a run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Totals {
+    /// Replays (vectors x IP versions).
+    pub total: usize,
+    /// Passes.
+    pub pass: usize,
+    /// Listed deviations.
+    pub deviation: usize,
+    /// Failures.
+    pub fail: usize,
+    /// Median milliseconds per replay.
+    pub median_ms: f64,
+    /// 95th-percentile milliseconds per replay.
+    pub p95_ms: f64,
+    /// Wall-clock milliseconds of the whole run.
+    pub wall_ms: f64,
+}
+
+/// A finished (or interrupted) run.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// Target name.
+    pub target: String,
+    /// Kernel release (`uname -r`).
+    pub kernel: String,
+    /// Parallel jobs used.
+    pub jobs: usize,
+    /// True if Ctrl-C stopped the run early.
+    pub interrupted: bool,
+    /// Results sorted by id, then IP version.
+    pub results: Vec<CaseResult>,
+    /// Wall-clock duration of the run.
+    #[serde(skip)]
+    pub wall: Duration,
+}
+
+/// Nearest-rank percentile of sorted values.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+impl Report {
+    /// Counts and timing statistics.
+    pub fn totals(&self) -> Totals {
+        let mut ms: Vec<f64> = self.results.iter().map(|r| r.millis).collect();
+        ms.sort_by(f64::total_cmp);
+        let count = |v: Verdict| self.results.iter().filter(|r| r.verdict == v).count();
+        Totals {
+            total: self.results.len(),
+            pass: count(Verdict::Pass),
+            deviation: count(Verdict::Deviation),
+            fail: count(Verdict::Fail),
+            median_ms: percentile(&ms, 50.0),
+            p95_ms: percentile(&ms, 95.0),
+            wall_ms: self.wall.as_secs_f64() * 1000.0,
+        }
+    }
+
+    /// The human summary: a table of verdicts per IP version, timings, then every deviation
+    /// and failure with its reason.
+    pub fn summary(&self) -> String {
+        let t = self.totals();
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "target {} (kernel {}), {} replays, {} jobs{}",
+            self.target,
+            self.kernel,
+            t.total,
+            self.jobs,
+            if self.interrupted {
+                ", INTERRUPTED"
+            } else {
+                ""
+            }
+        );
+        let _ = writeln!(
+            s,
+            "{:<6} {:>6} {:>10} {:>6}",
+            "", "pass", "deviation", "fail"
+        );
+        for ip in ["v4", "v6"] {
+            let c = |v: Verdict| {
+                self.results
+                    .iter()
+                    .filter(|r| r.ip == ip && r.verdict == v)
+                    .count()
+            };
+            let label = if ip == "v4" { "IPv4" } else { "IPv6" };
+            let _ = writeln!(
+                s,
+                "{label:<6} {:>6} {:>10} {:>6}",
+                c(Verdict::Pass),
+                c(Verdict::Deviation),
+                c(Verdict::Fail)
+            );
+        }
+        let _ = writeln!(
+            s,
+            "{:<6} {:>6} {:>10} {:>6}",
+            "total", t.pass, t.deviation, t.fail
+        );
+        let _ = writeln!(
+            s,
+            "per replay: median {:.2} ms, p95 {:.2} ms; whole run {:.2} s",
+            t.median_ms,
+            t.p95_ms,
+            t.wall_ms / 1000.0
+        );
+        for (title, v) in [
+            ("deviations", Verdict::Deviation),
+            ("failures", Verdict::Fail),
+        ] {
+            let list: Vec<&CaseResult> = self.results.iter().filter(|r| r.verdict == v).collect();
+            if !list.is_empty() {
+                let _ = writeln!(s, "{title}:");
+                for r in list {
+                    let _ = writeln!(s, "  {} [{}]: {}", r.id, r.ip, r.detail);
+                }
+            }
+        }
+        s
+    }
+
+    /// Deterministic text of every verdict and reason: the snapshot of a target's conformance.
+    pub fn verdicts_text(&self) -> String {
+        let mut s = String::new();
+        for r in &self.results {
+            let _ = write!(s, "{} [{}] {}", r.id, r.ip, r.verdict.name());
+            if !r.detail.is_empty() {
+                let _ = write!(s, ": {}", r.detail);
+            }
+            s.push('\n');
+        }
+        s
+    }
+
+    /// JSON: per replay `id`, `ip`, `verdict`, `millis` (and `detail`, `transcript` when not a
+    /// pass), plus `totals`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "target": self.target,
+            "kernel": self.kernel,
+            "jobs": self.jobs,
+            "interrupted": self.interrupted,
+            "results": self.results,
+            "totals": self.totals(),
+        })
+    }
+
+    /// JUnit XML: one test case per replay; a deviation is reported as skipped with its
+    /// justification (it is not a pass), a failure as a failure.
+    pub fn to_junit(&self) -> String {
+        let t = self.totals();
+        let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        let _ = writeln!(s, "<testsuite name=\"conformance-{}\" tests=\"{}\" failures=\"{}\" skipped=\"{}\" time=\"{:.3}\">",
+            xml_escape(&self.target), t.total, t.fail, t.deviation, t.wall_ms / 1000.0);
+        for r in &self.results {
+            let _ = write!(
+                s,
+                "  <testcase classname=\"conformance.{}.{}\" name=\"{}\" time=\"{:.4}\"",
+                xml_escape(&self.target),
+                r.ip,
+                xml_escape(&r.id),
+                r.millis / 1000.0
+            );
+            match r.verdict {
+                Verdict::Pass => s.push_str("/>\n"),
+                Verdict::Fail => {
+                    let _ = writeln!(
+                        s,
+                        ">\n    <failure message=\"{}\">{}</failure>\n  </testcase>",
+                        xml_escape(&r.detail),
+                        xml_escape(&r.transcript.join("\n"))
+                    );
+                }
+                Verdict::Deviation => {
+                    let _ = writeln!(
+                        s,
+                        ">\n    <skipped message=\"deviation: {}\"/>\n  </testcase>",
+                        xml_escape(&r.detail)
+                    );
+                }
+            }
+        }
+        s.push_str("</testsuite>\n");
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::replay::FailureKind;
+
+    fn failure() -> Failure {
+        Failure {
+            step: 3,
+            kind: FailureKind::State,
+            message: "expected LISTEN".into(),
+        }
+    }
+
+    fn deviation(observed: Option<&str>) -> Deviation {
+        Deviation {
+            id: "x".into(),
+            ip: Default::default(),
+            does: "stays".into(),
+            rfc: "real deviation".into(),
+            observed: observed.map(String::from),
+        }
+    }
+
+    #[test]
+    fn verdict_logic() {
+        assert_eq!(classify(None, None).0, Verdict::Pass);
+        assert_eq!(classify(Some(&failure()), None).0, Verdict::Fail);
+        assert_eq!(
+            classify(Some(&failure()), Some(&deviation(None))).0,
+            Verdict::Deviation
+        );
+        assert_eq!(
+            classify(None, Some(&deviation(None))).0,
+            Verdict::Fail,
+            "stale entry"
+        );
+        assert_eq!(
+            classify(Some(&failure()), Some(&deviation(Some("state")))).0,
+            Verdict::Deviation
+        );
+        assert_eq!(
+            classify(Some(&failure()), Some(&deviation(Some("missing")))).0,
+            Verdict::Fail
+        );
+    }
+
+    #[test]
+    fn percentiles_use_nearest_rank() {
+        let v: Vec<f64> = (1..=20).map(f64::from).collect();
+        assert_eq!(percentile(&v, 50.0), 10.0);
+        assert_eq!(percentile(&v, 95.0), 19.0);
+        assert_eq!(percentile(&[], 50.0), 0.0);
+    }
+}

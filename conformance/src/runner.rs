@@ -1,0 +1,277 @@
+//! Run a whole suite: load vectors, spread (vector, IP version) replays over jobs, each job a
+//! thread with its own private network namespace and target, then report.
+
+use crate::args::{IpChoice, ReplayArgs, TargetKind};
+use crate::deviations::Deviations;
+use crate::linux::LinuxTarget;
+use crate::loader::{load_dir, LoadedVector};
+use crate::replay::{replay, Outcome};
+use crate::report::{classify, CaseResult, Report, Verdict};
+use crate::target::Target;
+use anyhow::{bail, Context};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::Instant;
+
+/// The deviations of the Linux target as shipped with this crate.
+pub const LINUX_DEVIATIONS: &str = include_str!("../deviations/linux.yaml");
+
+/// One unit of work: a vector over one IP version.
+#[derive(Clone, Copy, Debug)]
+struct Item {
+    vector: usize,
+    ipv6: bool,
+}
+
+/// A message from a job to the collector.
+enum Msg {
+    Done(Item, Outcome),
+    Setup(String),
+}
+
+/// The kernel release, e.g. `6.18.44`.
+pub fn kernel_release() -> String {
+    // SAFETY: utsname is plain data and uname fills it.
+    let mut u: libc::utsname = unsafe { std::mem::zeroed() };
+    if unsafe { libc::uname(&mut u) } != 0 {
+        return "unknown".into();
+    }
+    let bytes: Vec<u8> = u
+        .release
+        .iter()
+        .take_while(|&&c| c != 0)
+        .map(|&c| c as u8)
+        .collect();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+fn make_target(kind: TargetKind) -> anyhow::Result<Box<dyn Target>> {
+    match kind {
+        TargetKind::Linux => Ok(Box::new(
+            LinuxTarget::new().context("set up the Linux target (TUN device)")?,
+        )),
+        TargetKind::Impl => bail!(
+            "the `impl` target is not available yet: the userspace stack in impl/ does not expose \
+             an endpoint the replayer can drive (see conformance/README.md)"
+        ),
+    }
+}
+
+fn load_deviations(args: &ReplayArgs) -> anyhow::Result<Deviations> {
+    if let Some(path) = &args.deviations {
+        return Deviations::load(path, true).map_err(anyhow::Error::msg);
+    }
+    match args.target {
+        TargetKind::Linux => {
+            Deviations::parse(LINUX_DEVIATIONS, "conformance/deviations/linux.yaml")
+                .map_err(anyhow::Error::msg)
+        }
+        TargetKind::Impl => Ok(Deviations::default()),
+    }
+}
+
+fn pcap_path(dir: &Path, id: &str, ipv6: bool) -> PathBuf {
+    dir.join(format!(
+        "{}.{}.pcap",
+        id.replace('/', "__"),
+        if ipv6 { "v6" } else { "v4" }
+    ))
+}
+
+/// Replay `vectors` (already loaded) and return the report. Every job runs in its own thread
+/// in its own private network namespace; all of them are gone when this returns.
+pub fn run_vectors(
+    vectors: &[LoadedVector],
+    args: &ReplayArgs,
+    deviations: &Deviations,
+    progress: &ProgressBar,
+) -> anyhow::Result<Report> {
+    let start = Instant::now();
+    let mut items = Vec::new();
+    for i in 0..vectors.len() {
+        if args.ip != IpChoice::V6 {
+            items.push(Item {
+                vector: i,
+                ipv6: false,
+            });
+        }
+        if args.ip != IpChoice::V4 {
+            items.push(Item {
+                vector: i,
+                ipv6: true,
+            });
+        }
+    }
+    let items = Arc::new(items);
+    let next = Arc::new(AtomicUsize::new(0));
+    let shared: Arc<Vec<LoadedVector>> = Arc::new(vectors.to_vec());
+    let jobs = args.jobs.clamp(1, items.len().max(1));
+    let (tx, rx) = mpsc::channel::<Msg>();
+    let mut handles = Vec::new();
+    for j in 0..jobs {
+        let (items, next, shared, tx) = (items.clone(), next.clone(), shared.clone(), tx.clone());
+        let (kind, pcap) = (args.target, args.pcap.clone());
+        let handle = tcp_netlab::spawn_in_private_netns(&format!("replay-{j}"), move || {
+            let mut target = match make_target(kind) {
+                Ok(t) => t,
+                Err(e) => {
+                    let _ = tx.send(Msg::Setup(format!("{e:#}")));
+                    return Ok::<(), tcp_netlab::Error>(());
+                }
+            };
+            loop {
+                if crate::interrupt::interrupted() {
+                    break;
+                }
+                let k = next.fetch_add(1, Ordering::SeqCst);
+                let Some(&item) = items.get(k) else { break };
+                let v = &shared[item.vector].vector;
+                let ends = target.endpoints(item.ipv6);
+                let outcome = replay(target.as_mut(), v, ends);
+                if let Some(dir) = &pcap {
+                    let path = pcap_path(dir, &v.id, item.ipv6);
+                    if let Err(e) = std::fs::File::create(&path)
+                        .and_then(|f| outcome.capture.write_to(std::io::BufWriter::new(f)))
+                    {
+                        let _ =
+                            tx.send(Msg::Setup(format!("cannot write {}: {e}", path.display())));
+                    }
+                }
+                if tx.send(Msg::Done(item, outcome)).is_err() {
+                    break;
+                }
+            }
+            Ok(())
+        });
+        match handle {
+            Ok(h) => handles.push(h),
+            Err(e) => bail!("cannot start replay job {j}: {e}"),
+        }
+    }
+    drop(tx);
+    let mut results = Vec::new();
+    let mut errors = Vec::new();
+    for msg in rx {
+        match msg {
+            Msg::Setup(e) => errors.push(e),
+            Msg::Done(item, outcome) => {
+                let v = &vectors[item.vector].vector;
+                let interrupted = outcome
+                    .failure
+                    .as_ref()
+                    .is_some_and(|f| f.message == "interrupted");
+                if interrupted {
+                    continue;
+                }
+                let dev = deviations.find(&v.id, item.ipv6);
+                let (verdict, detail) = classify(outcome.failure.as_ref(), dev);
+                progress.inc(1);
+                if verdict == Verdict::Fail {
+                    progress.set_message(format!(
+                        "fail: {} [{}]",
+                        v.id,
+                        if item.ipv6 { "v6" } else { "v4" }
+                    ));
+                }
+                results.push(CaseResult {
+                    id: v.id.clone(),
+                    ip: if item.ipv6 { "v6" } else { "v4" },
+                    verdict,
+                    millis: outcome.elapsed.as_secs_f64() * 1000.0,
+                    detail,
+                    transcript: if verdict == Verdict::Pass
+                        && std::env::var_os("TCP_CONFORMANCE_TRANSCRIPTS").is_none()
+                    {
+                        Vec::new()
+                    } else {
+                        outcome.transcript
+                    },
+                });
+            }
+        }
+    }
+    for h in handles {
+        match h.join() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => errors.push(format!("replay job: {e}")),
+            Err(_) => errors.push("a replay job panicked".into()),
+        }
+    }
+    if !errors.is_empty() {
+        bail!("{}", errors.join("\n"));
+    }
+    results.sort_by(|a, b| (a.id.as_str(), a.ip).cmp(&(b.id.as_str(), b.ip)));
+    Ok(Report {
+        target: args.target.name().into(),
+        kernel: kernel_release(),
+        jobs,
+        interrupted: crate::interrupt::interrupted(),
+        results,
+        wall: start.elapsed(),
+    })
+}
+
+/// The `replay` subcommand: load the vectors, replay them over IPv4 and IPv6, print the summary
+/// table (or JSON with `--json`), write JUnit, pcaps and the verdicts text when asked.
+///
+/// Exit code: 0 when nothing failed (passes and listed deviations only), 1 when something
+/// failed, 130 when interrupted by Ctrl-C. Errors (bad vector file with file and line, no
+/// privilege for the namespace, ...) are returned as `Err`.
+pub fn run_replay(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
+    crate::interrupt::install();
+    let vectors = load_dir(&args.vectors, args.filter.as_deref()).map_err(anyhow::Error::msg)?;
+    if vectors.is_empty() {
+        bail!(
+            "no vectors to replay in {} (filter {:?})",
+            args.vectors.display(),
+            args.filter
+        );
+    }
+    let deviations = load_deviations(args)?;
+    if let Some(dir) = &args.pcap {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("create pcap directory {}", dir.display()))?;
+    }
+    let per_vector = if args.ip == IpChoice::Both { 2 } else { 1 };
+    let progress = if std::io::stderr().is_terminal() && !args.json {
+        let bar = ProgressBar::with_draw_target(
+            Some((vectors.len() * per_vector) as u64),
+            ProgressDrawTarget::stderr(),
+        );
+        if let Ok(style) =
+            ProgressStyle::default_bar().template("{bar:40} {pos}/{len} {elapsed} {msg}")
+        {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let report = run_vectors(&vectors, args, &deviations, &progress)?;
+    progress.finish_and_clear();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report.to_json())?);
+    } else {
+        print!("{}", report.summary());
+    }
+    if let Some(path) = &args.junit {
+        std::fs::write(path, report.to_junit())
+            .with_context(|| format!("write JUnit report {}", path.display()))?;
+    }
+    if let Some(path) = &args.report {
+        std::fs::write(path, report.verdicts_text())
+            .with_context(|| format!("write report {}", path.display()))?;
+    }
+    let t = report.totals();
+    Ok(if report.interrupted {
+        ExitCode::from(130)
+    } else if t.fail > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,78 @@
+//! The interface between the replayer and an implementation under test.
+//!
+//! A target owns one endpoint at a time (opened per vector) and gives the replayer the wire:
+//! for Linux the replayer owns the TUN fd itself; for the `impl` stack (later) the stack owns
+//! the TUN and the target would inject and capture through an `AF_PACKET` socket on it.
+
+use crate::timing::TimerProfile;
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tcp_model::vector::{AppEvent, Call, Role, SocketOptions, TcpState};
+
+/// Addresses of one replay: the target's socket and the peer the replayer plays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Endpoints {
+    /// The target's address and port.
+    pub target: SocketAddr,
+    /// The peer's (replayer's) address and port.
+    pub peer: SocketAddr,
+}
+
+/// What a call returned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CallOutcome {
+    /// It succeeded (or, for a nonblocking connect/accept, is in progress).
+    Done,
+    /// `recv` returned this many bytes.
+    Received(u32),
+    /// `send` accepted this many bytes.
+    Sent(u32),
+    /// It failed with this error (e.g. `EPIPE`): recorded in the transcript; an error the
+    /// application would see as an event (reset, refused, timed out) is kept for `app` steps.
+    Failed(String),
+}
+
+/// The result of checking an application event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AppCheck {
+    /// The application observed the event.
+    Seen,
+    /// It did not; what it observed instead.
+    NotSeen(String),
+}
+
+/// An implementation under test, prepared inside the job's private network namespace.
+pub trait Target {
+    /// Short name for reports (`linux`).
+    fn name(&self) -> &'static str;
+
+    /// The timer constants that set every wait.
+    fn timers(&self) -> &TimerProfile;
+
+    /// The addresses for the `n`-th replay of this target over IPv6 or IPv4. Ports differ
+    /// between replays so that no state of an earlier vector (e.g. TIME-WAIT) interferes.
+    fn endpoints(&mut self, ipv6: bool) -> Endpoints;
+
+    /// Prepare a fresh endpoint for one vector: create the socket, apply `options`, bind it to
+    /// `ends.target`. Nothing is sent yet.
+    fn open(&mut self, ends: Endpoints, role: Role, options: &SocketOptions) -> io::Result<()>;
+
+    /// Make an application call (nonblocking: `connect` and `accept` may complete later).
+    fn call(&mut self, call: Call) -> io::Result<CallOutcome>;
+
+    /// Wait up to `wait` for the application to observe `event`.
+    fn check_app(&mut self, event: AppEvent, wait: Duration) -> io::Result<AppCheck>;
+
+    /// The RFC 9293 state of the endpoint's connection (`CLOSED` when it has none).
+    fn state(&mut self) -> io::Result<TcpState>;
+
+    /// Deliver one IP packet from the peer to the target.
+    fn inject(&mut self, packet: &[u8]) -> io::Result<()>;
+
+    /// Wait up to `timeout` for one IP packet the target sent; `Ok(None)` if none came.
+    fn capture(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<Option<usize>>;
+
+    /// Release the endpoint (abort what is left) so that the next vector starts clean.
+    fn close(&mut self);
+}

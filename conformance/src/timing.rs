@@ -1,0 +1,147 @@
+//! How long to wait for what: derived from the target's timers, not from a flat constant.
+//!
+//! Linux's values (include/net/tcp.h, kernel timer wheel):
+//! - a reply to a segment or call is computed at once, in the softirq of the packet; only
+//!   scheduling delays it, so it gets a short bound ([`TimerProfile::response`]);
+//! - a pure ACK may be delayed: `TCP_DELACK_MIN` 40 ms, at most `TCP_DELACK_MAX` 200 ms
+//!   (RFC 9293 section 3.8.6.3 allows up to 500 ms; RFC 1122 section 4.2.3.2);
+//! - the retransmission timer starts at `TCP_TIMEOUT_INIT` 1 s and never goes below
+//!   `TCP_RTO_MIN` 200 ms (RFC 6298 sections 2.1 and 2.4); SYNs are retransmitted with a
+//!   linear timeout for the first `tcp_syn_linear_timeouts` tries, so consecutive timeouts are
+//!   only known to lie between the minimum and the exponentially backed-off initial value;
+//! - TIME-WAIT lasts `TCP_TIMEWAIT_LEN` 60 s (RFC 9293 section 3.4.2 asks for 2 MSL);
+//! - keepalive fires after the configured idle time, then every interval (RFC 1122 4.2.3.6);
+//! - kernel timers never fire early (at most one jiffy, 4 ms at HZ=250) but may fire late by
+//!   up to 1/8 of their length (timer-wheel level granularity).
+
+use std::time::Duration;
+use tcp_model::vector::{Keepalive, SegmentPattern, TimerKind};
+
+/// When something is allowed to happen, relative to a reference instant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    /// Anything before this is too early.
+    pub earliest: Duration,
+    /// Anything after this is missing.
+    pub latest: Duration,
+}
+
+/// The timer constants of one target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimerProfile {
+    /// Bound on an immediate reply (scheduling and processing only).
+    pub response: Duration,
+    /// Longest delay of a pure ACK.
+    pub delayed_ack_max: Duration,
+    /// Initial retransmission timeout.
+    pub rto_initial: Duration,
+    /// Smallest retransmission timeout.
+    pub rto_min: Duration,
+    /// Largest retransmission timeout.
+    pub rto_max: Duration,
+    /// TIME-WAIT length.
+    pub time_wait: Duration,
+    /// Clock granularity: how early a timer may appear to fire (one jiffy).
+    pub granularity: Duration,
+}
+
+impl TimerProfile {
+    /// Linux's constants (HZ=250 assumed for the granularity; a 4 ms jiffy).
+    pub fn linux() -> Self {
+        TimerProfile {
+            response: Duration::from_millis(200),
+            delayed_ack_max: Duration::from_millis(200),
+            rto_initial: Duration::from_secs(1),
+            rto_min: Duration::from_millis(200),
+            rto_max: Duration::from_secs(120),
+            time_wait: Duration::from_secs(60),
+            granularity: Duration::from_millis(4),
+        }
+    }
+
+    /// A timer of nominal length `t` fires within `[t - granularity, t + t/8 + response]`.
+    fn around(&self, t: Duration) -> Window {
+        Window {
+            earliest: t.saturating_sub(self.granularity),
+            latest: t + t / 8 + self.response,
+        }
+    }
+
+    /// The wait for a segment that is a direct reply: a pure ACK may be delayed.
+    pub fn reply_window(&self, p: &SegmentPattern) -> Window {
+        let pure_ack = p.flags.ack && !p.flags.syn && !p.flags.fin && !p.flags.rst && p.len == 0;
+        let latest = if pure_ack {
+            self.delayed_ack_max + self.response
+        } else {
+            self.response
+        };
+        Window {
+            earliest: Duration::ZERO,
+            latest,
+        }
+    }
+
+    /// The window of the `nth` consecutive expiry (0-based) of a timer.
+    pub fn timer_window(&self, kind: TimerKind, nth: u32, keepalive: Option<Keepalive>) -> Window {
+        match kind {
+            TimerKind::Retransmission => {
+                let backed_off = self
+                    .rto_initial
+                    .saturating_mul(1u32 << nth.min(16))
+                    .min(self.rto_max);
+                Window {
+                    earliest: self.rto_min.saturating_sub(self.granularity),
+                    latest: backed_off + backed_off / 8 + self.response,
+                }
+            }
+            TimerKind::TimeWait => self.around(self.time_wait),
+            TimerKind::Keepalive => {
+                let secs = match keepalive {
+                    Some(k) if nth == 0 => k.idle_s,
+                    Some(k) => k.interval_s,
+                    // Linux's defaults: tcp_keepalive_time 7200 s, tcp_keepalive_intvl 75 s.
+                    None if nth == 0 => 7200,
+                    None => 75,
+                };
+                self.around(Duration::from_secs(u64::from(secs)))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pure_acks_may_be_delayed_other_replies_not() {
+        let t = TimerProfile::linux();
+        let ack: SegmentPattern = serde_yaml::from_str("{ flags: A }").unwrap();
+        let fin: SegmentPattern = serde_yaml::from_str("{ flags: FA }").unwrap();
+        assert_eq!(t.reply_window(&ack).latest, Duration::from_millis(400));
+        assert_eq!(t.reply_window(&fin).latest, Duration::from_millis(200));
+    }
+
+    #[test]
+    fn retransmission_backs_off_and_keepalive_uses_idle_then_interval() {
+        let t = TimerProfile::linux();
+        let w0 = t.timer_window(TimerKind::Retransmission, 0, None);
+        let w2 = t.timer_window(TimerKind::Retransmission, 2, None);
+        assert_eq!(w0.earliest, Duration::from_millis(196));
+        assert_eq!(w0.latest, Duration::from_millis(1325));
+        assert_eq!(w2.latest, Duration::from_millis(4700));
+        let k = Keepalive {
+            idle_s: 1,
+            interval_s: 2,
+            count: 1,
+        };
+        assert_eq!(
+            t.timer_window(TimerKind::Keepalive, 0, Some(k)).earliest,
+            Duration::from_millis(996)
+        );
+        assert_eq!(
+            t.timer_window(TimerKind::Keepalive, 1, Some(k)).earliest,
+            Duration::from_millis(1996)
+        );
+    }
+}

@@ -1,0 +1,189 @@
+//! The replayer against the Linux kernel on hand-written fixture vectors: the ones under
+//! `fixtures/pass` must pass over IPv4 and IPv6; each one under `fixtures/fail` must fail with
+//! the reason its description names (so the verdict logic is shown to bite); bad files give
+//! errors with file and line. Needs root (CI runs as root); without it the tests fail with the
+//! error that says how to run them.
+
+use indicatif::ProgressBar;
+use std::path::{Path, PathBuf};
+use tcp_conformance::deviations::Deviations;
+use tcp_conformance::loader::load_dir;
+use tcp_conformance::report::{Report, Verdict};
+use tcp_conformance::runner::run_vectors;
+use tcp_conformance::{ReplayArgs, TargetKind};
+
+fn fixtures(sub: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(sub)
+}
+
+fn run(sub: &str, deviations: &Deviations, pcap: Option<PathBuf>) -> Report {
+    let mut args = ReplayArgs::new(TargetKind::Linux, fixtures(sub));
+    args.pcap = pcap;
+    let vectors = load_dir(&args.vectors, None).expect("fixtures load");
+    run_vectors(&vectors, &args, deviations, &ProgressBar::hidden())
+        .expect("replay runs (needs root)")
+}
+
+#[test]
+fn passing_fixtures_pass_over_ipv4_and_ipv6() {
+    let report = run("pass", &Deviations::default(), None);
+    print!("{}", report.summary());
+    for r in &report.results {
+        println!("{:>9.2} ms  {} [{}]", r.millis, r.id, r.ip);
+    }
+    let vectors = load_dir(&fixtures("pass"), None).expect("fixtures load");
+    assert_eq!(report.results.len(), 2 * vectors.len());
+    for r in &report.results {
+        assert_eq!(
+            r.verdict,
+            Verdict::Pass,
+            "{} [{}]: {}\n{}",
+            r.id,
+            r.ip,
+            r.detail,
+            r.transcript.join("\n")
+        );
+    }
+}
+
+#[test]
+fn failing_fixtures_fail_for_the_named_reason() {
+    let report = run("fail", &Deviations::default(), None);
+    print!("{}", report.summary());
+    let vectors = load_dir(&fixtures("fail"), None).expect("fixtures load");
+    assert_eq!(report.results.len(), 2 * vectors.len());
+    for r in &report.results {
+        let v = vectors
+            .iter()
+            .find(|v| v.vector.id == r.id)
+            .expect("result of a fixture");
+        let want = v
+            .vector
+            .description
+            .strip_prefix("must fail with: ")
+            .expect("fail fixtures say why");
+        assert_eq!(r.verdict, Verdict::Fail, "{} [{}]", r.id, r.ip);
+        assert!(
+            r.detail.starts_with(want),
+            "{} [{}]:\n  got  {}\n  want {want}\n{}",
+            r.id,
+            r.ip,
+            r.detail,
+            r.transcript.join("\n")
+        );
+    }
+}
+
+#[test]
+fn listed_deviations_are_reported_as_such_and_stale_ones_fail() {
+    let deviations = Deviations::parse(
+        "- id: fail/state\n  does: stays ESTABLISHED\n  rfc: real deviation\n  observed: CLOSE-WAIT\n\
+         - id: fail/missing\n  ip: v6\n  does: sends no FIN\n  rfc: real deviation\n\
+         - id: fail/app\n  does: x\n  rfc: y\n  observed: text that does not occur\n",
+        "test",
+    )
+    .expect("deviations parse");
+    let report = run("fail", &deviations, None);
+    let verdict = |id: &str, ip: &str| {
+        report
+            .results
+            .iter()
+            .find(|r| r.id == id && r.ip == ip)
+            .map(|r| r.verdict)
+            .expect("result")
+    };
+    assert_eq!(verdict("fail/state", "v4"), Verdict::Deviation);
+    assert_eq!(verdict("fail/state", "v6"), Verdict::Deviation);
+    assert_eq!(
+        verdict("fail/missing", "v4"),
+        Verdict::Fail,
+        "entry is for v6 only"
+    );
+    assert_eq!(verdict("fail/missing", "v6"), Verdict::Deviation);
+    assert_eq!(
+        verdict("fail/app", "v4"),
+        Verdict::Fail,
+        "observed text does not match"
+    );
+    assert_eq!(report.totals().deviation, 3);
+
+    let stale =
+        Deviations::parse("- id: active/refused\n  does: x\n  rfc: y\n", "test").expect("parse");
+    let report = run("pass", &stale, None);
+    let r = report
+        .results
+        .iter()
+        .find(|r| r.id == "active/refused")
+        .expect("result");
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert!(r.detail.contains("stale"), "{}", r.detail);
+}
+
+#[test]
+fn bad_vector_files_are_named_with_their_line() {
+    let err = load_dir(&fixtures("bad"), None).expect_err("bad flag letter");
+    let text = err.to_string();
+    assert!(text.contains("bad-flag.yaml:7:"), "{text}");
+    assert!(text.contains("unknown flag letter 'Q'"), "{text}");
+}
+
+#[test]
+fn pcap_per_replay_holds_both_directions() {
+    let dir = std::env::temp_dir().join(format!("tcp-conformance-pcap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let mut args = ReplayArgs::new(TargetKind::Linux, fixtures("pass"));
+    args.pcap = Some(dir.clone());
+    args.filter = Some("active/handshake".into());
+    let vectors = load_dir(&args.vectors, args.filter.as_deref()).expect("fixtures load");
+    run_vectors(
+        &vectors,
+        &args,
+        &Deviations::default(),
+        &ProgressBar::hidden(),
+    )
+    .expect("replay");
+    for ip in ["v4", "v6"] {
+        let data =
+            std::fs::read(dir.join(format!("active__handshake.{ip}.pcap"))).expect("pcap written");
+        assert_eq!(&data[..4], &0xa1b2_c3d4u32.to_le_bytes());
+        let mut off = 24;
+        let mut flags = Vec::new();
+        while off + 16 <= data.len() {
+            let len =
+                u32::from_le_bytes([data[off + 8], data[off + 9], data[off + 10], data[off + 11]])
+                    as usize;
+            let pkt = &data[off + 16..off + 16 + len];
+            let seg = tcp_conformance::segment::parse(pkt).expect("TCP packet");
+            flags.push(seg.flags.to_string());
+            off += 16 + len;
+        }
+        assert_eq!(flags, ["S", "SA", "A"], "{ip}");
+    }
+    std::fs::remove_dir_all(&dir).expect("clean temp dir");
+}
+
+#[test]
+fn json_has_the_fields_the_issue_names() {
+    let mut args = ReplayArgs::new(TargetKind::Linux, fixtures("pass"));
+    args.filter = Some("refused".into());
+    let vectors = load_dir(&args.vectors, args.filter.as_deref()).expect("fixtures load");
+    let report = run_vectors(
+        &vectors,
+        &args,
+        &Deviations::default(),
+        &ProgressBar::hidden(),
+    )
+    .expect("replay");
+    let json = report.to_json();
+    let first = &json["results"][0];
+    assert_eq!(first["id"], "active/refused");
+    assert_eq!(first["ip"], "v4");
+    assert_eq!(first["verdict"], "pass");
+    assert!(first["millis"].is_f64());
+    assert_eq!(json["totals"]["pass"], 2);
+    assert!(report
+        .to_junit()
+        .contains("<testcase classname=\"conformance.linux.v6\" name=\"active/refused\""));
+}
