@@ -472,7 +472,10 @@ impl Replay<'_> {
                 self.note(format!("= {now_state}"));
                 return Ok(());
             }
-            if now >= deadline || crate::interrupt::interrupted() {
+            if crate::interrupt::interrupted() {
+                return Err(self.fail(FailureKind::Target, "interrupted"));
+            }
+            if now >= deadline {
                 let want = allowed
                     .iter()
                     .map(|s| s.name())
@@ -486,7 +489,11 @@ impl Replay<'_> {
                     ),
                 ));
             }
-            std::thread::sleep(Duration::from_millis(1));
+            // Poll every millisecond for replies; long timer windows (TIME-WAIT: 60 s) at a
+            // thousandth of their length, at most every 20 ms.
+            let pause =
+                (window.latest / 1000).clamp(Duration::from_millis(1), Duration::from_millis(20));
+            std::thread::sleep(pause);
         }
     }
 

@@ -160,10 +160,8 @@ pub fn run_vectors(
             Msg::Setup(e) => errors.push(e),
             Msg::Done(item, outcome) => {
                 let v = &vectors[item.vector].vector;
-                let interrupted = outcome
-                    .failure
-                    .as_ref()
-                    .is_some_and(|f| f.message == "interrupted");
+                // A replay cut short by Ctrl-C has no verdict: it is left out of the report.
+                let interrupted = outcome.failure.is_some() && crate::interrupt::interrupted();
                 if interrupted {
                     continue;
                 }
@@ -182,6 +180,10 @@ pub fn run_vectors(
                     ip: if item.ipv6 { "v6" } else { "v4" },
                     verdict,
                     millis: outcome.elapsed.as_secs_f64() * 1000.0,
+                    timers: v
+                        .steps
+                        .iter()
+                        .any(|s| matches!(s, tcp_model::vector::Step::Timer(_))),
                     detail,
                     transcript: if verdict == Verdict::Pass
                         && std::env::var_os("TCP_CONFORMANCE_TRANSCRIPTS").is_none()

@@ -187,3 +187,12 @@ fn json_has_the_fields_the_issue_names() {
         .to_junit()
         .contains("<testcase classname=\"conformance.linux.v6\" name=\"active/refused\""));
 }
+
+/// The verdicts on this machine's kernel, reviewed as a snapshot: a kernel that behaves
+/// differently on the fixtures shows up as a diff (`cargo insta review`), not as noise.
+#[test]
+fn fixture_verdicts_snapshot() {
+    let mut text = run("pass", &Deviations::default(), None).verdicts_text();
+    text.push_str(&run("fail", &Deviations::default(), None).verdicts_text());
+    insta::assert_snapshot!("linux_fixture_verdicts", text);
+}
