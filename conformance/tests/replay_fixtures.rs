@@ -188,11 +188,44 @@ fn json_has_the_fields_the_issue_names() {
         .contains("<testcase classname=\"conformance.linux.v6\" name=\"active/refused\""));
 }
 
+#[test]
+fn real_linux_deviations_are_reported_with_their_justification() {
+    let text = std::fs::read_to_string(fixtures("deviate.yaml")).expect("fixture deviations");
+    let deviations = Deviations::parse(&text, "deviate.yaml").expect("deviations parse");
+    let listed = run("deviate", &deviations, None);
+    print!("{}", listed.summary());
+    assert_eq!(listed.results.len(), 2 * deviations.entries.len());
+    for r in &listed.results {
+        assert_eq!(
+            r.verdict,
+            Verdict::Deviation,
+            "{} [{}]: {}",
+            r.id,
+            r.ip,
+            r.detail
+        );
+        let entry = deviations.find(&r.id, r.ip == "v6").expect("listed");
+        assert!(
+            r.detail.contains(&entry.rfc),
+            "justification in the detail: {}",
+            r.detail
+        );
+    }
+    let unlisted = run("deviate", &Deviations::default(), None);
+    assert!(
+        unlisted.results.iter().all(|r| r.verdict == Verdict::Fail),
+        "unlisted differences fail"
+    );
+}
+
 /// The verdicts on this machine's kernel, reviewed as a snapshot: a kernel that behaves
 /// differently on the fixtures shows up as a diff (`cargo insta review`), not as noise.
 #[test]
 fn fixture_verdicts_snapshot() {
     let mut text = run("pass", &Deviations::default(), None).verdicts_text();
     text.push_str(&run("fail", &Deviations::default(), None).verdicts_text());
+    let deviations = std::fs::read_to_string(fixtures("deviate.yaml")).expect("fixture deviations");
+    let deviations = Deviations::parse(&deviations, "deviate.yaml").expect("deviations parse");
+    text.push_str(&run("deviate", &deviations, None).verdicts_text());
     insta::assert_snapshot!("linux_fixture_verdicts", text);
 }
