@@ -11,6 +11,7 @@
 //!     rt.add_address(tun.index(), "192.0.2.1".parse().unwrap(), 24)?;
 //!     rt.add_address(tun.index(), "2001:db8::1".parse().unwrap(), 64)?;
 //!     rt.set_link_up(tun.index())?;
+//!     rt.wait_addresses_ready(tun.index(), std::time::Duration::from_secs(2))?;
 //!     // ... kernel sockets created on this thread now talk to the TUN fd ...
 //!     Ok::<_, tcp_netlab::Error>(tun.name().to_string())
 //! });
@@ -25,10 +26,12 @@
 mod error;
 pub mod netlink;
 mod netns;
+mod packet;
 mod rtnetlink;
 mod tun;
 
 pub use error::Error;
 pub use netns::{enter_private_netns, run_in_private_netns, spawn_in_private_netns};
+pub use packet::{Direction, PacketSocket};
 pub use rtnetlink::{Rtnetlink, IFA_F_TENTATIVE};
 pub use tun::Tun;

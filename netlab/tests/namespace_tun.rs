@@ -6,7 +6,7 @@ use etherparse::{NetSlice, PacketBuilder, SlicedPacket, TransportSlice};
 use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
-use tcp_netlab::{run_in_private_netns, Error, Rtnetlink, Tun};
+use tcp_netlab::{run_in_private_netns, Direction, Error, PacketSocket, Rtnetlink, Tun};
 
 const TUN_V4: &str = "192.0.2.1";
 const TUN_V6: &str = "2001:db8::1";
@@ -255,4 +255,65 @@ fn nonblocking_read_reports_would_block() {
         Ok::<_, Error>(())
     })
     .expect("namespace with TUN");
+}
+
+/// A SYN written to the TUN fd (as a userspace stack would) is seen by an `AF_PACKET` socket as
+/// incoming; the kernel's RST reply as outgoing; and a packet sent on the `AF_PACKET` socket
+/// comes out of the TUN fd.
+#[test]
+fn packet_socket_sees_both_directions_and_injects_into_the_tun() {
+    run_in_private_netns(|| {
+        let tun = lab()?;
+        let cap = PacketSocket::bind(tun.index())?;
+        let mut syn = Vec::new();
+        PacketBuilder::ipv4([192, 0, 2, 2], [192, 0, 2, 1], 64)
+            .tcp(40000, 9, 77, 1000)
+            .syn()
+            .write(&mut syn, &[])
+            .expect("build SYN");
+        tun.send(&syn).expect("write SYN to the TUN");
+        let mut buf = vec![0u8; 2048];
+        let mut seen = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while seen.len() < 2 && Instant::now() < deadline {
+            if let Some((n, dir)) = cap
+                .recv_timeout(&mut buf, Duration::from_millis(50))
+                .expect("capture")
+            {
+                if let Ok(p) = SlicedPacket::from_ip(&buf[..n]) {
+                    if let Some(TransportSlice::Tcp(t)) = &p.transport {
+                        seen.push((dir, t.syn(), t.rst(), t.destination_port()));
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            seen,
+            vec![
+                (Direction::Incoming, true, false, 9),
+                (Direction::Outgoing, false, true, 40000)
+            ]
+        );
+        let rst = next_tcp(&tun, ip("192.0.2.2"), 40000);
+        assert_eq!(rst.ack, 78, "the kernel's RST answers our SYN");
+
+        let mut probe = Vec::new();
+        PacketBuilder::ipv6(ip6("2001:db8::1"), ip6("2001:db8::9"), 64)
+            .tcp(1234, 5678, 1, 1000)
+            .syn()
+            .write(&mut probe, &[])
+            .expect("build probe");
+        cap.send(&probe).expect("inject through AF_PACKET");
+        let got = next_tcp(&tun, ip("2001:db8::9"), 5678);
+        assert_eq!((got.sport, got.seq, got.syn), (1234, 1, true));
+        Ok::<_, Error>(())
+    })
+    .expect("namespace with TUN");
+}
+
+fn ip6(s: &str) -> [u8; 16] {
+    match ip(s) {
+        IpAddr::V6(a) => a.octets(),
+        IpAddr::V4(_) => panic!("{s} is not IPv6"),
+    }
 }
