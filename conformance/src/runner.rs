@@ -20,6 +20,11 @@ use std::time::Instant;
 /// The deviations of the Linux target as shipped with this crate.
 pub const LINUX_DEVIATIONS: &str = include_str!("../deviations/linux.yaml");
 
+/// Why `--target impl` cannot run yet.
+const IMPL_NOT_WIRED: &str = "the `impl` target is not wired into the replayer yet: it needs a \
+    `Target` (conformance/src/target.rs) that drives the userspace stack of impl/ on the TUN \
+    device and injects and captures through a tcp_netlab::PacketSocket";
+
 /// One unit of work: a vector over one IP version.
 #[derive(Clone, Copy, Debug)]
 struct Item {
@@ -54,10 +59,7 @@ fn make_target(kind: TargetKind) -> anyhow::Result<Box<dyn Target>> {
         TargetKind::Linux => Ok(Box::new(
             LinuxTarget::new().context("set up the Linux target (TUN device)")?,
         )),
-        TargetKind::Impl => bail!(
-            "the `impl` target is not available yet: the userspace stack in impl/ does not expose \
-             an endpoint the replayer can drive (see conformance/README.md)"
-        ),
+        TargetKind::Impl => bail!("{IMPL_NOT_WIRED}"),
     }
 }
 
@@ -203,6 +205,7 @@ pub fn run_vectors(
             Err(_) => errors.push("a replay job panicked".into()),
         }
     }
+    errors.dedup();
     if !errors.is_empty() {
         bail!("{}", errors.join("\n"));
     }
@@ -232,6 +235,9 @@ pub fn run_replay(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
             args.vectors.display(),
             args.filter
         );
+    }
+    if args.target == TargetKind::Impl {
+        bail!("{IMPL_NOT_WIRED}");
     }
     let deviations = load_deviations(args)?;
     if let Some(dir) = &args.pcap {
