@@ -639,3 +639,175 @@ pub fn replay(target: &mut dyn Target, vector: &Vector, ends: Endpoints) -> Outc
         elapsed: start.elapsed(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The verdict engine against a scripted target: packets the "target" sends become
+    //! readable once the peer has injected a given number of packets, so every branch of the
+    //! matching logic is exercised deterministically, without a kernel.
+    use super::*;
+    use crate::target::{AppCheck, CallOutcome};
+    use crate::timing::TimerProfile;
+    use std::io;
+    use tcp_model::vector::{AppEvent, Call, Role, SocketOptions};
+
+    const ISS: u32 = 1000;
+
+    struct Scripted {
+        timers: TimerProfile,
+        ends: Endpoints,
+        /// (number of peer packets that must have been injected, flags, seq, ack, len)
+        script: Vec<(usize, &'static str, u32, u32, u32)>,
+        injected: usize,
+        next: usize,
+    }
+
+    impl Target for Scripted {
+        fn name(&self) -> &'static str {
+            "scripted"
+        }
+        fn timers(&self) -> &TimerProfile {
+            &self.timers
+        }
+        fn endpoints(&mut self, _ipv6: bool) -> Endpoints {
+            self.ends
+        }
+        fn open(&mut self, _: Endpoints, _: Role, _: &SocketOptions) -> io::Result<()> {
+            Ok(())
+        }
+        fn call(&mut self, _: Call) -> io::Result<CallOutcome> {
+            Ok(CallOutcome::Done)
+        }
+        fn check_app(&mut self, _: AppEvent, _: Duration) -> io::Result<AppCheck> {
+            Ok(AppCheck::Seen)
+        }
+        fn state(&mut self) -> io::Result<TcpState> {
+            Ok(TcpState::Established)
+        }
+        fn inject(&mut self, _: &[u8]) -> io::Result<()> {
+            self.injected += 1;
+            Ok(())
+        }
+        fn capture(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<Option<usize>> {
+            match self.script.get(self.next) {
+                Some(&(after, flags, seq, ack, len)) if after <= self.injected => {
+                    self.next += 1;
+                    let seg = Segment {
+                        src: self.ends.target,
+                        dst: self.ends.peer,
+                        flags: flags
+                            .parse()
+                            .map_err(|e| io::Error::other(format!("{e}")))?,
+                        seq,
+                        ack,
+                        window: 1000,
+                        len,
+                    };
+                    let pkt = segment::build(&seg, &segment::payload_pattern(len))
+                        .map_err(io::Error::other)?;
+                    buf[..pkt.len()].copy_from_slice(&pkt);
+                    Ok(Some(pkt.len()))
+                }
+                _ => {
+                    std::thread::sleep(timeout.min(Duration::from_millis(1)));
+                    Ok(None)
+                }
+            }
+        }
+        fn close(&mut self) {}
+    }
+
+    fn run(
+        steps: &str,
+        script: Vec<(usize, &'static str, u32, u32, u32)>,
+    ) -> (Option<Failure>, Vec<String>) {
+        let text = format!("version: 1\nid: t\ncovers: []\nrole: active\nsteps:\n{steps}");
+        let v = Vector::from_yaml(&text).expect("test vector parses");
+        let mut timers = TimerProfile::linux();
+        timers.response = Duration::from_millis(30);
+        timers.delayed_ack_max = Duration::from_millis(10);
+        let ends = Endpoints {
+            target: "192.0.2.1:1000".parse().unwrap(),
+            peer: "192.0.2.2:2000".parse().unwrap(),
+        };
+        let mut t = Scripted {
+            timers,
+            ends,
+            script,
+            injected: 0,
+            next: 0,
+        };
+        let out = replay(&mut t, &v, ends);
+        (out.failure, out.transcript)
+    }
+
+    const HANDSHAKE: &str = "  - call: connect\n  - expect: { flags: S, seq: iss }\n  - send: { flags: SA, seq: irs, ack: iss+1 }\n";
+
+    fn irs() -> u32 {
+        Symbols::for_vector("t").irs
+    }
+
+    #[test]
+    fn one_of_prefers_the_longer_alternative_when_it_continues() {
+        let steps = format!("{HANDSHAKE}  - expect_one_of:\n      - [{{ flags: A, seq: iss+1 }}]\n      - [{{ flags: A, seq: iss+1 }}, {{ flags: FA, seq: iss+1 }}]\n  - quiet: 20ms\n");
+        let script = vec![
+            (0, "S", ISS, 0, 0),
+            (1, "A", ISS + 1, irs() + 1, 0),
+            (1, "FA", ISS + 1, irs() + 1, 0),
+        ];
+        let (f, t) = run(&steps, script);
+        assert_eq!(f, None, "{t:?}");
+    }
+
+    #[test]
+    fn one_of_gives_back_a_segment_that_continues_no_alternative() {
+        let steps = format!("{HANDSHAKE}  - expect_one_of:\n      - [{{ flags: A, seq: iss+1 }}]\n      - [{{ flags: A, seq: iss+1 }}, {{ flags: FA, seq: iss+1 }}]\n  - expect: {{ flags: RA, seq: iss+1 }}\n");
+        let script = vec![
+            (0, "S", ISS, 0, 0),
+            (1, "A", ISS + 1, irs() + 1, 0),
+            (1, "RA", ISS + 1, irs() + 1, 0),
+        ];
+        let (f, t) = run(&steps, script);
+        assert_eq!(f, None, "the RST is matched by the next step: {t:?}");
+    }
+
+    #[test]
+    fn one_of_with_nothing_allowed_passes_on_silence_and_flags_an_extra() {
+        let steps = format!(
+            "{HANDSHAKE}  - expect_one_of:\n      - []\n      - [{{ flags: R, seq: iss+1 }}]\n"
+        );
+        let (f, _) = run(&steps, vec![(0, "S", ISS, 0, 0)]);
+        assert_eq!(f, None);
+        let (f, _) = run(
+            &steps,
+            vec![(0, "S", ISS, 0, 0), (1, "A", ISS + 1, irs() + 1, 0)],
+        );
+        let f = f.expect("an ACK is neither nothing nor a RST");
+        assert_eq!((f.step, f.kind), (4, FailureKind::Extra), "{f}");
+    }
+
+    #[test]
+    fn a_repeated_segment_is_an_extra_naming_the_first_step() {
+        let steps = format!("{HANDSHAKE}  - expect: {{ flags: A, seq: iss+1, ack: irs+1 }}\n  - expect: {{ flags: FA, seq: iss+1 }}\n");
+        let script = vec![
+            (0, "S", ISS, 0, 0),
+            (1, "A", ISS + 1, irs() + 1, 0),
+            (1, "A", ISS + 1, irs() + 1, 0),
+        ];
+        let (f, _) = run(&steps, script);
+        let f = f.expect("duplicate ACK");
+        assert_eq!((f.step, f.kind), (5, FailureKind::Extra), "{f}");
+        assert!(f.message.contains("a repeat of step 4"), "{f}");
+    }
+
+    #[test]
+    fn a_missing_segment_names_its_window_and_a_late_iss_use_is_a_vector_error() {
+        let steps = format!("{HANDSHAKE}  - expect: {{ flags: FA, seq: iss+1 }}\n");
+        let (f, _) = run(&steps, vec![(0, "S", ISS, 0, 0)]);
+        let f = f.expect("no FIN");
+        assert_eq!(f.kind, FailureKind::Missing);
+        assert!(f.message.contains("within 30ms"), "{f}");
+        let (f, _) = run("  - send: { flags: S, seq: iss }\n", vec![]);
+        assert_eq!(f.map(|f| f.kind), Some(FailureKind::Vector));
+    }
+}
