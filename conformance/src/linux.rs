@@ -169,7 +169,7 @@ impl LinuxTarget {
         Ok(LinuxTarget {
             tun,
             diag: SockDiag::open()?,
-            timers: TimerProfile::linux(),
+            timers: TimerProfile::linux_from_sysctls(),
             counter: 0,
             ends: None,
             role: Role::Active,

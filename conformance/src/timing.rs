@@ -59,6 +59,27 @@ impl TimerProfile {
         }
     }
 
+    /// Linux's constants, with the minimum and maximum RTO read from the calling thread's
+    /// namespace (`net.ipv4.tcp_rto_min_us`, `net.ipv4.tcp_rto_max_ms`, kernels from 6.15 on)
+    /// when they exist, so that a tuned kernel gets matching windows.
+    pub fn linux_from_sysctls() -> Self {
+        let read = |name: &str| -> Option<u64> {
+            std::fs::read_to_string(format!("/proc/sys/net/ipv4/{name}"))
+                .ok()?
+                .trim()
+                .parse()
+                .ok()
+        };
+        let mut t = TimerProfile::linux();
+        if let Some(us) = read("tcp_rto_min_us").filter(|&us| us > 0) {
+            t.rto_min = Duration::from_micros(us);
+        }
+        if let Some(ms) = read("tcp_rto_max_ms").filter(|&ms| ms > 0) {
+            t.rto_max = Duration::from_millis(ms);
+        }
+        t
+    }
+
     /// A timer of nominal length `t` fires within `[t - granularity, t + t/8 + response]`.
     fn around(&self, t: Duration) -> Window {
         Window {
@@ -143,5 +164,16 @@ mod tests {
             t.timer_window(TimerKind::Keepalive, 1, Some(k)).earliest,
             Duration::from_millis(1996)
         );
+    }
+
+    #[test]
+    fn sysctls_only_refine_the_rto_bounds() {
+        let t = TimerProfile::linux_from_sysctls();
+        let d = TimerProfile::linux();
+        assert_eq!(
+            (t.response, t.time_wait, t.rto_initial),
+            (d.response, d.time_wait, d.rto_initial)
+        );
+        assert!(t.rto_min > Duration::ZERO && t.rto_min <= t.rto_max);
     }
 }
