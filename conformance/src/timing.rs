@@ -60,7 +60,7 @@ impl TimerProfile {
     }
 
     /// Linux's constants, with the minimum and maximum RTO read from the calling thread's
-    /// namespace (`net.ipv4.tcp_rto_min_us`, `net.ipv4.tcp_rto_max_ms`, kernels from 6.15 on)
+    /// namespace (`net.ipv4.tcp_rto_min_us`, `net.ipv4.tcp_rto_max_ms`, on kernels that have them)
     /// when they exist, so that a tuned kernel gets matching windows.
     pub fn linux_from_sysctls() -> Self {
         let read = |name: &str| -> Option<u64> {
