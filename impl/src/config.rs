@@ -55,6 +55,8 @@ pub struct Config {
     pub keepalive: Option<KeepaliveConfig>,
     /// Default listen backlog: SYN-RECEIVED plus not-yet-accepted connections per listener.
     pub backlog: usize,
+    /// Challenge ACKs per second and connection (RFC 5961 section 7 throttling).
+    pub challenge_ack_limit: u32,
 }
 
 impl Default for Config {
@@ -74,6 +76,7 @@ impl Default for Config {
             nodelay: false,
             keepalive: None,
             backlog: 128,
+            challenge_ack_limit: 100,
         }
     }
 }

@@ -61,6 +61,10 @@ pub struct Stats {
     pub rto_expiries: u64,
     /// RFC 5961 challenge ACKs sent.
     pub challenge_acks: u64,
+    /// Challenge ACKs suppressed by the RFC 5961 section 7 rate limit.
+    pub challenge_acks_suppressed: u64,
+    /// TIME-WAIT connections replaced by a new SYN (RFC 1122 section 4.2.2.13).
+    pub time_wait_reopened: u64,
     /// Connections opened actively.
     pub active_opens: u64,
     /// Connections created from a listener (SYN received).
@@ -91,6 +95,7 @@ impl Stats {
         self.fast_retransmits += c.fast_retransmits;
         self.rto_expiries += c.rto_expiries;
         self.challenge_acks += c.challenge_acks;
+        self.challenge_acks_suppressed += c.challenge_acks_suppressed;
     }
 }
 
@@ -264,16 +269,20 @@ impl Stack {
         for seg in out {
             self.emit(local, remote, &seg.header, &seg.payload);
         }
+        let mut queued = false;
         if let Some(lh) = listener {
             if let Some(l) = self.listeners.get_mut(&lh) {
                 if established && l.embryonic.contains(&h) {
                     l.embryonic.retain(|x| *x != h);
                     l.ready.push_back(h);
                 }
+                // An embryonic connection that dies just returns to LISTEN (RFC 9293
+                // 3.10.7.4); an established one stays queued, so that `accept` still returns
+                // it and the application learns how it ended (as with Linux sockets).
                 if state == State::Closed {
                     l.embryonic.retain(|x| *x != h);
-                    l.ready.retain(|x| *x != h);
                 }
+                queued = l.ready.contains(&h);
             }
         }
         if state == State::Closed {
@@ -282,7 +291,7 @@ impl Stack {
             if self.tuples.get(&(local, remote)) == Some(&h) {
                 self.tuples.remove(&(local, remote));
             }
-            if !owned {
+            if !owned && !queued {
                 self.remove(h);
             }
         }
@@ -318,14 +327,36 @@ impl Stack {
         }
         let key = (p.dst_socket(), p.src_socket());
         if let Some(&h) = self.tuples.get(&key) {
-            if let Some(e) = self.conns.get_mut(&h) {
+            let reopen = self
+                .conns
+                .get(&h)
+                .is_some_and(|e| e.conn.syn_may_reopen(&p.tcp))
+                && self.listener_for(&p).is_some();
+            if reopen {
+                self.stats.time_wait_reopened += 1;
+                self.tuples.remove(&key);
+                if let Some(e) = self.conns.get_mut(&h) {
+                    e.conn.abort();
+                }
+                self.after(h);
+            } else if let Some(e) = self.conns.get_mut(&h) {
                 e.conn.on_segment(now, &p.tcp, p.payload);
                 self.after(h);
                 return;
             }
         }
-        let lh = self
-            .listen_addrs
+        match self.listener_for(&p) {
+            Some(lh) => self.listen_segment(now, lh, &p),
+            None => {
+                self.stats.rx_no_socket += 1;
+                self.reset_for(&p);
+            }
+        }
+    }
+
+    /// The listener for a segment's destination: exact address first, then the wildcard.
+    fn listener_for(&self, p: &TcpPacket<'_>) -> Option<ListenerHandle> {
+        self.listen_addrs
             .get(&p.dst_socket())
             .or_else(|| {
                 let any = match p.dst {
@@ -334,14 +365,7 @@ impl Stack {
                 };
                 self.listen_addrs.get(&SocketAddr::new(any, p.tcp.dst_port))
             })
-            .copied();
-        match lh {
-            Some(lh) => self.listen_segment(now, lh, &p),
-            None => {
-                self.stats.rx_no_socket += 1;
-                self.reset_for(&p);
-            }
-        }
+            .copied()
     }
 
     /// RFC 9293 section 3.10.7.1: a segment for a closed port is answered with a reset
@@ -668,6 +692,21 @@ impl Stack {
     /// Disables (`true`) or enables Nagle's algorithm on a connection.
     pub fn set_nodelay(&mut self, h: SocketHandle, nodelay: bool) -> Result<(), TcpError> {
         self.with_conn(h, |c| c.set_nodelay(nodelay))
+    }
+
+    /// The live connection with this local and remote address, if any (for a runner that
+    /// knows the 4-tuple from the wire).
+    pub fn lookup(&self, local: SocketAddr, remote: SocketAddr) -> Option<SocketHandle> {
+        self.tuples.get(&(local, remote)).copied()
+    }
+
+    /// Connections a listener holds that were not accepted yet: SYN-RECEIVED ones first,
+    /// then established ones in accept order. Their state can be queried with
+    /// [`Stack::state`] before `accept`.
+    pub fn pending(&self, lh: ListenerHandle) -> Vec<SocketHandle> {
+        self.listeners.get(&lh).map_or(Vec::new(), |l| {
+            l.embryonic.iter().chain(l.ready.iter()).copied().collect()
+        })
     }
 
     /// Number of connections the stack tracks (including TIME-WAIT and unaccepted ones).

@@ -42,6 +42,7 @@ pub(crate) struct ConnCounters {
     pub fast_retransmits: u64,
     pub rto_expiries: u64,
     pub challenge_acks: u64,
+    pub challenge_acks_suppressed: u64,
     pub segments_in: u64,
     pub segments_out: u64,
 }
@@ -59,6 +60,7 @@ struct ConnParams {
     send_buffer: usize,
     window_scaling: bool,
     our_mss: u16,
+    challenge_ack_limit: u32,
 }
 
 /// The transmission control block of one connection (RFC 9293 section 3.3.1).
@@ -111,6 +113,8 @@ pub(crate) struct Connection {
     syn_retransmitted: bool,
     persist_deadline: Option<Timestamp>,
     persist_backoff: u32,
+    /// The sender SWS override timer fired: send a less-than-MSS segment now.
+    sws_override: bool,
     cc: NewReno,
     ack_now: bool,
     delack_deadline: Option<Timestamp>,
@@ -120,6 +124,9 @@ pub(crate) struct Connection {
     timewait_deadline: Option<Timestamp>,
     orphan_deadline: Option<Timestamp>,
     orphaned: bool,
+
+    challenge_window: Timestamp,
+    challenge_count: u32,
 
     error: Option<TcpError>,
     established: bool,
@@ -140,6 +147,7 @@ impl Connection {
             recv_buffer: cfg.recv_buffer.max(1),
             send_buffer: cfg.send_buffer.max(1),
             window_scaling: cfg.window_scaling,
+            challenge_ack_limit: cfg.challenge_ack_limit,
             our_mss: cfg.mtu.saturating_sub(ip_tcp).clamp(64, 65535) as u16,
         }
     }
@@ -196,6 +204,7 @@ impl Connection {
             syn_retransmitted: false,
             persist_deadline: None,
             persist_backoff: 0,
+            sws_override: false,
             cc: NewReno::new(mss, iss),
             ack_now: false,
             delack_deadline: None,
@@ -205,6 +214,8 @@ impl Connection {
             timewait_deadline: None,
             orphan_deadline: None,
             orphaned: false,
+            challenge_window: Timestamp::ZERO,
+            challenge_count: 0,
             error: None,
             established: false,
             out: Vec::new(),
@@ -321,6 +332,17 @@ impl Connection {
         self.mss
     }
 
+    /// RFC 1122 section 4.2.2.13 (and RFC 9293 section 3.10.7.4, TIME-WAIT): a new SYN
+    /// whose sequence number is beyond the old incarnation's RCV.NXT may reopen the
+    /// connection from TIME-WAIT, so the old one can be dropped in its favour.
+    pub fn syn_may_reopen(&self, h: &TcpHeader) -> bool {
+        self.state == State::TimeWait
+            && h.flags.contains(Flags::SYN)
+            && !h.flags.contains(Flags::ACK)
+            && !h.flags.contains(Flags::RST)
+            && SeqNum(h.seq).gt(self.rcv_nxt)
+    }
+
     /// Drains the segments waiting to be sent.
     pub fn take_output(&mut self) -> Vec<Outgoing> {
         std::mem::take(&mut self.out)
@@ -345,15 +367,28 @@ impl Connection {
 
     /// The window field to advertise, and the update of the advertised right edge. The
     /// right edge never moves left (RFC 9293 section 3.8.6.2.2: do not shrink the window).
+    ///
+    /// Receiver-side silly window avoidance (RFC 9293 section 3.8.6.2.2): the right edge
+    /// moves only in steps of at least min(buffer / 2, MSS), so a slow reader never
+    /// advertises tiny windows.
     fn window_field(&mut self, syn: bool) -> u16 {
         let free = self.p.recv_buffer.saturating_sub(self.recv_buf.len()) as u32;
         let shift = if syn { 0 } else { self.rcv_wscale };
-        let field = (free >> shift).min(65535);
-        let edge = self.rcv_nxt.plus(field << shift);
-        if edge.gt(self.rcv_adv) {
+        let edge = self.rcv_nxt.plus((free >> shift).min(65535) << shift);
+        if edge.gt(self.rcv_adv) && (syn || edge.since(self.rcv_adv) >= self.sws_threshold()) {
             self.rcv_adv = edge;
         }
-        field as u16
+        let wnd = if self.rcv_adv.gt(self.rcv_nxt) {
+            self.rcv_adv.since(self.rcv_nxt)
+        } else {
+            0
+        };
+        (wnd >> shift).min(65535) as u16
+    }
+
+    /// The window increment worth announcing: min(buffer / 2, MSS).
+    fn sws_threshold(&self) -> u32 {
+        (self.p.recv_buffer as u32 / 2).min(self.mss).max(1)
     }
 
     fn push(&mut self, seq: SeqNum, flags: Flags, payload: Vec<u8>, options: TcpOptions) {
@@ -420,7 +455,19 @@ impl Connection {
     }
 
     /// RFC 5961 challenge ACK (sections 3.2, 4.2 and 5.2).
-    fn challenge_ack(&mut self) {
+    ///
+    /// Throttled per RFC 5961 section 7: at most `challenge_ack_limit` per second per
+    /// connection; the rest are counted and suppressed.
+    fn challenge_ack(&mut self, now: Timestamp) {
+        if now.since(self.challenge_window) >= Duration::from_secs(1) {
+            self.challenge_window = now;
+            self.challenge_count = 0;
+        }
+        if self.challenge_count >= self.p.challenge_ack_limit {
+            self.counters.challenge_acks_suppressed += 1;
+            return;
+        }
+        self.challenge_count += 1;
         self.counters.challenge_acks += 1;
         self.send_ack();
     }
@@ -552,7 +599,7 @@ impl Connection {
         // Receiver-side silly window avoidance (RFC 9293 section 3.8.6.2.2): announce the
         // opened window once it grew by min(buffer / 2, MSS).
         let free = self.p.recv_buffer.saturating_sub(self.recv_buf.len()) as u32;
-        let threshold = (self.p.recv_buffer as u32 / 2).min(self.mss);
+        let threshold = self.sws_threshold();
         if matches!(
             self.state,
             State::Established | State::FinWait1 | State::FinWait2
@@ -754,7 +801,7 @@ impl Connection {
         // RCV.NXT, otherwise a challenge ACK.
         if rst {
             if seq != self.rcv_nxt {
-                self.challenge_ack();
+                self.challenge_ack(now);
                 return;
             }
             match self.state {
@@ -775,7 +822,7 @@ impl Connection {
                 // "Return this connection to the LISTEN state": drop the embryonic TCB.
                 self.enter_closed(None);
             } else {
-                self.challenge_ack();
+                self.challenge_ack(now);
             }
             return;
         }
@@ -884,7 +931,7 @@ impl Connection {
         }
         // RFC 5961 section 5.2: acceptable only if SND.UNA - MAX.SND.WND <= SEG.ACK.
         if ack.lt(self.snd_una.minus(self.max_snd_wnd)) {
-            self.challenge_ack();
+            self.challenge_ack(now);
             return false;
         }
         let wnd = u32::from(h.window) << self.snd_wscale;
@@ -1059,7 +1106,7 @@ impl Connection {
                     let all = len == unsent;
                     let nagle_ok = self.p.nodelay || flight == 0;
                     let big = len >= self.max_snd_wnd / 2;
-                    if !(full || (all && nagle_ok) || big || flight == 0) {
+                    if !(full || (all && nagle_ok) || big || self.sws_override) {
                         break;
                     }
                 }
@@ -1086,10 +1133,13 @@ impl Connection {
                     self.rtx_deadline = Some(now + self.rto.rto());
                 }
             }
-            // Zero window: probe it (RFC 9293 section 3.8.6.1) when nothing is in flight.
+            self.sws_override = false;
+            // Data waits and nothing is in flight: either the window is zero (probe it, RFC
+            // 9293 section 3.8.6.1) or too small to be worth a segment (send anyway when
+            // the override timer fires, RFC 9293 section 3.8.6.2.1).
             let end = self.data_end();
             let waiting = self.snd_nxt.lt(end);
-            if self.snd_wnd == 0 && waiting && self.snd_una == self.snd_max {
+            if waiting && self.snd_una == self.snd_max {
                 if self.persist_deadline.is_none() {
                     self.persist_deadline = Some(now + self.persist_interval());
                 }
@@ -1128,7 +1178,11 @@ impl Connection {
                 return;
             }
         }
-        if self.persist_deadline.is_some_and(|d| d <= now) {
+        if self.persist_deadline.is_some_and(|d| d <= now) && self.snd_wnd > 0 {
+            // Sender SWS override: send what the small window allows.
+            self.persist_deadline = None;
+            self.sws_override = true;
+        } else if self.persist_deadline.is_some_and(|d| d <= now) {
             // Zero-window probe: a segment at SND.UNA-1 that the peer must acknowledge with
             // its current window.
             self.persist_backoff += 1;

@@ -869,3 +869,147 @@ fn release_closes_gracefully_and_forgets() {
     assert_eq!(net.a.connection_count(), 0);
     assert_eq!(net.b.connection_count(), 0);
 }
+
+#[test]
+fn challenge_acks_are_rate_limited() {
+    let cb = Config {
+        challenge_ack_limit: 5,
+        ..fast_config()
+    };
+    let (mut net, _ha, hb) = established_with(fast_config(), cb, false);
+    let base = forged(&net, Flags::RST, 100, Some(0));
+    for _ in 0..20 {
+        net.inject(Dir::AtoB, &base, &[]);
+    }
+    net.run_for(MS);
+    let s = net.b.stats();
+    assert_eq!(s.challenge_acks, 5);
+    assert_eq!(s.challenge_acks_suppressed, 15);
+    // A second later the budget is back.
+    net.run_for(Duration::from_secs(1));
+    net.inject(Dir::AtoB, &base, &[]);
+    net.run_for(MS);
+    assert_eq!(net.b.stats().challenge_acks, 6);
+    assert_eq!(net.b.state(hb), State::Established);
+}
+
+#[test]
+fn slow_reader_never_advertises_a_silly_window() {
+    let cb = Config {
+        recv_buffer: 8192,
+        window_scaling: false,
+        ..fast_config()
+    };
+    let (mut net, ha, hb) = established_with(fast_config(), cb, false);
+    let data = pattern(100_000);
+    let mut sent = 0;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 100];
+    let end = net.now + Duration::from_secs(30);
+    while got.len() < data.len() && net.now < end {
+        while let Ok(n) = net.a.send(net.now, ha, &data[sent..]) {
+            sent += n;
+            if sent == data.len() {
+                break;
+            }
+        }
+        // Read 100 bytes at a time: far less than an MSS.
+        if let Ok(n) = net.b.recv(net.now, hb, &mut buf) {
+            got.extend_from_slice(&buf[..n]);
+        }
+        net.run_for(MS);
+    }
+    assert!(got == data);
+    // The advertised right edge (ACK + window) only ever moves right in steps of at least
+    // min(buffer / 2, MSS) = 1460 bytes (RFC 9293 section 3.8.6.2.2).
+    let edges: Vec<u32> = net
+        .seen
+        .iter()
+        .filter(|s| s.dir == Dir::BtoA && !s.tcp.flags.contains(Flags::SYN))
+        .map(|s| s.tcp.ack.wrapping_add(u32::from(s.tcp.window)))
+        .collect();
+    let openings = edges
+        .windows(2)
+        .map(|w| w[1].wrapping_sub(w[0]))
+        .filter(|d| *d != 0)
+        .min()
+        .expect("window opened");
+    assert!(openings >= 1460, "smallest opening {openings}");
+    // And A never sent tiny segments while the window was small.
+    let tiny = count(&net, Dir::AtoB, |_, len| len > 0 && len < 1000);
+    let sizes: Vec<usize> = net
+        .seen
+        .iter()
+        .filter(|s| s.dir == Dir::AtoB && s.len > 0 && s.len < 1000)
+        .map(|s| s.len)
+        .collect();
+    assert!(tiny <= 2, "{tiny} tiny segments {sizes:?}");
+}
+
+#[test]
+fn new_syn_reopens_a_time_wait_connection() {
+    let mut net = Net::new(fast_config(), fast_config());
+    let lh = net.b.listen(net.b_sock(80), None).expect("listen");
+    let (a, b) = (net.a_sock(40000), net.b_sock(80));
+    let ha = net.a.connect_from(net.now, a, b).expect("connect");
+    net.run_for(10 * MS);
+    let hb = net.b.accept(lh).expect("accept");
+    // B closes first, so B ends in TIME-WAIT.
+    net.b.shutdown(net.now, hb).expect("close b");
+    net.run_for(10 * MS);
+    net.a.shutdown(net.now, ha).expect("close a");
+    net.run_for(10 * MS);
+    assert_eq!(net.b.state(hb), State::TimeWait);
+    assert_eq!(net.a.state(ha), State::Closed);
+    net.a.release(net.now, ha).expect("release");
+    // A reconnects from the same port; its new ISN is ahead of the old sequence space.
+    net.run_for(100 * MS);
+    let ha2 = net.a.connect_from(net.now, a, b).expect("reconnect");
+    net.run_for(10 * MS);
+    assert_eq!(net.a.state(ha2), State::Established);
+    assert_eq!(net.b.stats().time_wait_reopened, 1);
+    assert!(net.b.lookup(b, a).is_some());
+    assert_eq!(net.b.pending(lh).len(), 1);
+}
+
+#[test]
+fn pending_connections_are_visible_before_accept() {
+    let mut net = Net::new(fast_config(), fast_config());
+    let lh = net.b.listen(net.b_sock(80), None).expect("listen");
+    // Drop A's handshake ACK so that B stays in SYN-RECEIVED.
+    net.set_filter(|dir, t, _| {
+        if dir == Dir::AtoB && t.flags == Flags::ACK {
+            Fate::Drop
+        } else {
+            Fate::Deliver
+        }
+    });
+    let ha = net.a.connect(net.now, net.b_sock(80)).expect("connect");
+    net.run_for(5 * MS);
+    let pending = net.b.pending(lh);
+    assert_eq!(pending.len(), 1);
+    assert_eq!(net.b.state(pending[0]), State::SynReceived);
+    let local = net.a.info(ha).expect("info").local;
+    assert_eq!(net.b.lookup(net.b_sock(80), local), Some(pending[0]));
+    net.clear_filter();
+    // B retransmits SYN,ACK; A answers; B establishes.
+    net.run_for(Duration::from_millis(500));
+    assert_eq!(net.b.state(pending[0]), State::Established);
+    assert_eq!(net.b.accept(lh), Ok(pending[0]));
+}
+
+#[test]
+fn connection_reset_before_accept_is_still_accepted() {
+    let mut net = Net::new(fast_config(), fast_config());
+    let lh = net.b.listen(net.b_sock(80), None).expect("listen");
+    let ha = net.a.connect(net.now, net.b_sock(80)).expect("connect");
+    net.run_for(10 * MS);
+    assert_eq!(net.b.accept_ready(lh), 1);
+    net.a.abort(ha).expect("abort");
+    net.run_for(10 * MS);
+    // Like Linux: accept returns the connection, which reports the reset.
+    let hb = net.b.accept(lh).expect("accept");
+    assert_eq!(net.b.state(hb), State::Closed);
+    let mut buf = [0u8; 4];
+    assert_eq!(net.b.recv(net.now, hb, &mut buf), Err(TcpError::Reset));
+}

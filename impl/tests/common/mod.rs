@@ -6,6 +6,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::Duration;
 use tcp_impl::runtime::NetStack;
 use tcp_impl::Config;
 use tcp_netlab::{run_in_private_netns, Rtnetlink, Tun};
@@ -25,6 +26,14 @@ pub fn in_lab<F>(config: Config, f: F)
 where
     F: FnOnce(&NetStack) + Send + 'static,
 {
+    // A hung test must fail, not stall CI: give every lab two minutes.
+    let (done, watchdog) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        if watchdog.recv_timeout(Duration::from_secs(120)).is_err() {
+            eprintln!("TUN interop test did not finish within 120 s: aborting the test process");
+            std::process::exit(101);
+        }
+    });
     let result = run_in_private_netns(move || -> Result<(), tcp_netlab::Error> {
         let tun = make_tun()?;
         let net = NetStack::new(tun, config, vec![STACK_V4, STACK_V6])
@@ -32,6 +41,7 @@ where
         f(&net);
         Ok(())
     });
+    let _ = done.send(());
     if let Err(e) = result {
         panic!(
             "TUN interop test could not set up its network namespace and TUN device: {e}. \
