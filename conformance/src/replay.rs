@@ -16,6 +16,10 @@ use std::fmt;
 use std::time::{Duration, Instant};
 use tcp_model::vector::{SegmentPattern, Step, TcpState, TimerKind, Vector};
 
+/// The longest a replay waits for one timer (a vector asking for more, e.g. keepalive with
+/// Linux's default idle time of two hours, fails as a vector error instead of hanging).
+pub const MAX_TIMER_WAIT: Duration = Duration::from_secs(300);
+
 /// The window the peer advertises in every segment it sends (no window scaling offered).
 pub const PEER_WINDOW: u16 = 65535;
 
@@ -497,7 +501,7 @@ impl Replay<'_> {
         }
     }
 
-    fn timer(&mut self, kind: TimerKind) {
+    fn timer(&mut self, kind: TimerKind) -> Result<(), Failure> {
         let timers = self.target.timers().clone();
         let keepalive = self.vector.options.keepalive;
         let (nth, base) = match kind {
@@ -517,6 +521,16 @@ impl Replay<'_> {
             TimerKind::TimeWait => (0, self.last_peer_tx.max(self.last_target_tx)),
         };
         let window = timers.timer_window(kind, nth, keepalive);
+        if window.latest > MAX_TIMER_WAIT {
+            return Err(self.fail(
+                FailureKind::Vector,
+                format!(
+                    "the {kind:?} timer may take up to {}, longer than a replay waits ({})",
+                    ms(window.latest),
+                    ms(MAX_TIMER_WAIT)
+                ),
+            ));
+        }
         self.note(format!(
             "~ timer {kind:?} #{} within {}..{}",
             nth + 1,
@@ -524,6 +538,7 @@ impl Replay<'_> {
             ms(window.latest)
         ));
         self.pending = Some(PendingTimer { kind, base, window });
+        Ok(())
     }
 
     fn run_step(&mut self, step: &Step) -> Result<(), Failure> {
@@ -567,10 +582,7 @@ impl Replay<'_> {
                     )),
                 }
             }
-            Step::Timer(k) => {
-                self.timer(*k);
-                Ok(())
-            }
+            Step::Timer(k) => self.timer(*k),
             Step::Quiet(d) => {
                 self.pending = None;
                 let deadline = Instant::now() + Duration::from_millis(d.0);
@@ -798,6 +810,14 @@ mod tests {
         let f = f.expect("duplicate ACK");
         assert_eq!((f.step, f.kind), (5, FailureKind::Extra), "{f}");
         assert!(f.message.contains("a repeat of step 4"), "{f}");
+    }
+
+    #[test]
+    fn a_timer_longer_than_a_replay_waits_is_a_vector_error() {
+        let steps = format!("{HANDSHAKE}  - timer: keepalive\n");
+        let (f, _) = run(&steps, vec![(0, "S", ISS, 0, 0)]);
+        let f = f.expect("no keepalive option: Linux's 7200 s idle time");
+        assert_eq!((f.step, f.kind), (4, FailureKind::Vector), "{f}");
     }
 
     #[test]
