@@ -31,4 +31,4 @@ pub mod target;
 pub mod timing;
 
 pub use args::{IpChoice, ReplayArgs, TargetKind};
-pub use runner::run_replay;
+pub use runner::{run_replay, run_suite};

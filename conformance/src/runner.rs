@@ -220,6 +220,22 @@ pub fn run_vectors(
     })
 }
 
+/// Replay every vector under `dir` against `target` over IPv4 and IPv6 with the shipped
+/// deviations and no output: for a snapshot test of the whole suite, e.g.
+/// `insta::assert_snapshot!(run_suite(Path::new("vectors"), TargetKind::Linux)?.verdicts_text())`.
+pub fn run_suite(dir: &Path, target: TargetKind) -> anyhow::Result<Report> {
+    let args = ReplayArgs::new(target, dir);
+    if target == TargetKind::Impl {
+        bail!("{IMPL_NOT_WIRED}");
+    }
+    let vectors = load_dir(dir, None).map_err(anyhow::Error::msg)?;
+    if vectors.is_empty() {
+        bail!("no vectors to replay in {}", dir.display());
+    }
+    let deviations = load_deviations(&args)?;
+    run_vectors(&vectors, &args, &deviations, &ProgressBar::hidden())
+}
+
 /// The `replay` subcommand: load the vectors, replay them over IPv4 and IPv6, print the summary
 /// table (or JSON with `--json`), write JUnit, pcaps and the verdicts text when asked.
 ///

@@ -229,3 +229,13 @@ fn fixture_verdicts_snapshot() {
     text.push_str(&run("deviate", &deviations, None).verdicts_text());
     insta::assert_snapshot!("linux_fixture_verdicts", text);
 }
+
+#[test]
+fn run_suite_replays_a_directory_with_the_shipped_deviations() {
+    let report =
+        tcp_conformance::run_suite(&fixtures("pass"), TargetKind::Linux).expect("suite runs");
+    assert_eq!(report.totals().pass, report.results.len());
+    let err =
+        tcp_conformance::run_suite(&fixtures("bad"), TargetKind::Linux).expect_err("bad file");
+    assert!(err.to_string().contains("bad-flag.yaml:7:"), "{err}");
+}
