@@ -64,10 +64,10 @@ fn kernel_recv(l: std::net::TcpListener) -> (usize, Duration) {
     (total, start.map_or(Duration::ZERO, |t| t.elapsed()))
 }
 
-fn bench_impl(total: usize) -> (f64, f64) {
+fn bench_impl(total: usize, config: Config) -> (f64, f64) {
     tcp_netlab::run_in_private_netns(move || -> Result<(f64, f64), tcp_netlab::Error> {
         let tun = make_tun()?;
-        let net = NetStack::new(tun, Config::default(), vec![STACK_V4])
+        let net = NetStack::new(tun, config, vec![STACK_V4])
             .map_err(|e| tcp_netlab::Error::new("start tcp-impl", e))?;
         // kernel -> stack
         let addr = SocketAddr::new(STACK_V4, 7000);
@@ -93,6 +93,9 @@ fn bench_impl(total: usize) -> (f64, f64) {
             .map_err(|e| tcp_netlab::Error::new("shutdown", e))?;
         let down = k.join().expect("kernel sender");
         assert_eq!(got, total);
+        if std::env::var("BENCH_ONLY").is_ok() {
+            println!("tcp-impl while receiving: {:?}", net.stats());
+        }
         // stack -> kernel
         let kaddr = SocketAddr::new(KERNEL_V4, 7001);
         let kl = std::net::TcpListener::bind(kaddr).expect("bind");
@@ -123,6 +126,9 @@ struct TunDevice {
     buf: Vec<u8>,
 }
 
+/// Packets smoltcp wrote (reported with BENCH_ONLY, to compare ACK policies).
+static SMOL_TX: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 struct Rx(Vec<u8>);
 struct Tx(RawFd);
 
@@ -136,6 +142,7 @@ impl phy::TxToken for Tx {
     fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
         let mut buf = vec![0u8; len];
         let r = f(&mut buf);
+        SMOL_TX.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         // SAFETY: writing a valid buffer to the TUN fd.
         unsafe { libc::write(self.0, buf.as_ptr().cast(), len) };
         r
@@ -266,6 +273,10 @@ fn bench_smoltcp(total: usize) -> (f64, f64) {
         let k = std::thread::spawn(move || kernel_send(addr, total));
         let got = smol_run(fd, true, total);
         let down = k.join().expect("kernel sender");
+        if std::env::var("BENCH_ONLY").is_ok() {
+            let n = SMOL_TX.load(std::sync::atomic::Ordering::Relaxed);
+            println!("smoltcp sent {n} packets while receiving");
+        }
         assert_eq!(got, total);
         let kl = std::net::TcpListener::bind(SocketAddr::new(KERNEL_V4, 7001)).expect("bind");
         let k = std::thread::spawn(move || kernel_recv(kl));
@@ -288,7 +299,7 @@ fn main() {
     // BENCH_ONLY=impl or BENCH_ONLY=smoltcp runs one side (for profiling).
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     if only == "impl" {
-        let (d, u) = bench_impl(total);
+        let (d, u) = bench_impl(total, Config::default());
         println!("tcp-impl only: kernel -> stack {d:.1} MB/s, stack -> kernel {u:.1} MB/s");
         return;
     }
@@ -298,11 +309,22 @@ fn main() {
         return;
     }
     let (smol_down, smol_up) = bench_smoltcp(total);
-    let (impl_down, impl_up) = bench_impl(total);
+    let (impl_down, impl_up) = bench_impl(total, Config::default());
+    // For insight only: the same stack with stretch ACKs (one per 16 segments), closer to
+    // smoltcp's ACK policy than RFC 5681's "at least every second segment".
+    let stretch = Config {
+        ack_every_segments: 16,
+        ..Config::default()
+    };
+    let (stretch_down, _) = bench_impl(total, stretch);
     println!("bulk throughput over TUN, MTU 1500, {mb} MB per direction (one run):");
     println!(
         "  kernel -> stack: tcp-impl {impl_down:7.1} MB/s, smoltcp {smol_down:7.1} MB/s, ratio {:.2}",
         impl_down / smol_down
+    );
+    println!(
+        "  kernel -> stack, tcp-impl with ACK every 16 segments (not the default): {stretch_down:7.1} MB/s, ratio {:.2}",
+        stretch_down / smol_down
     );
     println!(
         "  stack -> kernel: tcp-impl {impl_up:7.1} MB/s, smoltcp {smol_up:7.1} MB/s, ratio {:.2}",

@@ -49,6 +49,10 @@ pub struct Config {
     pub syn_retries: u32,
     /// Delayed-ACK timeout (RFC 1122 4.2.3.2 and RFC 5681 section 4.2: under 500 ms).
     pub delayed_ack: Duration,
+    /// Full-sized segments received before an ACK is sent without waiting for the delayed-ACK
+    /// timer. RFC 5681 section 4.2 (SHOULD): at least every second one, so the default is 2;
+    /// larger values give stretch ACKs (fewer packets, slower sender window growth).
+    pub ack_every_segments: u32,
     /// Disable Nagle's algorithm (RFC 1122 section 4.2.3.4) for new connections.
     pub nodelay: bool,
     /// Keepalive for new connections; `None` disables it (RFC 1122: off by default).
@@ -73,6 +77,7 @@ impl Default for Config {
             max_retries: 15,
             syn_retries: 6,
             delayed_ack: Duration::from_millis(40),
+            ack_every_segments: 2,
             nodelay: false,
             keepalive: None,
             backlog: 128,

@@ -14,6 +14,7 @@
 
 pub mod config;
 pub mod congestion;
+pub mod direct;
 mod error;
 pub mod isn;
 pub mod reassembly;

@@ -54,6 +54,7 @@ struct ConnParams {
     max_retries: u32,
     syn_retries: u32,
     delayed_ack: Duration,
+    ack_every: usize,
     nodelay: bool,
     keepalive: Option<KeepaliveConfig>,
     recv_buffer: usize,
@@ -142,6 +143,7 @@ impl Connection {
             max_retries: cfg.max_retries,
             syn_retries: cfg.syn_retries,
             delayed_ack: cfg.delayed_ack,
+            ack_every: cfg.ack_every_segments.max(1) as usize,
             nodelay: cfg.nodelay,
             keepalive: cfg.keepalive,
             recv_buffer: cfg.recv_buffer.max(1),
@@ -1019,7 +1021,7 @@ impl Connection {
             // second full-sized segment, and within the delayed-ACK timeout.
             self.unacked_bytes += data.len();
             let full = usize::from(self.p.our_mss).min(self.mss as usize);
-            if self.unacked_bytes >= 2 * full {
+            if self.unacked_bytes >= self.p.ack_every * full {
                 self.ack_now = true;
             } else if self.delack_deadline.is_none() {
                 self.delack_deadline = Some(now + self.p.delayed_ack);
