@@ -1013,3 +1013,222 @@ fn connection_reset_before_accept_is_still_accepted() {
     let mut buf = [0u8; 4];
     assert_eq!(net.b.recv(net.now, hb, &mut buf), Err(TcpError::Reset));
 }
+
+// ------------------------------------------------------------------------------------
+// More SYN-SENT / SYN-RECEIVED rules, orphans, NewReno partial ACKs, RFC 6298 5.7.
+
+/// Puts A in SYN-SENT toward a B that does not answer (B's packets are dropped), and
+/// returns A's SYN.
+fn syn_sent() -> (Net, SocketHandle, TcpHeader) {
+    let mut net = Net::new(fast_config(), fast_config());
+    net.set_filter(|dir, _, _| {
+        if dir == Dir::AtoB {
+            Fate::Drop
+        } else {
+            Fate::Deliver
+        }
+    });
+    let ha = net.a.connect(net.now, net.b_sock(80)).expect("connect");
+    net.run_for(MS);
+    let syn = net.seen[0].tcp;
+    (net, ha, syn)
+}
+
+fn reply_to(syn: &TcpHeader, flags: Flags, seq: u32, ack: u32) -> TcpHeader {
+    TcpHeader {
+        src_port: syn.dst_port,
+        dst_port: syn.src_port,
+        seq,
+        ack,
+        flags,
+        window: 8192,
+        urgent: 0,
+        options: TcpOptions::default(),
+    }
+}
+
+#[test]
+fn syn_sent_bad_ack_gets_reset_and_rst_needs_acceptable_ack() {
+    let (mut net, ha, syn) = syn_sent();
+    // ACK that does not acknowledge our SYN: <SEQ=SEG.ACK><CTL=RST>, still SYN-SENT.
+    net.inject(
+        Dir::BtoA,
+        &reply_to(&syn, Flags::SYN | Flags::ACK, 7000, syn.seq.wrapping_add(5)),
+        &[],
+    );
+    net.run_for(MS);
+    let rst = last_from(&net, Dir::AtoB);
+    assert_eq!(rst.flags, Flags::RST);
+    assert_eq!(rst.seq, syn.seq.wrapping_add(5));
+    assert_eq!(net.a.state(ha), State::SynSent);
+    // RST without ACK, or with an unacceptable ACK: ignored.
+    net.inject(Dir::BtoA, &reply_to(&syn, Flags::RST, 0, 0), &[]);
+    net.inject(
+        Dir::BtoA,
+        &reply_to(&syn, Flags::RST | Flags::ACK, 0, syn.seq),
+        &[],
+    );
+    net.run_for(MS);
+    assert_eq!(net.a.state(ha), State::SynSent);
+    // RST acknowledging the SYN: refused.
+    net.inject(
+        Dir::BtoA,
+        &reply_to(&syn, Flags::RST | Flags::ACK, 0, syn.seq.wrapping_add(1)),
+        &[],
+    );
+    net.run_for(MS);
+    assert_eq!(net.a.state(ha), State::Closed);
+    assert_eq!(net.a.info(ha).expect("info").error, Some(TcpError::Refused));
+}
+
+#[test]
+fn close_in_syn_sent_deletes_the_tcb() {
+    let (mut net, ha, _) = syn_sent();
+    net.a.shutdown(net.now, ha).expect("close");
+    assert_eq!(net.a.state(ha), State::Closed);
+    let before = net.seen.len();
+    net.run_for(Duration::from_secs(2));
+    assert_eq!(net.seen.len(), before, "no more SYNs");
+}
+
+#[test]
+fn syn_received_bad_ack_gets_reset() {
+    let mut net = Net::new(fast_config(), fast_config());
+    let lh = net.b.listen(net.b_sock(80), None).expect("listen");
+    // The test plays A by hand; A's stack must not answer B's segments with resets.
+    net.set_filter(|dir, _, _| {
+        if dir == Dir::BtoA {
+            Fate::Drop
+        } else {
+            Fate::Deliver
+        }
+    });
+    let syn = TcpHeader {
+        src_port: 40000,
+        dst_port: 80,
+        seq: 1000,
+        ack: 0,
+        flags: Flags::SYN,
+        window: 8192,
+        urgent: 0,
+        options: TcpOptions::default(),
+    };
+    net.inject(Dir::AtoB, &syn, &[]);
+    net.run_for(MS);
+    let synack = last_from(&net, Dir::BtoA);
+    assert_eq!(synack.flags, Flags::SYN | Flags::ACK);
+    let hb = net.b.pending(lh)[0];
+    assert_eq!(net.b.state(hb), State::SynReceived);
+    let bad = TcpHeader {
+        seq: 1001,
+        ack: synack.seq.wrapping_add(100),
+        flags: Flags::ACK,
+        ..syn
+    };
+    net.inject(Dir::AtoB, &bad, &[]);
+    net.run_for(MS);
+    let rst = last_from(&net, Dir::BtoA);
+    assert_eq!(rst.flags, Flags::RST);
+    assert_eq!(rst.seq, bad.ack);
+    assert_eq!(net.b.state(hb), State::SynReceived);
+    // A retransmitted SYN is answered with the SYN,ACK again.
+    net.inject(Dir::AtoB, &syn, &[]);
+    net.run_for(MS);
+    let again = last_from(&net, Dir::BtoA);
+    assert_eq!(
+        (again.flags, again.seq),
+        (Flags::SYN | Flags::ACK, synack.seq)
+    );
+    // RST at RCV.NXT returns to LISTEN: the embryonic connection is gone.
+    net.inject(
+        Dir::AtoB,
+        &TcpHeader {
+            seq: 1001,
+            flags: Flags::RST,
+            ack: 0,
+            ..syn
+        },
+        &[],
+    );
+    net.run_for(MS);
+    assert!(net.b.pending(lh).is_empty());
+    assert_eq!(net.b.state(hb), State::Closed);
+}
+
+#[test]
+fn orphaned_fin_wait_2_is_dropped_after_2msl() {
+    let (mut net, ha, hb) = established();
+    net.a.release(net.now, ha).expect("release");
+    net.run_for(10 * MS);
+    assert_eq!(net.a.state(ha), State::FinWait2);
+    assert_eq!(net.b.state(hb), State::CloseWait);
+    // B never closes; A's orphan gives up after 2*MSL (2 s here).
+    net.run_for(Duration::from_millis(2100));
+    assert_eq!(net.a.connection_count(), 0);
+}
+
+#[test]
+fn two_losses_in_one_window_recover_with_newreno_partial_ack() {
+    let (mut net, ha, hb) = established();
+    // Grow the window first.
+    let warm = pattern(300_000);
+    assert!(transfer_a_to_b(&mut net, ha, hb, &warm, Duration::from_secs(5)) == warm);
+    let mut n = 0;
+    net.set_filter(move |dir, _, len| {
+        if dir == Dir::AtoB && len > 0 {
+            n += 1;
+            if n == 3 || n == 6 {
+                return Fate::Drop;
+            }
+        }
+        Fate::Deliver
+    });
+    let data = pattern(200_000);
+    assert!(transfer_a_to_b(&mut net, ha, hb, &data, Duration::from_secs(10)) == data);
+    let s = net.a.stats();
+    assert_eq!(s.rto_expiries, 0, "{s:?}");
+    assert_eq!(
+        s.fast_retransmits, 1,
+        "one fast retransmit, then a partial-ACK retransmit"
+    );
+    assert_eq!(s.retransmits, 2);
+}
+
+#[test]
+fn rto_is_three_seconds_after_a_lost_syn() {
+    let ca = Config {
+        max_rto: Duration::from_secs(60),
+        ..fast_config()
+    };
+    let mut net = Net::new(ca, fast_config());
+    let lh = net.b.listen(net.b_sock(80), None).expect("listen");
+    let mut first = true;
+    net.set_filter(move |dir, t, _| {
+        if dir == Dir::AtoB && t.flags == Flags::SYN && first {
+            first = false;
+            Fate::Drop
+        } else {
+            Fate::Deliver
+        }
+    });
+    let ha = net.a.connect(net.now, net.b_sock(80)).expect("connect");
+    assert!(net.run_until(Duration::from_secs(2), |n| n.b.accept_ready(lh) > 0));
+    // Now lose the first data segment: it is resent after 3 s (RFC 6298 section 5.7).
+    net.set_filter(|dir, _, len| {
+        if dir == Dir::AtoB && len > 0 {
+            Fate::Drop
+        } else {
+            Fate::Deliver
+        }
+    });
+    net.a.send(net.now, ha, b"data").expect("send");
+    let sent = net.now;
+    net.run_until(Duration::from_secs(5), |n| {
+        n.seen
+            .iter()
+            .filter(|s| s.dir == Dir::AtoB && s.len > 0)
+            .count()
+            >= 2
+    });
+    assert_eq!(net.now.since(sent), Duration::from_secs(3));
+}
