@@ -10,7 +10,7 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use common::{make_tun, KERNEL_V4, STACK_V4};
+use common::{make_offload_tun, make_tun, KERNEL_V4, STACK_V4};
 use smoltcp::iface::{Config as IfaceConfig, Interface, SocketSet};
 use smoltcp::phy::{self, DeviceCapabilities, Medium};
 use smoltcp::socket::tcp;
@@ -64,11 +64,14 @@ fn kernel_recv(l: std::net::TcpListener) -> (usize, Duration) {
     (total, start.map_or(Duration::ZERO, |t| t.elapsed()))
 }
 
-fn bench_impl(total: usize, config: Config) -> (f64, f64) {
+fn bench_impl(total: usize, config: Config, offload: bool) -> (f64, f64) {
     tcp_netlab::run_in_private_netns(move || -> Result<(f64, f64), tcp_netlab::Error> {
-        let tun = make_tun()?;
-        let net = NetStack::new(tun, config, vec![STACK_V4])
-            .map_err(|e| tcp_netlab::Error::new("start tcp-impl", e))?;
+        let net = if offload {
+            NetStack::new_offload(make_offload_tun()?, config, vec![STACK_V4])
+        } else {
+            NetStack::new(make_tun()?, config, vec![STACK_V4])
+        }
+        .map_err(|e| tcp_netlab::Error::new("start tcp-impl", e))?;
         // kernel -> stack
         let addr = SocketAddr::new(STACK_V4, 7000);
         let listener = net
@@ -299,7 +302,7 @@ fn main() {
     // BENCH_ONLY=impl or BENCH_ONLY=smoltcp runs one side (for profiling).
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     if only == "impl" {
-        let (d, u) = bench_impl(total, Config::default());
+        let (d, u) = bench_impl(total, Config::default(), false);
         println!("tcp-impl only: kernel -> stack {d:.1} MB/s, stack -> kernel {u:.1} MB/s");
         return;
     }
@@ -309,14 +312,17 @@ fn main() {
         return;
     }
     let (smol_down, smol_up) = bench_smoltcp(total);
-    let (impl_down, impl_up) = bench_impl(total, Config::default());
+    let (impl_down, impl_up) = bench_impl(total, Config::default(), false);
     // For insight only: the same stack with stretch ACKs (one per 16 segments), closer to
     // smoltcp's ACK policy than RFC 5681's "at least every second segment".
     let stretch = Config {
         ack_every_segments: 16,
         ..Config::default()
     };
-    let (stretch_down, _) = bench_impl(total, stretch);
+    let (stretch_down, _) = bench_impl(total, stretch, false);
+    // The same stack on a TUN device with a virtio-net header and TSO/checksum offload (the
+    // kernel hands over up to 64 KB per packet; MTU still 1500).
+    let (off_down, off_up) = bench_impl(total, Config::default(), true);
     println!("bulk throughput over TUN, MTU 1500, {mb} MB per direction (one run):");
     println!(
         "  kernel -> stack: tcp-impl {impl_down:7.1} MB/s, smoltcp {smol_down:7.1} MB/s, ratio {:.2}",
@@ -325,6 +331,14 @@ fn main() {
     println!(
         "  kernel -> stack, tcp-impl with ACK every 16 segments (not the default): {stretch_down:7.1} MB/s, ratio {:.2}",
         stretch_down / smol_down
+    );
+    println!(
+        "  kernel -> stack, tcp-impl on an offload TUN (IFF_VNET_HDR, TSO receive): {off_down:7.1} MB/s, ratio {:.2}",
+        off_down / smol_down
+    );
+    println!(
+        "  stack -> kernel, tcp-impl on an offload TUN (TSO sends): {off_up:7.1} MB/s, ratio {:.2}",
+        off_up / smol_up
     );
     println!(
         "  stack -> kernel: tcp-impl {impl_up:7.1} MB/s, smoltcp {smol_up:7.1} MB/s, ratio {:.2}",

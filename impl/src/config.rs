@@ -61,6 +61,9 @@ pub struct Config {
     pub backlog: usize,
     /// Challenge ACKs per second and connection (RFC 5961 section 7 throttling).
     pub challenge_ack_limit: u32,
+    /// The device segments large sends itself (TSO): build segments of up to ~63 KB, cut at
+    /// the MSS by the device. Set by `NetStack::new_offload`; off otherwise.
+    pub tso: bool,
 }
 
 impl Default for Config {
@@ -82,6 +85,7 @@ impl Default for Config {
             keepalive: None,
             backlog: 128,
             challenge_ack_limit: 100,
+            tso: false,
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod congestion;
 pub mod direct;
 mod error;
 pub mod isn;
+pub mod offload;
 pub mod reassembly;
 pub mod rto;
 pub mod runtime;

@@ -19,6 +19,8 @@
 //! # Ok(()) }
 //! ```
 
+use crate::offload::{OffloadTun, VNET_F_NEEDS_CSUM, VNET_GSO_TCPV4, VNET_GSO_TCPV6, VNET_HDR_LEN};
+use crate::wire::checksum;
 use crate::{
     Config, ConnectionInfo, KeepaliveConfig, ListenerHandle, SocketHandle, Stack, State, Stats,
     TcpError, Timestamp,
@@ -31,8 +33,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// Largest packet read from the device.
-const MAX_PACKET: usize = 65536;
+/// Largest packet read from the device (a 64 KB GSO packet plus the virtio-net header).
+const MAX_PACKET: usize = 65536 + 64;
 /// Packets read per loop iteration before timers run and output is flushed.
 const READ_BATCH: usize = 64;
 
@@ -53,6 +55,8 @@ struct Shared {
     cond: Condvar,
     device: Box<dyn AsFd + Send + Sync>,
     wake: OwnedFd,
+    /// The device prefixes packets with a virtio-net header ([`crate::offload`]).
+    vnet: bool,
     stop: AtomicBool,
     origin: Instant,
 }
@@ -74,9 +78,31 @@ impl Shared {
     /// Writes every queued packet to the device.
     fn flush(&self, inner: &mut Inner) {
         let fd = self.fd();
-        while let Some(p) = inner.stack.pop_transmit() {
-            // SAFETY: p is a valid buffer; fd is the device, kept open by self.device.
-            let n = unsafe { libc::write(fd, p.as_ptr().cast(), p.len()) };
+        while let Some((mut p, gso_size)) = inner.stack.pop_transmit_gso() {
+            let n = if self.vnet {
+                // An all-zero virtio-net header requests no offload; a TSO super-segment gets
+                // a GSO header and a partial checksum for the device to complete.
+                let hdr = if gso_size > 0 {
+                    gso_header(&mut p, gso_size)
+                } else {
+                    [0u8; VNET_HDR_LEN]
+                };
+                let iov = [
+                    libc::iovec {
+                        iov_base: hdr.as_ptr() as *mut libc::c_void,
+                        iov_len: hdr.len(),
+                    },
+                    libc::iovec {
+                        iov_base: p.as_ptr() as *mut libc::c_void,
+                        iov_len: p.len(),
+                    },
+                ];
+                // SAFETY: two valid iovecs over live buffers; the device only reads them.
+                unsafe { libc::writev(fd, iov.as_ptr(), 2) }
+            } else {
+                // SAFETY: p is a valid buffer; fd is the device, kept open by self.device.
+                unsafe { libc::write(fd, p.as_ptr().cast(), p.len()) }
+            };
             if n < 0 {
                 inner.tx_errors += 1;
                 inner.last_error = Some(format!("write to TUN: {}", io::Error::last_os_error()));
@@ -135,7 +161,8 @@ impl Shared {
             if n <= 0 {
                 break;
             }
-            inner.stack.receive(now, &inner.rx_buf[..n as usize]);
+            let Inner { stack, rx_buf, .. } = &mut *inner;
+            deliver(stack, now, &rx_buf[..n as usize], self.vnet);
             count += 1;
         }
         count
@@ -185,6 +212,62 @@ impl Shared {
             };
         }
     }
+}
+
+/// Builds the virtio-net header for a TSO packet and replaces its TCP checksum by the
+/// pseudo-header sum, as `CHECKSUM_PARTIAL` requires (the device fills in each segment's).
+fn gso_header(p: &mut [u8], gso_size: u16) -> [u8; VNET_HDR_LEN] {
+    let v6 = p.first().is_some_and(|b| b >> 4 == 6);
+    let ip_len = if v6 {
+        crate::wire::ipv6::HEADER_LEN
+    } else {
+        usize::from(p.first().map_or(5, |b| b & 0x0f)) * 4
+    };
+    let tcp_hl = p.get(ip_len + 12).map_or(20, |b| usize::from(b >> 4) * 4);
+    if p.len() < ip_len + tcp_hl {
+        return [0u8; VNET_HDR_LEN];
+    }
+    let (src, dst): (IpAddr, IpAddr) = if v6 {
+        let mut s = [0u8; 16];
+        let mut d = [0u8; 16];
+        s.copy_from_slice(&p[8..24]);
+        d.copy_from_slice(&p[24..40]);
+        (s.into(), d.into())
+    } else {
+        let mut s = [0u8; 4];
+        let mut d = [0u8; 4];
+        s.copy_from_slice(&p[12..16]);
+        d.copy_from_slice(&p[16..20]);
+        (s.into(), d.into())
+    };
+    let tcp_len = p.len() - ip_len;
+    let partial = !checksum::finish(checksum::pseudo_header_sum(src, dst, tcp_len));
+    p[ip_len + 16..ip_len + 18].copy_from_slice(&partial.to_be_bytes());
+    let mut h = [0u8; VNET_HDR_LEN];
+    h[0] = VNET_F_NEEDS_CSUM;
+    h[1] = if v6 { VNET_GSO_TCPV6 } else { VNET_GSO_TCPV4 };
+    h[2..4].copy_from_slice(&((ip_len + tcp_hl) as u16).to_ne_bytes());
+    h[4..6].copy_from_slice(&gso_size.to_ne_bytes());
+    h[6..8].copy_from_slice(&(ip_len as u16).to_ne_bytes());
+    h[8..10].copy_from_slice(&16u16.to_ne_bytes());
+    h
+}
+
+/// Hands one packet read from the device to the stack, stripping the virtio-net header if
+/// the device has one. A packet whose header says `NEEDS_CSUM` was built by the local kernel
+/// with the TCP checksum left to be completed: it is not verified.
+fn deliver(stack: &mut Stack, now: Timestamp, buf: &[u8], vnet: bool) {
+    if !vnet {
+        stack.receive(now, buf);
+        return;
+    }
+    if buf.len() < VNET_HDR_LEN {
+        // Counted as malformed by the parser.
+        stack.receive(now, &[]);
+        return;
+    }
+    let needs_csum = buf[0] & VNET_F_NEEDS_CSUM != 0;
+    stack.receive_with(now, &buf[VNET_HDR_LEN..], !needs_csum);
 }
 
 fn set_nonblocking(fd: RawFd) -> io::Result<()> {
@@ -256,7 +339,7 @@ fn event_loop(shared: Arc<Shared>) {
             if n <= 0 {
                 break;
             }
-            inner.stack.receive(now, &buf[..n as usize]);
+            deliver(&mut inner.stack, now, &buf[..n as usize], shared.vnet);
         }
         inner.stack.on_timer(now);
         shared.flush(&mut inner);
@@ -279,6 +362,31 @@ impl NetStack {
         config: Config,
         addrs: Vec<IpAddr>,
     ) -> io::Result<NetStack> {
+        Self::start(Box::new(device), false, config, addrs)
+    }
+
+    /// Starts the stack on a TUN device with a virtio-net header and offloads
+    /// ([`OffloadTun`]): the kernel may pass large TCP segments and leave its TCP checksums
+    /// to be completed, and the stack sends super-segments of up to ~63 KB that the kernel
+    /// cuts at the MSS (TSO, [`Config::tso`] is switched on). The link MTU is unchanged.
+    pub fn new_offload(
+        device: OffloadTun,
+        config: Config,
+        addrs: Vec<IpAddr>,
+    ) -> io::Result<NetStack> {
+        let config = Config {
+            tso: true,
+            ..config
+        };
+        Self::start(Box::new(device), true, config, addrs)
+    }
+
+    fn start(
+        device: Box<dyn AsFd + Send + Sync>,
+        vnet: bool,
+        config: Config,
+        addrs: Vec<IpAddr>,
+    ) -> io::Result<NetStack> {
         set_nonblocking(device.as_fd().as_raw_fd())?;
         // SAFETY: eventfd returns a new fd or -1.
         let raw = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
@@ -296,8 +404,9 @@ impl NetStack {
                 rx_buf: vec![0u8; MAX_PACKET],
             }),
             cond: Condvar::new(),
-            device: Box::new(device),
+            device,
             wake,
+            vnet,
             stop: AtomicBool::new(false),
             origin: Instant::now(),
         });

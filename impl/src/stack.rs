@@ -160,7 +160,8 @@ pub struct Stack {
     next_id: u64,
     next_port: u16,
     ip_ident: u16,
-    tx: VecDeque<Vec<u8>>,
+    /// Packets to send, each with its TSO segment size (0: an ordinary packet).
+    tx: VecDeque<(Vec<u8>, u16)>,
     stats: Stats,
 }
 
@@ -228,6 +229,13 @@ impl Stack {
 
     /// Takes the next IP packet to transmit.
     pub fn pop_transmit(&mut self) -> Option<Vec<u8>> {
+        self.tx.pop_front().map(|(p, _)| p)
+    }
+
+    /// Takes the next IP packet with its TSO segment size: non-zero only when
+    /// [`Config::tso`] is on and the packet carries more than one MSS of data, which the
+    /// device must cut into segments of that size.
+    pub fn pop_transmit_gso(&mut self) -> Option<(Vec<u8>, u16)> {
         self.tx.pop_front()
     }
 
@@ -244,13 +252,20 @@ impl Stack {
             .fold(None, earliest)
     }
 
-    fn emit(&mut self, src: SocketAddr, dst: SocketAddr, h: &TcpHeader, payload: &[u8]) {
+    fn emit(
+        &mut self,
+        src: SocketAddr,
+        dst: SocketAddr,
+        h: &TcpHeader,
+        payload: &[u8],
+        gso_size: u16,
+    ) {
         let mut buf = Vec::with_capacity(60 + h.header_len() + payload.len());
         self.ip_ident = self.ip_ident.wrapping_add(1);
         wire::build_packet(&mut buf, src.ip(), dst.ip(), h, payload, self.ip_ident);
         if !buf.is_empty() {
             self.stats.tx_packets += 1;
-            self.tx.push_back(buf);
+            self.tx.push_back((buf, gso_size));
         }
     }
 
@@ -267,7 +282,7 @@ impl Stack {
         let listener = e.listener;
         let owned = e.owned;
         for seg in out {
-            self.emit(local, remote, &seg.header, &seg.payload);
+            self.emit(local, remote, &seg.header, &seg.payload, seg.gso_size);
         }
         let mut queued = false;
         if let Some(lh) = listener {
@@ -313,8 +328,14 @@ impl Stack {
     /// Processes one IP packet from the network. Malformed packets are counted in
     /// [`Stats`] and dropped.
     pub fn receive(&mut self, now: Timestamp, packet: &[u8]) {
+        self.receive_with(now, packet, true)
+    }
+
+    /// Like [`Stack::receive`], for a packet whose TCP checksum a local device left
+    /// incomplete (`verify_tcp_checksum` false; see [`crate::offload`]).
+    pub fn receive_with(&mut self, now: Timestamp, packet: &[u8], verify_tcp_checksum: bool) {
         self.stats.rx_packets += 1;
-        let p = match wire::parse_packet(packet) {
+        let p = match wire::parse_packet_with(packet, verify_tcp_checksum) {
             Ok(p) => p,
             Err(e) => {
                 self.stats.count_wire_error(e);
@@ -394,7 +415,7 @@ impl Stack {
             options: TcpOptions::default(),
         };
         self.stats.tx_rst_no_socket += 1;
-        self.emit(p.dst_socket(), p.src_socket(), &h, &[]);
+        self.emit(p.dst_socket(), p.src_socket(), &h, &[], 0);
     }
 
     /// RFC 9293 section 3.10.7.2, LISTEN.

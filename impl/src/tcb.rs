@@ -33,6 +33,8 @@ const MAX_WSCALE: u8 = 14;
 pub(crate) struct Outgoing {
     pub header: TcpHeader,
     pub payload: Vec<u8>,
+    /// For a TSO super-segment (payload larger than the MSS): the MSS to cut it at.
+    pub gso_size: u16,
 }
 
 /// Counters a connection accumulates for the stack's [`crate::Stats`].
@@ -62,6 +64,7 @@ struct ConnParams {
     window_scaling: bool,
     our_mss: u16,
     challenge_ack_limit: u32,
+    tso: bool,
 }
 
 /// The transmission control block of one connection (RFC 9293 section 3.3.1).
@@ -150,6 +153,7 @@ impl Connection {
             send_buffer: cfg.send_buffer.max(1),
             window_scaling: cfg.window_scaling,
             challenge_ack_limit: cfg.challenge_ack_limit,
+            tso: cfg.tso,
             our_mss: cfg.mtu.saturating_sub(ip_tcp).clamp(64, 65535) as u16,
         }
     }
@@ -422,6 +426,11 @@ impl Connection {
                 window,
                 urgent: 0,
                 options,
+            },
+            gso_size: if payload.len() > self.mss as usize {
+                self.mss as u16
+            } else {
+                0
             },
             payload,
         });
@@ -1098,13 +1107,13 @@ impl Connection {
                 let flight = self.snd_nxt.since(self.snd_una);
                 let wnd = self.snd_wnd.min(self.cc.cwnd());
                 let usable = wnd.saturating_sub(flight);
-                let len = unsent.min(self.mss).min(usable);
+                let len = unsent.min(self.max_segment()).min(usable);
                 let with_fin = self.fin_seq == Some(self.snd_nxt.plus(len));
                 if len == 0 && !with_fin {
                     break;
                 }
                 if len > 0 && !with_fin {
-                    let full = len == self.mss;
+                    let full = len >= self.mss;
                     let all = len == unsent;
                     let nagle_ok = self.p.nodelay || flight == 0;
                     let big = len >= self.max_snd_wnd / 2;
@@ -1151,6 +1160,16 @@ impl Connection {
         }
         if self.ack_now && self.state != State::Closed {
             self.send_ack();
+        }
+    }
+
+    /// Largest segment to build: the MSS, or with TSO a multiple of it below 64 KB that the
+    /// device cuts into MSS-sized segments.
+    fn max_segment(&self) -> u32 {
+        if self.p.tso {
+            self.mss * (63_000 / self.mss).max(1)
+        } else {
+            self.mss
         }
     }
 

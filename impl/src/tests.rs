@@ -1232,3 +1232,26 @@ fn rto_is_three_seconds_after_a_lost_syn() {
     });
     assert_eq!(net.now.since(sent), Duration::from_secs(3));
 }
+
+#[test]
+fn tso_builds_super_segments_cut_at_the_mss() {
+    let ca = Config {
+        tso: true,
+        ..fast_config()
+    };
+    let (mut net, ha, hb) = established_with(ca, fast_config(), false);
+    let data = pattern(1_000_000);
+    assert!(transfer_a_to_b(&mut net, ha, hb, &data, Duration::from_secs(10)) == data);
+    let biggest = net
+        .seen
+        .iter()
+        .filter(|s| s.dir == Dir::AtoB)
+        .map(|s| s.len)
+        .max()
+        .expect("data");
+    assert!(
+        biggest > 1460 && biggest % 1460 == 0,
+        "biggest segment {biggest}"
+    );
+    assert!(biggest <= 63_000);
+}

@@ -41,6 +41,15 @@ impl TcpPacket<'_> {
 
 /// Parses an IP packet (IPv4 or IPv6, chosen by the version nibble) that must carry TCP.
 pub fn parse_packet(buf: &[u8]) -> Result<TcpPacket<'_>, WireError> {
+    parse_packet_with(buf, true)
+}
+
+/// Like [`parse_packet`]; `verify_tcp_checksum` false skips the TCP checksum (see
+/// [`TcpHeader::parse_unverified`]). IP header checks always apply.
+pub fn parse_packet_with(
+    buf: &[u8],
+    verify_tcp_checksum: bool,
+) -> Result<TcpPacket<'_>, WireError> {
     let version = buf.first().map(|b| b >> 4).ok_or(WireError::Truncated {
         layer: "IP",
         needed: 1,
@@ -68,7 +77,11 @@ pub fn parse_packet(buf: &[u8]) -> Result<TcpPacket<'_>, WireError> {
     if !usable_endpoint(src) || !usable_endpoint(dst) {
         return Err(WireError::BadAddress);
     }
-    let (tcp, payload) = TcpHeader::parse(segment, src, dst)?;
+    let (tcp, payload) = if verify_tcp_checksum {
+        TcpHeader::parse(segment, src, dst)?
+    } else {
+        TcpHeader::parse_unverified(segment)?
+    };
     if tcp.src_port == 0 || tcp.dst_port == 0 {
         return Err(WireError::BadAddress);
     }

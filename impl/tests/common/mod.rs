@@ -7,6 +7,7 @@
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
+use tcp_impl::offload::OffloadTun;
 use tcp_impl::runtime::NetStack;
 use tcp_impl::Config;
 use tcp_netlab::{run_in_private_netns, Rtnetlink, Tun};
@@ -26,6 +27,22 @@ pub fn in_lab<F>(config: Config, f: F)
 where
     F: FnOnce(&NetStack) + Send + 'static,
 {
+    lab(config, false, f)
+}
+
+/// Like [`in_lab`], with the TUN device opened with a virtio-net header and checksum/TSO
+/// offloads ([`tcp_impl::offload::OffloadTun`]); the link MTU is still 1500.
+pub fn in_offload_lab<F>(config: Config, f: F)
+where
+    F: FnOnce(&NetStack) + Send + 'static,
+{
+    lab(config, true, f)
+}
+
+fn lab<F>(config: Config, offload: bool, f: F)
+where
+    F: FnOnce(&NetStack) + Send + 'static,
+{
     // A hung test must fail, not stall CI: give every lab two minutes.
     let (done, watchdog) = std::sync::mpsc::channel::<()>();
     std::thread::spawn(move || {
@@ -35,9 +52,14 @@ where
         }
     });
     let result = run_in_private_netns(move || -> Result<(), tcp_netlab::Error> {
-        let tun = make_tun()?;
-        let net = NetStack::new(tun, config, vec![STACK_V4, STACK_V6])
-            .map_err(|e| tcp_netlab::Error::new("start the stack on the TUN device", e))?;
+        let addrs = vec![STACK_V4, STACK_V6];
+        let net = if offload {
+            let tun = make_offload_tun()?;
+            NetStack::new_offload(tun, config, addrs)
+        } else {
+            NetStack::new(make_tun()?, config, addrs)
+        }
+        .map_err(|e| tcp_netlab::Error::new("start the stack on the TUN device", e))?;
         f(&net);
         Ok(())
     });
@@ -55,6 +77,18 @@ where
 /// link up. Call it inside a private namespace.
 pub fn make_tun() -> Result<Tun, tcp_netlab::Error> {
     let tun = Tun::create("impl%d")?;
+    let mut rt = Rtnetlink::open()?;
+    rt.set_mtu(tun.index(), 1500)?;
+    rt.add_address(tun.index(), KERNEL_V4, 24)?;
+    rt.add_address(tun.index(), KERNEL_V6, 64)?;
+    rt.set_link_up(tun.index())?;
+    Ok(tun)
+}
+
+/// The offload variant of [`make_tun`].
+pub fn make_offload_tun() -> Result<OffloadTun, tcp_netlab::Error> {
+    let tun = OffloadTun::create("impl%d")
+        .map_err(|e| tcp_netlab::Error::new("create a TUN device with IFF_VNET_HDR", e))?;
     let mut rt = Rtnetlink::open()?;
     rt.set_mtu(tun.index(), 1500)?;
     rt.add_address(tun.index(), KERNEL_V4, 24)?;
