@@ -278,3 +278,30 @@ fn offload_device_100mb_each_way_v4() {
         );
     });
 }
+
+#[test]
+fn offload_device_ipv6_both_ways() {
+    in_offload_lab(Config::default(), |net| {
+        let size = 16 * 1024 * 1024;
+        let addr = SocketAddr::new(STACK_V6, 8500);
+        let listener = net.listen(addr).expect("listen");
+        let kernel = std::thread::spawn(move || {
+            let p = Pattern::new();
+            let mut s = std::net::TcpStream::connect(addr).expect("kernel connect v6");
+            p.write_to(&mut s, size).expect("kernel write");
+            s.shutdown(Shutdown::Write).expect("shutdown");
+            p.read_and_verify(&mut s).expect("kernel read")
+        });
+        let (mut s, _) = listener.accept().expect("accept");
+        let p = Pattern::new();
+        assert_eq!(p.read_and_verify(&mut s).expect("stack read"), size);
+        // The stack's sends go out as IPv6 TSO super-segments.
+        p.write_to(&mut s, size).expect("stack write");
+        s.shutdown(Shutdown::Write).expect("shutdown");
+        assert_eq!(kernel.join().expect("kernel"), size);
+        let st = s
+            .wait_for_state(Duration::from_secs(5), |st| st == State::Closed)
+            .expect("closed");
+        assert_eq!(st, State::Closed);
+    });
+}
