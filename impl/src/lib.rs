@@ -12,6 +12,8 @@
 //!
 //! The stack shares nothing with the project's model crate except the wire format.
 
+#![warn(missing_docs)]
+
 pub mod config;
 pub mod congestion;
 pub mod direct;
