@@ -350,3 +350,24 @@ fn ipv6_length_mismatch_is_typed() {
         Err(WireError::BadLength { layer: "IPv6", .. })
     ));
 }
+
+#[test]
+fn ipv6_bad_tcp_checksum_and_truncation_are_typed() {
+    let h = header(1, 2, 0x10, 1000, TcpOptions::default());
+    let good = etherparse_packet(true, &h, b"abcdef");
+    assert!(parse_packet(&good).is_ok());
+    let mut bad = good.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 0x40;
+    assert_eq!(parse_packet(&bad), Err(WireError::BadChecksum("TCP")));
+    assert!(matches!(
+        parse_packet(&good[..30]),
+        Err(WireError::Truncated { layer: "IPv6", .. })
+    ));
+    // A pseudo-header covers the addresses: changing the source breaks the checksum.
+    let mut moved = good.clone();
+    moved[23] ^= 1;
+    assert_eq!(parse_packet(&moved), Err(WireError::BadChecksum("TCP")));
+    // The unverified parse (device checksum offload) accepts it.
+    assert!(parse_packet_with(&moved, false).is_ok());
+}
