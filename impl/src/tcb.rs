@@ -491,6 +491,16 @@ impl Connection {
     // ----------------------------------------------------------------------------------
     // State changes.
 
+    /// Gives back buffer capacity a finished direction no longer needs (a TIME-WAIT or
+    /// CLOSED connection may live on for minutes; its unread data is kept).
+    fn release_memory(&mut self) {
+        if self.send_buf.is_empty() {
+            self.send_buf = VecDeque::new();
+        }
+        self.recv_buf.shrink_to_fit();
+        self.reasm = Reassembly::default();
+    }
+
     fn enter_closed(&mut self, error: Option<TcpError>) {
         self.state = State::Closed;
         if self.error.is_none() {
@@ -508,10 +518,12 @@ impl Connection {
         self.timewait_deadline = None;
         self.orphan_deadline = None;
         self.ack_now = false;
+        self.release_memory();
     }
 
     fn enter_time_wait(&mut self, now: Timestamp) {
         self.state = State::TimeWait;
+        self.release_memory();
         self.rtx_deadline = None;
         self.persist_deadline = None;
         self.keepalive_deadline = None;
