@@ -1,0 +1,585 @@
+//! One connection: the transmission control block and the RFC 9293 section 3.10 event
+//! processing (user calls, segment arrival, timeouts). Sans-IO: segments to send are queued
+//! in an outbox that the [`crate::Stack`] drains, and time is always passed in.
+
+use crate::config::{Config, KeepaliveConfig};
+use crate::congestion::{AckAction, NewReno};
+use crate::error::TcpError;
+use crate::reassembly::Reassembly;
+use crate::rto::RtoEstimator;
+use crate::seq::SeqNum;
+use crate::state::State;
+use crate::time::{earliest, Timestamp};
+use crate::wire::{Flags, TcpHeader, TcpOptions};
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+mod input;
+mod output;
+mod timers;
+mod user;
+
+/// Default send MSS when the peer sends no MSS option (RFC 9293 section 3.7.1: 536 for
+/// IPv4, RFC 8200 section 5 minimum MTU 1280 minus headers = 1220 for IPv6).
+fn default_mss(v6: bool) -> u32 {
+    if v6 {
+        1220
+    } else {
+        536
+    }
+}
+
+/// Largest window scale shift (RFC 7323 section 2.3).
+const MAX_WSCALE: u8 = 14;
+
+/// A segment the connection wants sent.
+#[derive(Clone, Debug)]
+pub(crate) struct Outgoing {
+    pub header: TcpHeader,
+    pub payload: Vec<u8>,
+    /// For a TSO super-segment (payload larger than the MSS): the MSS to cut it at.
+    pub gso_size: u16,
+}
+
+/// Counters a connection accumulates for the stack's [`crate::Stats`].
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct ConnCounters {
+    pub retransmits: u64,
+    pub fast_retransmits: u64,
+    pub rto_expiries: u64,
+    pub challenge_acks: u64,
+    pub challenge_acks_suppressed: u64,
+    pub segments_in: u64,
+    pub segments_out: u64,
+}
+
+/// The per-connection parameters copied from [`Config`].
+#[derive(Clone, Debug)]
+struct ConnParams {
+    msl: Duration,
+    max_retries: u32,
+    syn_retries: u32,
+    delayed_ack: Duration,
+    ack_every: usize,
+    nodelay: bool,
+    keepalive: Option<KeepaliveConfig>,
+    recv_buffer: usize,
+    send_buffer: usize,
+    window_scaling: bool,
+    our_mss: u16,
+    challenge_ack_limit: u32,
+    tso: bool,
+}
+
+/// The transmission control block of one connection (RFC 9293 section 3.3.1).
+#[derive(Debug)]
+pub(crate) struct Connection {
+    pub local: SocketAddr,
+    pub remote: SocketAddr,
+    state: State,
+    /// Created by a listener (passive OPEN): an RST in SYN-RECEIVED returns to LISTEN.
+    passive: bool,
+    p: ConnParams,
+
+    // Send sequence space (RFC 9293 section 3.3.1, figure 4). `snd_max` is the highest
+    // sequence number ever sent (RFC 9293's SND.NXT); `snd_nxt` moves back to SND.UNA
+    // after a timeout so that the window is resent (go-back-N).
+    iss: SeqNum,
+    snd_una: SeqNum,
+    snd_nxt: SeqNum,
+    snd_max: SeqNum,
+    snd_wnd: u32,
+    snd_wl1: SeqNum,
+    snd_wl2: SeqNum,
+    max_snd_wnd: u32,
+    snd_wscale: u8,
+    rcv_wscale: u8,
+    /// The peer's SYN carried the window scale option (RFC 7323 section 2.2).
+    wscale_ok: bool,
+    send_buf: VecDeque<u8>,
+    /// Sequence number of our FIN once CLOSE was called (and the SYN is acknowledged).
+    fin_seq: Option<SeqNum>,
+    /// CLOSE was called before the connection was established.
+    close_requested: bool,
+    mss: u32,
+
+    // Receive sequence space.
+    irs: SeqNum,
+    rcv_nxt: SeqNum,
+    /// Right edge of the window last advertised (RCV.NXT + RCV.WND).
+    rcv_adv: SeqNum,
+    recv_buf: VecDeque<u8>,
+    reasm: Reassembly,
+    fin_received: bool,
+
+    // Timers and their state.
+    rto: RtoEstimator,
+    rtx_deadline: Option<Timestamp>,
+    retries: u32,
+    /// Karn's algorithm (RFC 6298 section 3): one timed segment; cleared on retransmission.
+    rtt_probe: Option<(SeqNum, Timestamp)>,
+    syn_retransmitted: bool,
+    persist_deadline: Option<Timestamp>,
+    persist_backoff: u32,
+    /// The sender SWS override timer fired: send a less-than-MSS segment now.
+    sws_override: bool,
+    cc: NewReno,
+    ack_now: bool,
+    delack_deadline: Option<Timestamp>,
+    unacked_bytes: usize,
+    keepalive_deadline: Option<Timestamp>,
+    keepalive_probes: u32,
+    timewait_deadline: Option<Timestamp>,
+    orphan_deadline: Option<Timestamp>,
+    orphaned: bool,
+
+    challenge_window: Timestamp,
+    challenge_count: u32,
+
+    error: Option<TcpError>,
+    established: bool,
+    out: Vec<Outgoing>,
+    pub counters: ConnCounters,
+}
+
+impl Connection {
+    fn params(cfg: &Config, v6: bool) -> ConnParams {
+        let ip_tcp = if v6 { 60 } else { 40 };
+        ConnParams {
+            msl: cfg.msl,
+            max_retries: cfg.max_retries,
+            syn_retries: cfg.syn_retries,
+            delayed_ack: cfg.delayed_ack,
+            ack_every: cfg.ack_every_segments.max(1) as usize,
+            nodelay: cfg.nodelay,
+            keepalive: cfg.keepalive,
+            recv_buffer: cfg.recv_buffer.max(1),
+            send_buffer: cfg.send_buffer.max(1),
+            window_scaling: cfg.window_scaling,
+            challenge_ack_limit: cfg.challenge_ack_limit,
+            tso: cfg.tso,
+            our_mss: cfg.mtu.saturating_sub(ip_tcp).clamp(64, 65535) as u16,
+        }
+    }
+
+    fn blank(
+        cfg: &Config,
+        local: SocketAddr,
+        remote: SocketAddr,
+        iss: SeqNum,
+        passive: bool,
+    ) -> Connection {
+        let v6 = local.is_ipv6();
+        let p = Self::params(cfg, v6);
+        let rcv_wscale = if p.window_scaling {
+            let mut s = 0u8;
+            while s < MAX_WSCALE && (p.recv_buffer >> s) > 65535 {
+                s += 1;
+            }
+            s
+        } else {
+            0
+        };
+        let mss = default_mss(v6);
+        Connection {
+            local,
+            remote,
+            state: State::Closed,
+            passive,
+            iss,
+            snd_una: iss,
+            snd_nxt: iss,
+            snd_max: iss,
+            snd_wnd: 0,
+            snd_wl1: SeqNum(0),
+            snd_wl2: iss,
+            max_snd_wnd: 0,
+            snd_wscale: 0,
+            rcv_wscale,
+            wscale_ok: false,
+            send_buf: VecDeque::new(),
+            fin_seq: None,
+            close_requested: false,
+            mss,
+            irs: SeqNum(0),
+            rcv_nxt: SeqNum(0),
+            rcv_adv: SeqNum(0),
+            recv_buf: VecDeque::new(),
+            reasm: Reassembly::default(),
+            fin_received: false,
+            rto: RtoEstimator::new(cfg.initial_rto, cfg.min_rto, cfg.max_rto),
+            rtx_deadline: None,
+            retries: 0,
+            rtt_probe: None,
+            syn_retransmitted: false,
+            persist_deadline: None,
+            persist_backoff: 0,
+            sws_override: false,
+            cc: NewReno::new(mss, iss),
+            ack_now: false,
+            delack_deadline: None,
+            unacked_bytes: 0,
+            keepalive_deadline: None,
+            keepalive_probes: 0,
+            timewait_deadline: None,
+            orphan_deadline: None,
+            orphaned: false,
+            challenge_window: Timestamp::ZERO,
+            challenge_count: 0,
+            error: None,
+            established: false,
+            out: Vec::new(),
+            counters: ConnCounters::default(),
+            p,
+        }
+    }
+
+    /// Active OPEN (RFC 9293 section 3.10.1): send a SYN and enter SYN-SENT.
+    pub fn connect(
+        now: Timestamp,
+        cfg: &Config,
+        local: SocketAddr,
+        remote: SocketAddr,
+        iss: u32,
+    ) -> Connection {
+        let mut c = Self::blank(cfg, local, remote, SeqNum(iss), false);
+        c.state = State::SynSent;
+        c.send_syn(now, false);
+        c.snd_nxt = c.iss.plus(1);
+        c.snd_max = c.snd_nxt;
+        c.rtx_deadline = Some(now + c.rto.rto());
+        c.rtt_probe = Some((c.snd_nxt, now));
+        c
+    }
+
+    /// A SYN arrived at a listener (RFC 9293 section 3.10.7.2, third check): create the
+    /// connection in SYN-RECEIVED and send SYN,ACK.
+    pub fn accept_syn(
+        now: Timestamp,
+        cfg: &Config,
+        local: SocketAddr,
+        remote: SocketAddr,
+        iss: u32,
+        syn: &TcpHeader,
+    ) -> Connection {
+        let mut c = Self::blank(cfg, local, remote, SeqNum(iss), true);
+        c.state = State::SynReceived;
+        c.take_syn(syn);
+        c.send_syn(now, true);
+        c.snd_nxt = c.iss.plus(1);
+        c.snd_max = c.snd_nxt;
+        c.rtx_deadline = Some(now + c.rto.rto());
+        c.rtt_probe = Some((c.snd_nxt, now));
+        c.last_heard(now);
+        c
+    }
+
+    /// Records the peer's SYN: IRS, RCV.NXT, send window and options (MSS, RFC 9293
+    /// section 3.7.1; window scale, RFC 7323 section 2.2: in effect only if both sides sent it).
+    fn take_syn(&mut self, syn: &TcpHeader) {
+        self.irs = SeqNum(syn.seq);
+        self.rcv_nxt = self.irs.plus(1);
+        let mss = syn
+            .options
+            .mss
+            .map(u32::from)
+            .unwrap_or(default_mss(self.local.is_ipv6()));
+        self.mss = mss.min(u32::from(self.p.our_mss)).max(64);
+        self.cc.set_mss(self.mss);
+        match syn.options.window_scale {
+            Some(s) if self.p.window_scaling => {
+                self.snd_wscale = s.min(MAX_WSCALE);
+                self.wscale_ok = true;
+            }
+            _ => {
+                self.snd_wscale = 0;
+                self.rcv_wscale = 0;
+            }
+        }
+        // The window of a SYN segment is never scaled (RFC 7323 section 2.2).
+        self.snd_wnd = u32::from(syn.window);
+        self.max_snd_wnd = self.snd_wnd;
+        self.snd_wl1 = SeqNum(syn.seq);
+        self.snd_wl2 = SeqNum(syn.ack);
+        self.rcv_adv = self.rcv_nxt;
+    }
+
+    // ----------------------------------------------------------------------------------
+    // Queries.
+
+    pub fn state(&self) -> State {
+        self.state
+    }
+    /// True once the connection has reached ESTABLISHED (even if it has closed since).
+    pub fn was_established(&self) -> bool {
+        self.established
+    }
+    pub fn error(&self) -> Option<TcpError> {
+        self.error
+    }
+    pub fn readable(&self) -> usize {
+        self.recv_buf.len()
+    }
+    /// End of stream: the peer's FIN arrived and every byte before it was read.
+    pub fn at_eof(&self) -> bool {
+        self.fin_received && self.recv_buf.is_empty()
+    }
+    /// Free space in the send buffer.
+    pub fn send_space(&self) -> usize {
+        self.p.send_buffer.saturating_sub(self.send_buf.len())
+    }
+    /// Bytes queued for sending and not yet acknowledged.
+    pub fn send_queued(&self) -> usize {
+        self.send_buf.len()
+    }
+    pub fn cwnd(&self) -> u32 {
+        self.cc.cwnd()
+    }
+    pub fn srtt(&self) -> Option<Duration> {
+        self.rto.srtt()
+    }
+    pub fn mss(&self) -> u32 {
+        self.mss
+    }
+
+    /// RFC 1122 section 4.2.2.13 (and RFC 9293 section 3.10.7.4, TIME-WAIT): a new SYN
+    /// whose sequence number is beyond the old incarnation's RCV.NXT may reopen the
+    /// connection from TIME-WAIT, so the old one can be dropped in its favour.
+    pub fn syn_may_reopen(&self, h: &TcpHeader) -> bool {
+        self.state == State::TimeWait
+            && h.flags.contains(Flags::SYN)
+            && !h.flags.contains(Flags::ACK)
+            && !h.flags.contains(Flags::RST)
+            && SeqNum(h.seq).gt(self.rcv_nxt)
+    }
+
+    /// Drains the segments waiting to be sent.
+    pub fn take_output(&mut self) -> Vec<Outgoing> {
+        std::mem::take(&mut self.out)
+    }
+
+    /// The earliest time at which [`Connection::on_timer`] has work to do.
+    pub fn next_deadline(&self) -> Option<Timestamp> {
+        [
+            self.rtx_deadline,
+            self.persist_deadline,
+            self.delack_deadline,
+            self.keepalive_deadline,
+            self.timewait_deadline,
+            self.orphan_deadline,
+        ]
+        .into_iter()
+        .fold(None, earliest)
+    }
+
+    // ----------------------------------------------------------------------------------
+    // Segment construction.
+
+    /// The window field to advertise, and the update of the advertised right edge. The
+    /// right edge never moves left (RFC 9293 section 3.8.6.2.2: do not shrink the window).
+    ///
+    /// Receiver-side silly window avoidance (RFC 9293 section 3.8.6.2.2): the right edge
+    /// moves only in steps of at least min(buffer / 2, MSS), so a slow reader never
+    /// advertises tiny windows.
+    fn window_field(&mut self, syn: bool) -> u16 {
+        let free = self.p.recv_buffer.saturating_sub(self.recv_buf.len()) as u32;
+        let shift = if syn { 0 } else { self.rcv_wscale };
+        let edge = self.rcv_nxt.plus((free >> shift).min(65535) << shift);
+        if edge.gt(self.rcv_adv) && (syn || edge.since(self.rcv_adv) >= self.sws_threshold()) {
+            self.rcv_adv = edge;
+        }
+        let wnd = if self.rcv_adv.gt(self.rcv_nxt) {
+            self.rcv_adv.since(self.rcv_nxt)
+        } else {
+            0
+        };
+        (wnd >> shift).min(65535) as u16
+    }
+
+    /// The window increment worth announcing: min(buffer / 2, MSS).
+    fn sws_threshold(&self) -> u32 {
+        (self.p.recv_buffer as u32 / 2).min(self.mss).max(1)
+    }
+
+    fn push(&mut self, seq: SeqNum, flags: Flags, payload: Vec<u8>, options: TcpOptions) {
+        let syn = flags.contains(Flags::SYN);
+        let ack = if flags.contains(Flags::ACK) {
+            self.rcv_nxt.0
+        } else {
+            0
+        };
+        let window = if flags.contains(Flags::RST) && !flags.contains(Flags::ACK) {
+            0
+        } else {
+            self.window_field(syn)
+        };
+        if flags.contains(Flags::ACK) {
+            // Every segment carrying an ACK satisfies pending ACK obligations.
+            self.ack_now = false;
+            self.delack_deadline = None;
+            self.unacked_bytes = 0;
+        }
+        self.counters.segments_out += 1;
+        self.out.push(Outgoing {
+            header: TcpHeader {
+                src_port: self.local.port(),
+                dst_port: self.remote.port(),
+                seq: seq.0,
+                ack,
+                flags,
+                window,
+                urgent: 0,
+                options,
+            },
+            gso_size: if payload.len() > self.mss as usize {
+                self.mss as u16
+            } else {
+                0
+            },
+            payload,
+        });
+    }
+
+    fn syn_options(&self, reply: bool) -> TcpOptions {
+        TcpOptions {
+            mss: Some(self.p.our_mss),
+            // RFC 7323 section 2.2: a SYN,ACK may carry the option only if the SYN did.
+            window_scale: if self.p.window_scaling && (!reply || self.wscale_ok) {
+                Some(self.rcv_wscale)
+            } else {
+                None
+            },
+            sack_permitted: false,
+            timestamps: None,
+        }
+    }
+
+    fn send_syn(&mut self, _now: Timestamp, with_ack: bool) {
+        let flags = if with_ack {
+            Flags::SYN | Flags::ACK
+        } else {
+            Flags::SYN
+        };
+        let opts = self.syn_options(with_ack);
+        self.push(self.iss, flags, Vec::new(), opts);
+    }
+
+    /// An ACK <SEQ=SND.NXT><ACK=RCV.NXT>.
+    fn send_ack(&mut self) {
+        self.push(self.snd_nxt, Flags::ACK, Vec::new(), TcpOptions::default());
+    }
+
+    /// RFC 5961 challenge ACK (sections 3.2, 4.2 and 5.2).
+    ///
+    /// Throttled per RFC 5961 section 7: at most `challenge_ack_limit` per second per
+    /// connection; the rest are counted and suppressed.
+    fn challenge_ack(&mut self, now: Timestamp) {
+        if now.since(self.challenge_window) >= Duration::from_secs(1) {
+            self.challenge_window = now;
+            self.challenge_count = 0;
+        }
+        if self.challenge_count >= self.p.challenge_ack_limit {
+            self.counters.challenge_acks_suppressed += 1;
+            return;
+        }
+        self.challenge_count += 1;
+        self.counters.challenge_acks += 1;
+        self.send_ack();
+    }
+
+    /// A reset <SEQ=seq><CTL=RST>.
+    fn send_rst(&mut self, seq: SeqNum) {
+        self.push(seq, Flags::RST, Vec::new(), TcpOptions::default());
+    }
+
+    // ----------------------------------------------------------------------------------
+    // State changes.
+
+    /// Gives back buffer capacity a finished direction no longer needs (a TIME-WAIT or
+    /// CLOSED connection may live on for minutes; its unread data is kept).
+    fn release_memory(&mut self) {
+        if self.send_buf.is_empty() {
+            self.send_buf = VecDeque::new();
+        }
+        self.recv_buf.shrink_to_fit();
+        self.reasm = Reassembly::default();
+    }
+
+    fn enter_closed(&mut self, error: Option<TcpError>) {
+        self.state = State::Closed;
+        if self.error.is_none() {
+            self.error = error;
+        }
+        if error.is_some() {
+            // RFC 9293 section 3.10.7.4: on reset, queues are flushed.
+            self.send_buf.clear();
+            self.recv_buf.clear();
+        }
+        self.rtx_deadline = None;
+        self.persist_deadline = None;
+        self.delack_deadline = None;
+        self.keepalive_deadline = None;
+        self.timewait_deadline = None;
+        self.orphan_deadline = None;
+        self.ack_now = false;
+        self.release_memory();
+    }
+
+    fn enter_time_wait(&mut self, now: Timestamp) {
+        self.state = State::TimeWait;
+        self.release_memory();
+        self.rtx_deadline = None;
+        self.persist_deadline = None;
+        self.keepalive_deadline = None;
+        self.orphan_deadline = None;
+        self.timewait_deadline = Some(now + self.p.msl * 2);
+    }
+
+    fn enter_established(&mut self, now: Timestamp) {
+        self.state = State::Established;
+        self.established = true;
+        if self.syn_retransmitted {
+            self.rto.reset_after_syn_loss();
+        }
+        self.last_heard(now);
+        if self.close_requested {
+            self.close_requested = false;
+            self.begin_close();
+        }
+    }
+
+    /// A segment arrived: restarts the keepalive idle timer (RFC 1122 section 4.2.3.6).
+    fn last_heard(&mut self, now: Timestamp) {
+        self.keepalive_probes = 0;
+        self.keepalive_deadline = match self.p.keepalive {
+            Some(k) if self.keepalive_applies() => Some(now + k.idle),
+            _ => None,
+        };
+    }
+
+    fn keepalive_applies(&self) -> bool {
+        matches!(
+            self.state,
+            State::Established | State::CloseWait | State::FinWait2
+        )
+    }
+
+    /// The sequence number right after our last data byte (where our FIN goes).
+    fn data_end(&self) -> SeqNum {
+        self.fin_seq
+            .unwrap_or_else(|| self.snd_una.plus(self.send_buf.len() as u32))
+    }
+
+    fn fin_acked(&self) -> bool {
+        self.fin_seq.is_some_and(|f| self.snd_una.gt(f))
+    }
+
+    fn begin_close(&mut self) {
+        self.fin_seq = Some(self.snd_una.plus(self.send_buf.len() as u32));
+        self.state = match self.state {
+            State::CloseWait => State::LastAck,
+            _ => State::FinWait1,
+        };
+    }
+}

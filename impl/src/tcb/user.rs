@@ -1,0 +1,116 @@
+//! User calls on a connection (RFC 9293 sections 3.10.2 - 3.10.5) and socket options.
+
+use super::*;
+
+impl Connection {
+    /// SEND: queues as much of `data` as fits in the send buffer.
+    pub fn send(&mut self, now: Timestamp, data: &[u8]) -> Result<usize, TcpError> {
+        match self.state {
+            State::SynSent | State::SynReceived if !self.close_requested => {}
+            State::Established | State::CloseWait => {}
+            State::Closed => return Err(self.error.unwrap_or(TcpError::NotConnected)),
+            _ => return Err(TcpError::Closing),
+        }
+        let n = data.len().min(self.send_space());
+        if n == 0 {
+            return Err(TcpError::WouldBlock);
+        }
+        self.send_buf.extend(&data[..n]);
+        self.output(now);
+        Ok(n)
+    }
+
+    /// RECEIVE: copies buffered in-order data into `buf`. `Ok(0)` means end of stream.
+    pub fn recv(&mut self, now: Timestamp, buf: &mut [u8]) -> Result<usize, TcpError> {
+        if self.recv_buf.is_empty() {
+            if let Some(e) = self.error {
+                return Err(e);
+            }
+            if self.fin_received || buf.is_empty() {
+                return Ok(0);
+            }
+            if self.state == State::Closed {
+                return Err(TcpError::NotConnected);
+            }
+            return Err(TcpError::WouldBlock);
+        }
+        let before = self.rcv_adv.since(self.rcv_nxt);
+        let n = buf.len().min(self.recv_buf.len());
+        let (a, b) = self.recv_buf.as_slices();
+        let from_a = n.min(a.len());
+        buf[..from_a].copy_from_slice(&a[..from_a]);
+        buf[from_a..n].copy_from_slice(&b[..n - from_a]);
+        self.recv_buf.drain(..n);
+        // Receiver-side silly window avoidance (RFC 9293 section 3.8.6.2.2): announce the
+        // opened window once it grew by min(buffer / 2, MSS).
+        let free = self.p.recv_buffer.saturating_sub(self.recv_buf.len()) as u32;
+        let threshold = self.sws_threshold();
+        if matches!(
+            self.state,
+            State::Established | State::FinWait1 | State::FinWait2
+        ) && free.saturating_sub(before) >= threshold
+        {
+            self.ack_now = true;
+        }
+        self.output(now);
+        Ok(n)
+    }
+
+    /// CLOSE (RFC 9293 section 3.10.4): no more data will be sent; a FIN follows the queued
+    /// data.
+    pub fn close(&mut self, now: Timestamp) -> Result<(), TcpError> {
+        match self.state {
+            // "Delete the TCB"; any queued SENDs are answered "closing".
+            State::SynSent => self.enter_closed(None),
+            // Queue the FIN until ESTABLISHED (our SYN must be acknowledged first).
+            State::SynReceived => self.close_requested = true,
+            State::Established | State::CloseWait => self.begin_close(),
+            State::FinWait1
+            | State::FinWait2
+            | State::Closing
+            | State::LastAck
+            | State::TimeWait => return Err(TcpError::Closing),
+            State::Closed | State::Listen => {
+                return Err(self.error.unwrap_or(TcpError::NotConnected))
+            }
+        }
+        self.output(now);
+        Ok(())
+    }
+
+    /// ABORT (RFC 9293 section 3.10.5): send RST in SYN-RECEIVED and the synchronized
+    /// states that have not closed, then drop the TCB.
+    pub fn abort(&mut self) {
+        match self.state {
+            State::SynReceived
+            | State::Established
+            | State::FinWait1
+            | State::FinWait2
+            | State::CloseWait => self.send_rst(self.snd_max),
+            _ => {}
+        }
+        self.enter_closed(None);
+        self.send_buf.clear();
+        self.recv_buf.clear();
+    }
+
+    /// The application released its handle: the connection finishes on its own, and an
+    /// orphan in FIN-WAIT-2 is dropped after 2*MSL rather than waiting forever.
+    pub fn orphan(&mut self, now: Timestamp) {
+        self.orphaned = true;
+        if self.state == State::FinWait2 {
+            self.orphan_deadline = Some(now + self.p.msl * 2);
+        }
+    }
+
+    /// Turns keepalive on or off (RFC 1122 section 4.2.3.6).
+    pub fn set_keepalive(&mut self, now: Timestamp, k: Option<KeepaliveConfig>) {
+        self.p.keepalive = k;
+        self.last_heard(now);
+    }
+
+    /// Turns Nagle's algorithm off (`true`) or on.
+    pub fn set_nodelay(&mut self, nodelay: bool) {
+        self.p.nodelay = nodelay;
+    }
+}

@@ -1,0 +1,311 @@
+//! Opening: handshakes, refusals, simultaneous open, SYN retries, backlog, SYN-SENT and SYN-RECEIVED checks.
+
+use super::*;
+
+#[test]
+fn three_way_handshake_v4_with_options() {
+    let (net, _, _) = established();
+    let syn = net.seen[0].tcp;
+    assert_eq!(syn.flags, Flags::SYN);
+    assert_eq!(syn.options.mss, Some(1460));
+    assert!(syn.options.window_scale.is_some());
+    let synack = net.seen[1].tcp;
+    assert_eq!(synack.flags, Flags::SYN | Flags::ACK);
+    assert_eq!(synack.ack, syn.seq.wrapping_add(1));
+    let ack = net.seen[2].tcp;
+    assert_eq!(ack.flags, Flags::ACK);
+    assert_eq!(ack.seq, syn.seq.wrapping_add(1));
+    assert_eq!(ack.ack, synack.seq.wrapping_add(1));
+}
+
+#[test]
+fn three_way_handshake_v6_mss() {
+    let (net, ha, _) = established_with(fast_config(), fast_config(), true);
+    assert_eq!(net.seen[0].tcp.options.mss, Some(1440));
+    assert_eq!(net.a.info(ha).expect("info").mss, 1440);
+}
+
+#[test]
+fn connect_to_closed_port_is_refused() {
+    let mut net = Net::new(fast_config(), fast_config());
+    let remote = net.b_sock(81);
+    let ha = net.a.connect(net.now, remote).expect("connect");
+    net.run_for(10 * MS);
+    assert_eq!(net.a.state(ha), State::Closed);
+    assert_eq!(net.a.info(ha).expect("info").error, Some(TcpError::Refused));
+    let rst = last_from(&net, Dir::BtoA);
+    // RFC 9293 3.10.7.1: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+    assert_eq!(rst.flags, Flags::RST | Flags::ACK);
+    assert_eq!(rst.ack, net.seen[0].tcp.seq.wrapping_add(1));
+    assert_eq!(net.b.stats().tx_rst_no_socket, 1);
+}
+
+#[test]
+fn simultaneous_open() {
+    let mut net = Net::new(fast_config(), fast_config());
+    let (a, b) = (net.a_sock(5000), net.b_sock(6000));
+    // Both SYNs cross on the wire.
+    let ha = net.a.connect_from(net.now, a, b).expect("a connect");
+    let hb = net.b.connect_from(net.now, b, a).expect("b connect");
+    net.run_for(MS / 2);
+    net.run_for(MS);
+    assert!(
+        [net.a.state(ha), net.b.state(hb)].contains(&State::SynReceived)
+            || net.a.state(ha) == State::Established
+    );
+    net.run_for(50 * MS);
+    assert_eq!(net.a.state(ha), State::Established);
+    assert_eq!(net.b.state(hb), State::Established);
+    // Each side sent SYN, then SYN,ACK (RFC 9293 figure 8).
+    assert_eq!(
+        count(&net, Dir::AtoB, |t, _| t.flags == Flags::SYN | Flags::ACK),
+        1
+    );
+    assert_eq!(
+        count(&net, Dir::BtoA, |t, _| t.flags == Flags::SYN | Flags::ACK),
+        1
+    );
+    let got = transfer_a_to_b(&mut net, ha, hb, b"hello", Duration::from_secs(1));
+    assert_eq!(got, b"hello");
+}
+
+#[test]
+fn lost_syn_is_retransmitted_and_karn_skips_the_sample() {
+    let ca = fast_config();
+    let mut net = Net::new(ca.clone(), fast_config());
+    let lh = net.b.listen(net.b_sock(80), None).expect("listen");
+    let mut first = true;
+    net.set_filter(move |dir, t, _| {
+        if dir == Dir::AtoB && t.flags == Flags::SYN && first {
+            first = false;
+            Fate::Drop
+        } else {
+            Fate::Deliver
+        }
+    });
+    let ha = net.a.connect(net.now, net.b_sock(80)).expect("connect");
+    let t0 = net.now;
+    assert!(net.run_until(Duration::from_secs(2), |n| n.b.accept_ready(lh) > 0));
+    let syns: Vec<_> = net
+        .seen
+        .iter()
+        .filter(|s| s.tcp.flags == Flags::SYN)
+        .collect();
+    assert_eq!(syns.len(), 2);
+    assert_eq!(syns[1].at.since(t0), ca.initial_rto);
+    // Karn: the only round trip was of a retransmitted SYN: no RTT sample.
+    assert_eq!(net.a.info(ha).expect("info").srtt, None);
+}
+
+#[test]
+fn syn_retries_give_up_with_timeout_and_backoff() {
+    let mut net = Net::new(fast_config(), fast_config());
+    net.set_filter(|_, _, _| Fate::Drop);
+    let ha = net.a.connect(net.now, net.b_sock(80)).expect("connect");
+    net.run_for(Duration::from_secs(30));
+    assert_eq!(net.a.state(ha), State::Closed);
+    assert_eq!(
+        net.a.info(ha).expect("info").error,
+        Some(TcpError::TimedOut)
+    );
+    let times: Vec<_> = net.seen.iter().map(|s| s.at).collect();
+    assert_eq!(times.len(), 4, "SYN + 3 retries");
+    let gaps: Vec<_> = times.windows(2).map(|w| w[1].since(w[0])).collect();
+    assert_eq!(
+        gaps,
+        vec![
+            Duration::from_millis(200),
+            Duration::from_millis(400),
+            Duration::from_millis(800)
+        ]
+    );
+}
+
+#[test]
+fn syn_backlog_is_bounded() {
+    let mut net = Net::new(fast_config(), fast_config());
+    let lh = net.b.listen(net.b_sock(80), Some(2)).expect("listen");
+    let mut hs = Vec::new();
+    for _ in 0..3 {
+        hs.push(net.a.connect(net.now, net.b_sock(80)).expect("connect"));
+        net.run_for(10 * MS);
+    }
+    assert_eq!(net.b.accept_ready(lh), 2);
+    assert_eq!(net.b.stats().syn_backlog_drops, 1);
+    assert_eq!(net.a.state(hs[2]), State::SynSent);
+    // Accepting one makes room; the third SYN's retransmission gets in.
+    net.b.accept(lh).expect("accept");
+    net.run_for(Duration::from_millis(500));
+    assert_eq!(net.a.state(hs[2]), State::Established);
+}
+
+#[test]
+fn ack_to_listener_gets_reset() {
+    let mut net = Net::new(fast_config(), fast_config());
+    net.b.listen(net.b_sock(80), None).expect("listen");
+    let h = TcpHeader {
+        src_port: 1234,
+        dst_port: 80,
+        seq: 1,
+        ack: 777,
+        flags: Flags::ACK,
+        window: 1000,
+        urgent: 0,
+        options: TcpOptions::default(),
+    };
+    net.inject(Dir::AtoB, &h, &[]);
+    net.run_for(MS);
+    let rst = last_from(&net, Dir::BtoA);
+    assert_eq!(rst.flags, Flags::RST);
+    assert_eq!(rst.seq, 777);
+}
+
+#[test]
+fn syn_sent_bad_ack_gets_reset_and_rst_needs_acceptable_ack() {
+    let (mut net, ha, syn) = syn_sent();
+    // ACK that does not acknowledge our SYN: <SEQ=SEG.ACK><CTL=RST>, still SYN-SENT.
+    net.inject(
+        Dir::BtoA,
+        &reply_to(&syn, Flags::SYN | Flags::ACK, 7000, syn.seq.wrapping_add(5)),
+        &[],
+    );
+    net.run_for(MS);
+    let rst = last_from(&net, Dir::AtoB);
+    assert_eq!(rst.flags, Flags::RST);
+    assert_eq!(rst.seq, syn.seq.wrapping_add(5));
+    assert_eq!(net.a.state(ha), State::SynSent);
+    // RST without ACK, or with an unacceptable ACK: ignored.
+    net.inject(Dir::BtoA, &reply_to(&syn, Flags::RST, 0, 0), &[]);
+    net.inject(
+        Dir::BtoA,
+        &reply_to(&syn, Flags::RST | Flags::ACK, 0, syn.seq),
+        &[],
+    );
+    net.run_for(MS);
+    assert_eq!(net.a.state(ha), State::SynSent);
+    // RST acknowledging the SYN: refused.
+    net.inject(
+        Dir::BtoA,
+        &reply_to(&syn, Flags::RST | Flags::ACK, 0, syn.seq.wrapping_add(1)),
+        &[],
+    );
+    net.run_for(MS);
+    assert_eq!(net.a.state(ha), State::Closed);
+    assert_eq!(net.a.info(ha).expect("info").error, Some(TcpError::Refused));
+}
+
+#[test]
+fn close_in_syn_sent_deletes_the_tcb() {
+    let (mut net, ha, _) = syn_sent();
+    net.a.shutdown(net.now, ha).expect("close");
+    assert_eq!(net.a.state(ha), State::Closed);
+    let before = net.seen.len();
+    net.run_for(Duration::from_secs(2));
+    assert_eq!(net.seen.len(), before, "no more SYNs");
+}
+
+#[test]
+fn syn_received_bad_ack_gets_reset() {
+    let mut net = Net::new(fast_config(), fast_config());
+    let lh = net.b.listen(net.b_sock(80), None).expect("listen");
+    // The test plays A by hand; A's stack must not answer B's segments with resets.
+    net.set_filter(|dir, _, _| {
+        if dir == Dir::BtoA {
+            Fate::Drop
+        } else {
+            Fate::Deliver
+        }
+    });
+    let syn = TcpHeader {
+        src_port: 40000,
+        dst_port: 80,
+        seq: 1000,
+        ack: 0,
+        flags: Flags::SYN,
+        window: 8192,
+        urgent: 0,
+        options: TcpOptions::default(),
+    };
+    net.inject(Dir::AtoB, &syn, &[]);
+    net.run_for(MS);
+    let synack = last_from(&net, Dir::BtoA);
+    assert_eq!(synack.flags, Flags::SYN | Flags::ACK);
+    let hb = net.b.pending(lh)[0];
+    assert_eq!(net.b.state(hb), State::SynReceived);
+    let bad = TcpHeader {
+        seq: 1001,
+        ack: synack.seq.wrapping_add(100),
+        flags: Flags::ACK,
+        ..syn
+    };
+    net.inject(Dir::AtoB, &bad, &[]);
+    net.run_for(MS);
+    let rst = last_from(&net, Dir::BtoA);
+    assert_eq!(rst.flags, Flags::RST);
+    assert_eq!(rst.seq, bad.ack);
+    assert_eq!(net.b.state(hb), State::SynReceived);
+    // A retransmitted SYN is answered with the SYN,ACK again.
+    net.inject(Dir::AtoB, &syn, &[]);
+    net.run_for(MS);
+    let again = last_from(&net, Dir::BtoA);
+    assert_eq!(
+        (again.flags, again.seq),
+        (Flags::SYN | Flags::ACK, synack.seq)
+    );
+    // RST at RCV.NXT returns to LISTEN: the embryonic connection is gone.
+    net.inject(
+        Dir::AtoB,
+        &TcpHeader {
+            seq: 1001,
+            flags: Flags::RST,
+            ack: 0,
+            ..syn
+        },
+        &[],
+    );
+    net.run_for(MS);
+    assert!(net.b.pending(lh).is_empty());
+    assert_eq!(net.b.state(hb), State::Closed);
+}
+
+#[test]
+fn pending_connections_are_visible_before_accept() {
+    let mut net = Net::new(fast_config(), fast_config());
+    let lh = net.b.listen(net.b_sock(80), None).expect("listen");
+    // Drop A's handshake ACK so that B stays in SYN-RECEIVED.
+    net.set_filter(|dir, t, _| {
+        if dir == Dir::AtoB && t.flags == Flags::ACK {
+            Fate::Drop
+        } else {
+            Fate::Deliver
+        }
+    });
+    let ha = net.a.connect(net.now, net.b_sock(80)).expect("connect");
+    net.run_for(5 * MS);
+    let pending = net.b.pending(lh);
+    assert_eq!(pending.len(), 1);
+    assert_eq!(net.b.state(pending[0]), State::SynReceived);
+    let local = net.a.info(ha).expect("info").local;
+    assert_eq!(net.b.lookup(net.b_sock(80), local), Some(pending[0]));
+    net.clear_filter();
+    // B retransmits SYN,ACK; A answers; B establishes.
+    net.run_for(Duration::from_millis(500));
+    assert_eq!(net.b.state(pending[0]), State::Established);
+    assert_eq!(net.b.accept(lh), Ok(pending[0]));
+}
+
+#[test]
+fn connection_reset_before_accept_is_still_accepted() {
+    let mut net = Net::new(fast_config(), fast_config());
+    let lh = net.b.listen(net.b_sock(80), None).expect("listen");
+    let ha = net.a.connect(net.now, net.b_sock(80)).expect("connect");
+    net.run_for(10 * MS);
+    assert_eq!(net.b.accept_ready(lh), 1);
+    net.a.abort(ha).expect("abort");
+    net.run_for(10 * MS);
+    // Like Linux: accept returns the connection, which reports the reset.
+    let hb = net.b.accept(lh).expect("accept");
+    assert_eq!(net.b.state(hb), State::Closed);
+    let mut buf = [0u8; 4];
+    assert_eq!(net.b.recv(net.now, hb, &mut buf), Err(TcpError::Reset));
+}

@@ -1,0 +1,121 @@
+//! RFC 5961 and the acceptability test of RFC 9293 section 3.10.7.4.
+
+use super::*;
+
+#[test]
+fn rst_exact_in_window_and_outside() {
+    let (mut net, _ha, hb) = established();
+    let exact = forged(&net, Flags::RST, 0, Some(0));
+    let far = forged(&net, Flags::RST, 5_000_000, Some(0));
+    // In window but not RCV.NXT: challenge ACK, connection stays (RFC 5961 section 3.2).
+    let before = net.seen.len();
+    net.inject(Dir::AtoB, &forged(&net, Flags::RST, 100, Some(0)), &[]);
+    net.run_for(MS);
+    assert_eq!(net.b.state(hb), State::Established);
+    let reply: Vec<_> = net.seen[before..]
+        .iter()
+        .filter(|s| s.dir == Dir::BtoA)
+        .collect();
+    assert_eq!(reply.len(), 1);
+    assert_eq!(reply[0].tcp.flags, Flags::ACK);
+    assert_eq!(net.b.stats().challenge_acks, 1);
+    // Outside the window: silently dropped.
+    let before = net.seen.len();
+    net.inject(Dir::AtoB, &far, &[]);
+    net.run_for(MS);
+    assert_eq!(net.b.state(hb), State::Established);
+    assert_eq!(net.seen.len(), before + 1, "only the injected RST");
+    // Exactly RCV.NXT: reset.
+    net.inject(Dir::AtoB, &exact, &[]);
+    net.run_for(MS);
+    assert_eq!(net.b.state(hb), State::Closed);
+    assert_eq!(net.b.info(hb).expect("info").error, Some(TcpError::Reset));
+}
+
+#[test]
+fn syn_on_established_connection_gets_challenge_ack() {
+    let (mut net, _ha, hb) = established();
+    let base = forged(&net, Flags::SYN, 0, Some(0));
+    for delta in [0u32, 1000, 0x8000_0000] {
+        let before = net.seen.len();
+        let h = TcpHeader {
+            seq: base.seq.wrapping_add(delta),
+            ..base
+        };
+        net.inject(Dir::AtoB, &h, &[]);
+        net.run_for(MS);
+        assert_eq!(net.b.state(hb), State::Established);
+        let reply = &net.seen[before + 1..];
+        assert_eq!(reply.len(), 1, "delta {delta}");
+        assert_eq!(reply[0].tcp.flags, Flags::ACK);
+    }
+}
+
+#[test]
+fn unacceptable_segment_is_answered_with_ack() {
+    let (mut net, _ha, hb) = established();
+    let before = net.seen.len();
+    // Old data entirely before RCV.NXT.
+    net.inject(Dir::AtoB, &forged(&net, Flags::ACK, -100, None), b"old");
+    net.run_for(MS);
+    let reply = &net.seen[before + 1..];
+    assert_eq!(reply.len(), 1);
+    assert_eq!(reply[0].tcp.flags, Flags::ACK);
+    assert_eq!(net.b.info(hb).expect("info").readable, 0);
+}
+
+#[test]
+fn ack_of_unsent_data_is_answered_and_dropped() {
+    let (mut net, _ha, hb) = established();
+    let last_b = last_from(&net, Dir::BtoA);
+    let before = net.seen.len();
+    let h = forged(&net, Flags::ACK, 0, Some(last_b.seq.wrapping_add(10_000)));
+    net.inject(Dir::AtoB, &h, b"data");
+    net.run_for(100 * MS);
+    let reply = &net.seen[before + 1..];
+    assert_eq!(reply.len(), 1);
+    assert_eq!(
+        reply[0].tcp.ack, h.seq,
+        "data of the bad segment not accepted"
+    );
+    assert_eq!(net.b.info(hb).expect("info").readable, 0);
+}
+
+#[test]
+fn blind_old_ack_gets_challenge_ack() {
+    let (mut net, _ha, hb) = established();
+    let last_b = last_from(&net, Dir::BtoA);
+    let h = forged(
+        &net,
+        Flags::ACK,
+        0,
+        Some(last_b.seq.wrapping_sub(3_000_000)),
+    );
+    net.inject(Dir::AtoB, &h, b"data");
+    net.run_for(MS);
+    assert_eq!(net.b.stats().challenge_acks, 1);
+    assert_eq!(net.b.info(hb).expect("info").readable, 0);
+}
+
+#[test]
+fn challenge_acks_are_rate_limited() {
+    let cb = Config {
+        challenge_ack_limit: 5,
+        ..fast_config()
+    };
+    let (mut net, _ha, hb) = established_with(fast_config(), cb, false);
+    let base = forged(&net, Flags::RST, 100, Some(0));
+    for _ in 0..20 {
+        net.inject(Dir::AtoB, &base, &[]);
+    }
+    net.run_for(MS);
+    let s = net.b.stats();
+    assert_eq!(s.challenge_acks, 5);
+    assert_eq!(s.challenge_acks_suppressed, 15);
+    // A second later the budget is back.
+    net.run_for(Duration::from_secs(1));
+    net.inject(Dir::AtoB, &base, &[]);
+    net.run_for(MS);
+    assert_eq!(net.b.stats().challenge_acks, 6);
+    assert_eq!(net.b.state(hb), State::Established);
+}
