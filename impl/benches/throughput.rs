@@ -293,6 +293,12 @@ fn bench_smoltcp(total: usize) -> (f64, f64) {
 }
 
 fn main() {
+    // A stuck transfer must not hang the benchmark forever.
+    std::thread::spawn(|| {
+        std::thread::sleep(Duration::from_secs(600));
+        eprintln!("throughput benchmark did not finish within 600 s");
+        std::process::exit(1);
+    });
     // `cargo bench` passes `--bench`; ignore arguments.
     let mb: usize = std::env::var("BENCH_MB")
         .ok()
