@@ -121,6 +121,18 @@ impl Connection {
             (l, w) => seq.in_window(self.rcv_nxt, w) || seq.plus(l - 1).in_window(self.rcv_nxt, w),
         };
         if !acceptable {
+            if rcv_wnd == 0 && seq == self.rcv_nxt && !syn && !rst && seg_len > 0 {
+                // RFC 9293 section 3.10.7.4: with a zero window, "special allowance should be
+                // made to accept valid ACKs": process the segment trimmed to the window, i.e.
+                // without its text and FIN (an ACK is sent back either way).
+                let trimmed = TcpHeader {
+                    flags: Flags(h.flags.0 & !Flags::FIN.0),
+                    ..*h
+                };
+                self.on_segment_synchronized(now, &trimmed, &[]);
+                self.ack_now = true;
+                return;
+            }
             if !rst {
                 // A retransmitted FIN in TIME-WAIT restarts the 2*MSL timer (RFC 9293
                 // section 3.10.7.4, eighth step, TIME-WAIT).

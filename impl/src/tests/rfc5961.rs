@@ -119,3 +119,36 @@ fn challenge_acks_are_rate_limited() {
     assert_eq!(net.b.stats().challenge_acks, 6);
     assert_eq!(net.b.state(hb), State::Established);
 }
+
+#[test]
+fn zero_window_still_accepts_the_ack_of_a_data_segment() {
+    let cb = Config {
+        recv_buffer: 4096,
+        window_scaling: false,
+        ..fast_config()
+    };
+    let (mut net, ha, hb) = established_with(fast_config(), cb, false);
+    net.a.send(net.now, ha, &pattern(4096)).expect("fill B");
+    net.run_for(100 * MS);
+    assert_eq!(net.b.info(hb).expect("info").readable, 4096);
+    assert_eq!(last_from(&net, Dir::BtoA).window, 0);
+    // B sends; A's pure ACKs are lost, so B's data stays unacknowledged.
+    net.set_filter(|dir, _, len| {
+        if dir == Dir::AtoB && len == 0 {
+            Fate::Drop
+        } else {
+            Fate::Deliver
+        }
+    });
+    net.b.send(net.now, hb, b"hello").expect("send");
+    net.run_for(100 * MS);
+    assert_eq!(net.b.info(hb).expect("info").send_queued, 5);
+    // A data segment at RCV.NXT into B's zero window: its text is dropped, its ACK is not.
+    let h = forged(&net, Flags::ACK | Flags::PSH, 0, None);
+    net.inject(Dir::AtoB, &h, b"0123456789");
+    net.run_for(MS);
+    let info = net.b.info(hb).expect("info");
+    assert_eq!(info.send_queued, 0, "the ACK was processed");
+    assert_eq!(info.readable, 4096, "the text was not");
+    assert_eq!(last_from(&net, Dir::BtoA).ack, h.seq);
+}
