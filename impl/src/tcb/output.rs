@@ -6,14 +6,16 @@ use super::*;
 impl Connection {
     /// Copies `len` bytes of the send buffer starting at sequence number `seq`.
     pub(super) fn copy_out(&self, seq: SeqNum, len: usize) -> Vec<u8> {
-        let off = seq.since(self.snd_una) as usize;
+        // The callers only ask for bytes inside the buffer; clamp anyway, so that a bookkeeping
+        // error can shorten a segment but never panic the stack.
+        let off = (seq.since(self.snd_una) as usize).min(self.send_buf.len());
+        let len = len.min(self.send_buf.len() - off);
         let mut v = Vec::with_capacity(len);
         let (a, b) = self.send_buf.as_slices();
         if off < a.len() {
             let end = (off + len).min(a.len());
             v.extend_from_slice(&a[off..end]);
-            let rest = len - (end - off);
-            v.extend_from_slice(&b[..rest]);
+            v.extend_from_slice(&b[..len - (end - off)]);
         } else {
             let o = off - a.len();
             v.extend_from_slice(&b[o..o + len]);
