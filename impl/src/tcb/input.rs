@@ -63,6 +63,10 @@ impl Connection {
         let data_acked = (acked.saturating_sub(syn_part) as usize).min(self.send_buf.len());
         self.send_buf.drain(..data_acked);
         self.snd_una = ack;
+        if self.snd_una.gt(self.iss) {
+            // Our SYN is acknowledged: the connection is (or was) synchronized.
+            self.established = true;
+        }
         if self.snd_nxt.lt(ack) {
             self.snd_nxt = ack;
         }
@@ -93,7 +97,14 @@ impl Connection {
         let fin = h.flags.contains(Flags::FIN);
         let rst = h.flags.contains(Flags::RST);
 
-        if self.state == State::SynReceived && syn && !rst && seq == self.irs {
+        // Our SYN is unacknowledged (SYN-RECEIVED, or FIN-WAIT-1/CLOSING after a CLOSE in
+        // SYN-RECEIVED) and the peer repeats its SYN.
+        let syn_unacked = self.snd_una == self.iss
+            && matches!(
+                self.state,
+                State::SynReceived | State::FinWait1 | State::Closing
+            );
+        if syn_unacked && syn && !rst && seq == self.irs {
             if !h.flags.contains(Flags::ACK) {
                 // A retransmitted SYN means our SYN,ACK was lost: resend it (RFC 9293
                 // section 3.8.1 retransmission; Linux does the same).

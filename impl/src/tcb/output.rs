@@ -26,6 +26,10 @@ impl Connection {
     /// Resends the first unacknowledged segment (fast retransmit, RFC 5681 section 3.2; or
     /// a NewReno partial ACK), leaving SND.NXT alone.
     pub(super) fn retransmit_first(&mut self, now: Timestamp) {
+        if self.snd_una == self.iss {
+            // Only our SYN is outstanding; the retransmission timer resends it.
+            return;
+        }
         let end = self.data_end();
         let avail = if self.snd_una.lt(end) {
             end.since(self.snd_una)

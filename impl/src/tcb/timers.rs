@@ -74,6 +74,29 @@ impl Connection {
                 self.send_syn(now, with_ack);
                 self.rtx_deadline = Some(now + self.rto.rto());
             }
+            _ if self.snd_una == self.iss => {
+                // CLOSE in SYN-RECEIVED and our SYN is still unacknowledged: resend the
+                // SYN,ACK and the FIN behind it.
+                if self.retries >= self.p.syn_retries {
+                    self.enter_closed(Some(TcpError::TimedOut));
+                    return;
+                }
+                self.retries += 1;
+                self.rto.back_off();
+                self.rtt_probe = None;
+                self.syn_retransmitted = true;
+                self.counters.retransmits += 1;
+                self.send_syn(now, true);
+                if let Some(f) = self.fin_seq {
+                    self.push(
+                        f,
+                        Flags::ACK | Flags::FIN,
+                        Vec::new(),
+                        TcpOptions::default(),
+                    );
+                }
+                self.rtx_deadline = Some(now + self.rto.rto());
+            }
             _ => {
                 if self.snd_una == self.snd_max {
                     return;

@@ -62,7 +62,12 @@ impl Connection {
         match self.state {
             // "Delete the TCB"; any queued SENDs are answered "closing".
             State::SynSent => self.enter_closed(None),
-            // Queue the FIN until ESTABLISHED (our SYN must be acknowledged first).
+            // No data pending: "form a FIN segment and send it, and enter FIN-WAIT-1".
+            State::SynReceived if self.send_buf.is_empty() => {
+                self.fin_seq = Some(self.iss.plus(1));
+                self.state = State::FinWait1;
+            }
+            // Otherwise the FIN is queued until ESTABLISHED.
             State::SynReceived => self.close_requested = true,
             State::Established | State::CloseWait => self.begin_close(),
             State::FinWait1

@@ -168,3 +168,57 @@ fn new_syn_reopens_a_time_wait_connection() {
     assert!(net.b.lookup(b, a).is_some());
     assert_eq!(net.b.pending(lh).len(), 1);
 }
+
+#[test]
+fn close_in_syn_received_sends_fin_at_once() {
+    let mut net = Net::new(fast_config(), fast_config());
+    let (a, b) = (net.a_sock(5000), net.b_sock(6000));
+    let ha = net.a.connect_from(net.now, a, b).expect("a connect");
+    let hb = net.b.connect_from(net.now, b, a).expect("b connect");
+    net.run_for(MS);
+    assert_eq!(net.a.state(ha), State::SynReceived);
+    assert_eq!(net.b.state(hb), State::SynReceived);
+    let iss_a = net.seen[0].tcp.seq;
+    // RFC 9293 3.10.4, SYN-RECEIVED: no data pending, so FIN now and FIN-WAIT-1.
+    net.a.shutdown(net.now, ha).expect("close");
+    assert_eq!(net.a.state(ha), State::FinWait1);
+    net.run_for(Duration::ZERO);
+    let fin = last_from(&net, Dir::AtoB);
+    assert_eq!(fin.flags, Flags::ACK | Flags::FIN);
+    assert_eq!(fin.seq, iss_a.wrapping_add(1));
+    net.run_for(20 * MS);
+    assert_eq!(net.a.state(ha), State::FinWait2);
+    assert_eq!(net.b.state(hb), State::CloseWait);
+    net.b.shutdown(net.now, hb).expect("close b");
+    net.run_for(20 * MS);
+    assert_eq!(net.a.state(ha), State::TimeWait);
+    assert_eq!(net.b.state(hb), State::Closed);
+    assert_eq!(net.b.info(hb).expect("info").error, None);
+}
+
+#[test]
+fn fin_sent_in_syn_received_is_retransmitted_with_the_syn_ack() {
+    let mut net = Net::new(fast_config(), fast_config());
+    // B's SYN,ACKs never arrive, and A's first FIN is lost: A's SYN stays unacknowledged
+    // until A's retransmission timer resends SYN,ACK and FIN together.
+    let mut fin_dropped = false;
+    net.set_filter(move |dir, t, _| match dir {
+        Dir::BtoA if t.flags == Flags::SYN | Flags::ACK => Fate::Drop,
+        Dir::AtoB if t.flags.contains(Flags::FIN) && !fin_dropped => {
+            fin_dropped = true;
+            Fate::Drop
+        }
+        _ => Fate::Deliver,
+    });
+    let (a, b) = (net.a_sock(5000), net.b_sock(6000));
+    let ha = net.a.connect_from(net.now, a, b).expect("a connect");
+    let hb = net.b.connect_from(net.now, b, a).expect("b connect");
+    net.run_for(MS);
+    net.a.shutdown(net.now, ha).expect("close");
+    assert_eq!(net.a.state(ha), State::FinWait1);
+    net.run_for(Duration::from_secs(2));
+    assert_eq!(net.a.state(ha), State::FinWait2);
+    assert_eq!(net.b.state(hb), State::CloseWait);
+    assert!(count(&net, Dir::AtoB, |t, _| t.flags == Flags::SYN | Flags::ACK) >= 2);
+    assert!(count(&net, Dir::AtoB, |t, _| t.flags.contains(Flags::FIN)) >= 2);
+}
