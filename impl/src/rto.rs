@@ -1,7 +1,7 @@
 //! The retransmission timer's value per RFC 6298: SRTT/RTTVAR smoothing (section 2), the
 //! 1-second lower bound (configurable), exponential backoff (section 5.5) and Karn's
 //! algorithm (section 3: no samples from retransmitted segments, enforced by the caller
-//! through [`RttSample`] bookkeeping in the connection).
+//! through the connection's single timed segment, cleared on retransmission).
 
 use std::time::Duration;
 
