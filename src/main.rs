@@ -1,1 +1,39 @@
-fn main() {}
+//! `tcpspec`: model-check TCP connection management, browse the state space, and (as the
+//! conformance work lands) generate and replay test vectors.
+
+mod cli;
+mod report;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Model-checked TCP connection management.
+#[derive(Parser, Debug)]
+#[command(name = "tcpspec", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check every property on standard TCP and on every mechanism switch.
+    Check(cli::check::CheckArgs),
+    /// Serve stateright's Explorer on 127.0.0.1 to browse the state space.
+    Explore(cli::explore::ExploreArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => cli::check::run(&args),
+        Command::Explore(args) => cli::explore::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -117,7 +117,7 @@ pub enum Step {
 }
 
 /// A call the target's application makes (RFC 9293 section 3.10 user interface).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Call {
     /// Active OPEN (section 3.10.1): `connect()`.
@@ -137,7 +137,7 @@ pub enum Call {
 }
 
 /// What the target's application is told.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AppEvent {
     /// The connection is established (`connect()` completes, `accept()` returns).
@@ -155,7 +155,7 @@ pub enum AppEvent {
 }
 
 /// A timer of the target (RFC 9293 section 3.8.1, RFC 1122 section 4.2.3.6).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TimerKind {
     /// Retransmission timeout (RFC 6298).
@@ -506,7 +506,7 @@ pub struct Millis(pub u64);
 
 impl fmt::Display for Millis {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0 >= 1000 && self.0 % 1000 == 0 {
+        if self.0 >= 1000 && self.0.is_multiple_of(1000) {
             write!(f, "{}s", self.0 / 1000)
         } else {
             write!(f, "{}ms", self.0)
@@ -664,12 +664,24 @@ mod tests {
 
     #[test]
     fn seq_expr_parses_and_prints() {
-        for s in ["iss", "iss+1", "irs+wnd+1", "irs-1", "0", "irs+wnd+5", "iss-100"] {
+        for s in [
+            "iss",
+            "iss+1",
+            "irs+wnd+1",
+            "irs-1",
+            "0",
+            "irs+wnd+5",
+            "iss-100",
+        ] {
             let e: SeqExpr = s.parse().unwrap();
             assert_eq!(e.to_string(), s);
         }
         let e: SeqExpr = "irs+1+wnd".parse().unwrap();
-        assert_eq!(e.to_string(), "irs+wnd+1", "canonical form: variables first");
+        assert_eq!(
+            e.to_string(),
+            "irs+wnd+1",
+            "canonical form: variables first"
+        );
         assert_eq!(e.eval(0, u32::MAX, 10), 10);
         assert!("foo+1".parse::<SeqExpr>().is_err());
         assert!("1-iss".parse::<SeqExpr>().is_err());
@@ -684,7 +696,8 @@ mod tests {
 
     #[test]
     fn errors_carry_line_numbers() {
-        let text = "version: 1\nid: x\ncovers: []\nrole: active\nsteps:\n  - expect: { flags: Q }\n";
+        let text =
+            "version: 1\nid: x\ncovers: []\nrole: active\nsteps:\n  - expect: { flags: Q }\n";
         let e = Vector::from_yaml(text).unwrap_err();
         assert_eq!(e.line, Some(6), "{e}");
         assert!(e.message.contains("unknown flag letter"), "{e}");

@@ -1,0 +1,329 @@
+//! Counterexamples (and examples) as message-sequence charts: two columns, host A and host B,
+//! time running downward, every segment with its flags, sequence and acknowledgment numbers,
+//! losses and duplicates marked. The same steps serialize to JSON.
+
+use crate::config::Scenario;
+use crate::segment::Segment;
+use crate::system::{Action, Flight, SysState, System};
+use crate::vector::TcpState;
+use serde::Serialize;
+use std::fmt::Write;
+
+/// What happened in one step of a path.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum StepEvent {
+    /// An application called its endpoint.
+    Call {
+        /// Host name, `A` or `B`.
+        host: char,
+        /// The call, e.g. `connect()`.
+        call: String,
+    },
+    /// A segment arrived.
+    Deliver {
+        /// Receiving host.
+        host: char,
+        /// The segment.
+        segment: Segment,
+        /// It was a copy made by the network.
+        duplicate: bool,
+        /// Ticks it spent in the network.
+        age: u8,
+        /// The sender's incarnation (ghost), for reading old-duplicate stories.
+        sender_incarnation: u8,
+    },
+    /// The network lost a segment.
+    Lose {
+        /// Sending host.
+        from: char,
+        /// The segment.
+        segment: Segment,
+    },
+    /// The network duplicated a segment (the copy may arrive any time within MSL).
+    Duplicate {
+        /// Sending host.
+        from: char,
+        /// The segment.
+        segment: Segment,
+    },
+    /// One tick of time passed.
+    Tick,
+    /// A host crashed and restarted, forgetting its connection.
+    Crash {
+        /// The host.
+        host: char,
+    },
+}
+
+/// One step of a chart: the event, the segments it made hosts send, and the resulting states.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ChartStep {
+    /// 1-based step number.
+    pub step: usize,
+    /// What happened.
+    pub event: StepEvent,
+    /// Segments sent as a consequence, with their sender.
+    pub sent: Vec<(char, Segment)>,
+    /// Host A's state after the step.
+    pub a: TcpState,
+    /// Host B's state after the step.
+    pub b: TcpState,
+    /// Notes on what the applications were told or what the ghosts recorded.
+    pub notes: Vec<String>,
+}
+
+/// A whole chart.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Chart {
+    /// Role of host A (`client`, `peer`).
+    pub a_role: &'static str,
+    /// Role of host B (`server`, `peer`).
+    pub b_role: &'static str,
+    /// States before the first step.
+    pub initial: (TcpState, TcpState),
+    /// The steps.
+    pub steps: Vec<ChartStep>,
+}
+
+fn host_name(h: u8) -> char {
+    if h == 0 {
+        'A'
+    } else {
+        'B'
+    }
+}
+
+fn call_text(call: &crate::endpoint::UserCall) -> String {
+    use crate::endpoint::UserCall::*;
+    match call {
+        Open { passive: false } => "connect()".into(),
+        Open { passive: true } => "listen()".into(),
+        Send(n) => format!("send({n} bytes)"),
+        Close => "close()".into(),
+        Abort => "abort()".into(),
+    }
+}
+
+/// Segments in `after` that were not in `before` (multiset difference, ignoring the fresh mark).
+fn new_flights(before: &[Flight], after: &[Flight]) -> Vec<Flight> {
+    let mut old: Vec<Flight> = before
+        .iter()
+        .map(|f| Flight { fresh: false, ..*f })
+        .collect();
+    let mut out = Vec::new();
+    for f in after {
+        let key = Flight { fresh: false, ..*f };
+        if let Some(i) = old.iter().position(|g| *g == key) {
+            old.remove(i);
+        } else if !f.duplicate {
+            out.push(*f);
+        }
+    }
+    out
+}
+
+fn notes(before: &SysState, after: &SysState) -> Vec<String> {
+    let mut notes = Vec::new();
+    for h in 0..2 {
+        let (b, a) = (&before.hosts[h], &after.hosts[h]);
+        let name = host_name(h as u8);
+        if a.received > b.received {
+            notes.push(format!(
+                "{name}'s application receives {} byte(s)",
+                a.received - b.received
+            ));
+        }
+        if a.eofs > b.eofs {
+            notes.push(format!("{name}'s application reads end-of-stream"));
+        }
+        if a.crashed_in != b.crashed_in {
+            notes.push(format!("{name} forgets its connection (crash)"));
+        }
+    }
+    let (hb, ha) = (&before.history, &after.history);
+    if ha.unexplained_reset && !hb.unexplained_reset {
+        notes.push("a connection is reset although nobody aborted, crashed or timed out".into());
+    }
+    if ha.stale_accepted && !hb.stale_accepted {
+        notes.push("a segment of an earlier incarnation is accepted into a later one".into());
+    }
+    notes
+}
+
+/// Build the chart of a path (as returned by stateright: each state with the action taken
+/// from it, the last state with none).
+pub fn chart(sys: &System, path: &[(SysState, Option<Action>)]) -> Chart {
+    let (a_role, b_role) = match sys.config.scenario {
+        Scenario::PeerToPeer => ("peer", "peer"),
+        _ => ("client", "server"),
+    };
+    let initial = path
+        .first()
+        .map(|(s, _)| (s.hosts[0].ep.state, s.hosts[1].ep.state))
+        .unwrap_or((TcpState::Closed, TcpState::Closed));
+    let mut steps = Vec::new();
+    for (i, w) in path.windows(2).enumerate() {
+        let (before, Some(action)) = (&w[0].0, w[0].1) else {
+            continue;
+        };
+        let after = &w[1].0;
+        let event = match action {
+            Action::Call(h, call) => StepEvent::Call {
+                host: host_name(h),
+                call: call_text(&call),
+            },
+            Action::Deliver(f) => StepEvent::Deliver {
+                host: host_name(1 - f.from),
+                segment: f.seg,
+                duplicate: f.duplicate,
+                age: f.age,
+                sender_incarnation: f.incarnation,
+            },
+            Action::Lose(f) => StepEvent::Lose {
+                from: host_name(f.from),
+                segment: f.seg,
+            },
+            Action::Duplicate(f) => StepEvent::Duplicate {
+                from: host_name(f.from),
+                segment: f.seg,
+            },
+            Action::Tick => StepEvent::Tick,
+            Action::Crash(h) => StepEvent::Crash { host: host_name(h) },
+        };
+        let sent = new_flights(&before.net, &after.net)
+            .into_iter()
+            .map(|f| (host_name(f.from), f.seg))
+            .collect();
+        steps.push(ChartStep {
+            step: i + 1,
+            event,
+            sent,
+            a: after.hosts[0].ep.state,
+            b: after.hosts[1].ep.state,
+            notes: notes(before, after),
+        });
+    }
+    Chart {
+        a_role,
+        b_role,
+        initial,
+        steps,
+    }
+}
+
+const COL: usize = 42;
+
+impl Chart {
+    /// Render as text: A on the left, B on the right, time downward.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let a_head = format!("A ({})", self.a_role);
+        let b_head = format!("B ({})", self.b_role);
+        let _ = writeln!(out, "{:>4}  {:<w$}  {}", "", a_head, b_head, w = COL);
+        let _ = writeln!(
+            out,
+            "{:>4}  {:<w$}  {}",
+            "",
+            self.initial.0.name(),
+            self.initial.1.name(),
+            w = COL
+        );
+        let mut prev = self.initial;
+        for st in &self.steps {
+            let a_change = (st.a != prev.0).then(|| format!("-> {}", st.a));
+            let b_change = (st.b != prev.1).then(|| format!("-> {}", st.b));
+            prev = (st.a, st.b);
+            let (mut left, mut right) = (String::new(), String::new());
+            let mut middle = None;
+            match &st.event {
+                StepEvent::Call { host, call } => {
+                    if *host == 'A' {
+                        left = call.clone();
+                    } else {
+                        right = call.clone();
+                    }
+                }
+                StepEvent::Deliver {
+                    host,
+                    segment,
+                    duplicate,
+                    age,
+                    sender_incarnation,
+                } => {
+                    let mut text = format!("rcv {segment}");
+                    if *duplicate || *age > 0 {
+                        text.push_str(&format!(
+                            " [old copy, age {age}, from incarnation {sender_incarnation}]"
+                        ));
+                    }
+                    if *host == 'A' {
+                        left = text;
+                    } else {
+                        right = text;
+                    }
+                }
+                StepEvent::Lose { from, segment } => {
+                    middle = Some(format!("    ~~ network LOSES {segment} (from {from}) ~~"));
+                }
+                StepEvent::Duplicate { from, segment } => {
+                    middle = Some(format!(
+                        "    ++ network DUPLICATES {segment} (from {from}); the copy lingers ++"
+                    ));
+                }
+                StepEvent::Tick => middle = Some("    ......... one tick passes .........".into()),
+                StepEvent::Crash { host } => {
+                    let text = "*** CRASH: connection forgotten ***".to_string();
+                    if *host == 'A' {
+                        left = text;
+                    } else {
+                        right = text;
+                    }
+                }
+            }
+            if let Some(m) = middle {
+                let _ = writeln!(out, "{:>4}{}", st.step, m);
+                if a_change.is_some() || b_change.is_some() {
+                    let _ = writeln!(
+                        out,
+                        "{:>4}  {:<w$}  {}",
+                        "",
+                        a_change.clone().unwrap_or_default(),
+                        b_change.clone().unwrap_or_default(),
+                        w = COL
+                    );
+                }
+            } else {
+                if let Some(c) = &a_change {
+                    left = join(&left, c);
+                }
+                if let Some(c) = &b_change {
+                    right = join(&right, c);
+                }
+                let _ = writeln!(out, "{:>4}  {:<w$}  {}", st.step, left, right, w = COL);
+            }
+            for (from, seg) in &st.sent {
+                let label = format!(" {seg} ");
+                if *from == 'A' {
+                    let dashes = (COL + 2).saturating_sub(label.len() + 2).max(3);
+                    let _ = writeln!(out, "{:>4}  {}{}>", "", label, "-".repeat(dashes));
+                } else {
+                    let dashes = (COL + 2).saturating_sub(2).max(3);
+                    let _ = writeln!(out, "{:>4}  <{}{}", "", "-".repeat(dashes), label);
+                }
+            }
+            for n in &st.notes {
+                let _ = writeln!(out, "{:>4}  ({n})", "");
+            }
+        }
+        out
+    }
+}
+
+fn join(a: &str, b: &str) -> String {
+    if a.is_empty() {
+        b.to_string()
+    } else {
+        format!("{a} {b}")
+    }
+}

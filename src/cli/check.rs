@@ -1,0 +1,114 @@
+//! `check`: run the model checker and print the report.
+
+use crate::report;
+use anyhow::Result;
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::process::ExitCode;
+use std::time::Duration;
+use tcp_model::check::{check, CheckOptions};
+use tcp_model::config::Budgets;
+use tcp_model::mechanism::Variant;
+
+/// On or off.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum OnOff {
+    /// Enabled.
+    On,
+    /// Disabled.
+    Off,
+}
+
+/// Options of `check`.
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Checker threads for exhaustive runs.
+    #[arg(long, default_value_t = 2)]
+    pub threads: usize,
+    /// Segments the network may lose.
+    #[arg(long, default_value_t = 1)]
+    pub losses: u8,
+    /// Segments the network may duplicate.
+    #[arg(long, default_value_t = 1)]
+    pub duplicates: u8,
+    /// Successive connections on the same ports (client-server scenario).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=4))]
+    pub incarnations: u8,
+    /// Bytes each application sends per connection.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=8))]
+    pub bytes: u8,
+    /// Whether host A may crash in the idle-crash scenario.
+    #[arg(long, value_enum, default_value_t = OnOff::On)]
+    pub crash: OnOff,
+    /// Explore every switch exhaustively instead of stopping at its counterexample.
+    #[arg(long)]
+    pub exhaustive: bool,
+    /// Only these variants (standard, two-way-handshake, no-time-wait, short-time-wait,
+    /// constant-isn, no-keepalive); repeatable. Default: all.
+    #[arg(long = "variant", value_parser = parse_variant)]
+    pub variants: Vec<Variant>,
+    /// Print a machine-readable JSON report instead of the table and charts.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_variant(s: &str) -> Result<Variant, String> {
+    Variant::ALL
+        .into_iter()
+        .find(|v| v.name() == s)
+        .ok_or_else(|| {
+            let names: Vec<_> = Variant::ALL.iter().map(|v| v.name()).collect();
+            format!(
+                "unknown variant {s:?}; expected one of {}",
+                names.join(", ")
+            )
+        })
+}
+
+/// Run `check`.
+pub fn run(args: &CheckArgs) -> Result<ExitCode> {
+    let mut variants = if args.variants.is_empty() {
+        Variant::ALL.to_vec()
+    } else {
+        args.variants.clone()
+    };
+    variants.sort();
+    variants.dedup();
+    let opts = CheckOptions {
+        budgets: Budgets {
+            losses: args.losses,
+            duplicates: args.duplicates,
+            incarnations: args.incarnations,
+            bytes: args.bytes,
+            crash: matches!(args.crash, OnOff::On),
+        },
+        threads: args.threads,
+        exhaustive: args.exhaustive,
+        variants,
+    };
+    let total = tcp_model::check::plan(&opts).len() as u64;
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] run {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    let report = check(&opts, &mut |p| {
+        bar.set_position(p.runs_done as u64);
+        bar.set_message(format!(
+            "{} / {}: {} states",
+            p.variant, p.scenario, p.states
+        ));
+    });
+    bar.finish_and_clear();
+    if args.json {
+        println!("{}", report::json(&report)?);
+    } else {
+        print!("{}", report::text(&report));
+    }
+    Ok(if report.success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

@@ -1,0 +1,119 @@
+//! Rendering a check report as a table with charts, or as JSON.
+
+use anyhow::Result;
+use serde_json::json;
+use std::fmt::Write;
+use tcp_model::check::{peak_memory_kib, Report, Status};
+use tcp_model::properties;
+
+/// The table of verdicts followed by the counterexample charts.
+pub fn text(report: &Report) -> String {
+    let mut out = String::new();
+    let b = &report.budgets;
+    let _ = writeln!(
+        out,
+        "tcpspec check: losses={} duplicates={} incarnations={} bytes={} crash={}",
+        b.losses,
+        b.duplicates,
+        b.incarnations,
+        b.bytes,
+        if b.crash { "on" } else { "off" }
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{:<18} {:<36} {:<10} {:<12} {:>10} {:>8}",
+        "variant", "property", "kind", "status", "states", "seconds"
+    );
+    let _ = writeln!(out, "{}", "-".repeat(99));
+    for o in &report.outcomes {
+        let status = match (o.status, o.expected_violation) {
+            (Status::Violated, true) => "VIOLATED (expected)".to_string(),
+            (Status::Violated, false) => "VIOLATED".to_string(),
+            (s, _) => s.word().to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "{:<18} {:<36} {:<10} {:<12} {:>10} {:>8.2}",
+            o.variant.name(),
+            o.property,
+            o.kind,
+            status,
+            o.states,
+            o.seconds
+        );
+    }
+    let states: usize = report.runs.iter().map(|r| r.states).sum();
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{} runs, {} states in {:.2} s ({:.0} states/s){}",
+        report.runs.len(),
+        states,
+        report.seconds,
+        states as f64 / report.seconds.max(1e-9),
+        peak_memory_kib()
+            .map(|k| format!(", peak memory {} MiB", k / 1024))
+            .unwrap_or_default()
+    );
+    for o in &report.outcomes {
+        let Some(chart) = &o.counterexample else {
+            continue;
+        };
+        let doc = properties::spec(o.property).map(|p| p.doc).unwrap_or("");
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "== {} violates {} ({}) ==",
+            o.variant.name(),
+            o.property,
+            o.scenario.map(|s| s.name()).unwrap_or("?")
+        );
+        let _ = writeln!(out, "   {}: {doc}", o.property);
+        let _ = writeln!(out);
+        out.push_str(&chart.to_text());
+    }
+    let _ = writeln!(out);
+    let failures = report.failures();
+    if failures.is_empty() {
+        let _ = writeln!(
+            out,
+            "OK: standard TCP satisfies every property; every switch breaks the property it protects."
+        );
+    } else {
+        for f in failures {
+            let _ = writeln!(out, "FAIL: {f}");
+        }
+    }
+    out
+}
+
+/// The machine-readable report.
+pub fn json(report: &Report) -> Result<String> {
+    let results: Vec<_> = report
+        .outcomes
+        .iter()
+        .map(|o| {
+            json!({
+                "variant": o.variant.name(),
+                "property": o.property,
+                "kind": o.kind,
+                "status": o.status.word(),
+                "states": o.states,
+                "seconds": o.seconds,
+                "scenario": o.scenario.map(|s| s.name()),
+                "expected_violation": o.expected_violation,
+                "counterexample": o.counterexample,
+            })
+        })
+        .collect();
+    let value = json!({
+        "budgets": report.budgets,
+        "results": results,
+        "runs": report.runs,
+        "seconds": report.seconds,
+        "peak_memory_kib": peak_memory_kib(),
+        "success": report.success(),
+    });
+    Ok(serde_json::to_string_pretty(&value)?)
+}
