@@ -316,7 +316,17 @@ impl Chart {
                 let _ = writeln!(out, "{:>4}  ({n})", "");
             }
         }
-        out
+        let _ = writeln!(
+            out,
+            "{:>4}  {:<w$}  {}",
+            "end",
+            prev.0.name(),
+            prev.1.name(),
+            w = COL
+        );
+        out.lines()
+            .map(|l| l.trim_end().to_string() + "\n")
+            .collect()
     }
 }
 

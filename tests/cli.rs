@@ -1,0 +1,106 @@
+//! End-to-end tests of the command line.
+
+use serde_json::Value;
+use std::process::Command;
+
+fn tcpspec(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_tcpspec"))
+        .args(args)
+        .output()
+        .expect("run tcpspec");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn default_check_proves_standard_tcp_and_refutes_every_switch() {
+    let (code, stdout, stderr) = tcpspec(&["check", "--json"]);
+    assert_eq!(code, 0, "stderr: {stderr}");
+    let report: Value = serde_json::from_str(&stdout).expect("valid JSON");
+    assert_eq!(report["success"], true);
+    assert_eq!(report["budgets"]["losses"], 1);
+    assert_eq!(report["budgets"]["duplicates"], 1);
+    assert_eq!(report["budgets"]["incarnations"], 2);
+    let results = report["results"].as_array().expect("results");
+    let find = |variant: &str, property: &str| {
+        results
+            .iter()
+            .find(|r| r["variant"] == variant && r["property"] == property)
+            .unwrap_or_else(|| panic!("no result for {variant} / {property}"))
+    };
+    for r in results.iter().filter(|r| r["variant"] == "standard") {
+        assert_eq!(r["status"], "holds", "{r}");
+        assert!(r["states"].as_u64().unwrap_or(0) > 0, "{r}");
+        assert!(r["seconds"].as_f64().is_some(), "{r}");
+    }
+    for (variant, property) in [
+        ("two-way-handshake", "no_dirty_connection"),
+        ("no-time-wait", "no_unexplained_reset"),
+        ("short-time-wait", "no_unexplained_reset"),
+        ("constant-isn", "no_stale_segment_accepted"),
+        ("no-keepalive", "dead_peer_detected"),
+    ] {
+        let r = find(variant, property);
+        assert_eq!(r["status"], "violated", "{r}");
+        assert!(r["counterexample"]["steps"]
+            .as_array()
+            .is_some_and(|s| !s.is_empty()));
+    }
+}
+
+#[test]
+fn the_table_names_variants_properties_and_charts() {
+    let (code, stdout, _) = tcpspec(&[
+        "check",
+        "--incarnations",
+        "1",
+        "--variant",
+        "standard",
+        "--variant",
+        "two-way-handshake",
+    ]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("variant") && stdout.contains("property") && stdout.contains("states"));
+    assert!(stdout.contains("no_dirty_connection"));
+    assert!(stdout.contains("VIOLATED (expected)"));
+    assert!(stdout.contains("== two-way-handshake violates no_dirty_connection"));
+    assert!(stdout.contains("A (client)") && stdout.contains("B (server)"));
+    assert!(stdout.contains("OK: standard TCP satisfies every property"));
+}
+
+#[test]
+fn a_switch_without_its_counterexample_fails_the_check() {
+    // On a perfect network with no crash nothing can go wrong with a two-way handshake, so its
+    // counterexample cannot be found: the check must say so and exit non-zero, not pass.
+    let (code, stdout, _) = tcpspec(&[
+        "check",
+        "--losses",
+        "0",
+        "--duplicates",
+        "0",
+        "--crash",
+        "off",
+        "--incarnations",
+        "1",
+        "--variant",
+        "two-way-handshake",
+    ]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("FAIL: switch two-way-handshake does not produce a counterexample"));
+}
+
+#[test]
+fn bad_arguments_are_explained() {
+    let (code, _, stderr) = tcpspec(&["check", "--variant", "four-way-handshake"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("unknown variant \"four-way-handshake\""),
+        "{stderr}"
+    );
+    let (code, _, stderr) = tcpspec(&["check", "--incarnations", "9"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--incarnations"), "{stderr}");
+}
