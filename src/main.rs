@@ -21,6 +21,10 @@ enum Command {
     Check(cli::check::CheckArgs),
     /// Serve stateright's Explorer on 127.0.0.1 to browse the state space.
     Explore(cli::explore::ExploreArgs),
+    /// Generate the conformance vectors from the model into vectors/.
+    Generate(cli::generate::GenerateArgs),
+    /// Print the RFC 9293 state x event matrix the vectors cover.
+    Coverage(cli::coverage::CoverageArgs),
 }
 
 fn main() -> ExitCode {
@@ -28,6 +32,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => cli::check::run(&args),
         Command::Explore(args) => cli::explore::run(&args),
+        Command::Generate(args) => cli::generate::run(&args),
+        Command::Coverage(args) => cli::coverage::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -104,3 +104,46 @@ fn bad_arguments_are_explained() {
     assert_eq!(code, 2);
     assert!(stderr.contains("--incarnations"), "{stderr}");
 }
+
+#[test]
+fn coverage_json_counts_cells_and_vectors() {
+    let (code, stdout, stderr) = tcpspec(&["coverage", "--json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: Value = serde_json::from_str(&stdout).expect("valid JSON");
+    let total = v["cells_total"].as_u64().expect("cells_total");
+    let covered = v["cells_covered"].as_u64().expect("cells_covered");
+    let unreachable = v["cells_unreachable"].as_u64().expect("cells_unreachable");
+    assert_eq!(total, covered + unreachable);
+    assert!(v["vectors"].as_u64().expect("vectors") >= 700);
+}
+
+#[test]
+fn generate_writes_every_vector_and_removes_stale_ones() {
+    let dir = std::env::temp_dir().join(format!("tcpspec-generate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("stale.yaml"), "old").expect("stale file");
+    std::fs::write(dir.join("notes.txt"), "kept").expect("other file");
+    let out = dir.to_str().expect("utf-8 temp path");
+    let (code, stdout, stderr) = tcpspec(&["generate", "--out", out]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("1 removed"), "{stdout}");
+    let yaml = std::fs::read_dir(&dir)
+        .expect("read dir")
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "yaml"))
+        })
+        .count();
+    assert!(yaml >= 700, "{yaml} files");
+    assert!(
+        dir.join("notes.txt").exists(),
+        "non-vector files are left alone"
+    );
+    let (code, stdout, _) = tcpspec(&["generate", "--out", out]);
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("0 changed"),
+        "a second run changes nothing: {stdout}"
+    );
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}

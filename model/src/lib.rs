@@ -9,6 +9,7 @@ pub mod chart;
 pub mod check;
 pub mod config;
 pub mod endpoint;
+pub mod generate;
 pub mod mechanism;
 pub mod properties;
 pub mod segment;

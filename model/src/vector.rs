@@ -53,7 +53,7 @@ pub struct Vector {
 }
 
 /// How the target opens its side of the connection.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// The target calls `connect()`; the peer plays the server.

@@ -1,4 +1,6 @@
 //! The subcommands.
 
 pub mod check;
+pub mod coverage;
 pub mod explore;
+pub mod generate;
