@@ -25,6 +25,8 @@ enum Command {
     Generate(cli::generate::GenerateArgs),
     /// Print the RFC 9293 state x event matrix the vectors cover.
     Coverage(cli::coverage::CoverageArgs),
+    /// Replay the vectors through a TUN device against a real TCP (root or a user namespace).
+    Replay(tcp_conformance::ReplayArgs),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
         Command::Explore(args) => cli::explore::run(&args),
         Command::Generate(args) => cli::generate::run(&args),
         Command::Coverage(args) => cli::coverage::run(&args),
+        Command::Replay(args) => tcp_conformance::run_replay(&args),
     };
     match result {
         Ok(code) => code,
