@@ -37,6 +37,15 @@ pub struct LinuxTarget {
     /// An error the application has been told (by a failed call or `SO_ERROR`) and not yet
     /// matched by an `app` step.
     app_error: Option<i32>,
+    /// Bytes of a `send` that would block (before the connection is established or
+    /// accepted): a blocking application waits in `send()`; the replayer sends them as soon as
+    /// it can (RFC 9293 3.10.2: SEND before ESTABLISHED queues the data).
+    pending_send: u32,
+    /// A `close` made while a `send` was still pending, or on a passive connection that could
+    /// not be accepted yet (SYN-RECEIVED): applied as soon as the connection is accepted and
+    /// the pending data is sent (RFC 9293 3.10.4: CLOSE in SYN-RECEIVED sends FIN once
+    /// possible).
+    deferred_close: bool,
 }
 
 /// Name of an errno value, for transcripts and verdicts.
@@ -177,6 +186,8 @@ impl LinuxTarget {
             conn: None,
             accepted: false,
             app_error: None,
+            pending_send: 0,
+            deferred_close: false,
         })
     }
 
@@ -204,6 +215,69 @@ impl LinuxTarget {
             self.conn = Some(unsafe { OwnedFd::from_raw_fd(rc) });
             self.accepted = true;
         }
+    }
+
+    /// Send bytes on the connection without blocking; `Err(errno)` on failure.
+    fn send_now(fd: RawFd, n: u32) -> Result<u32, i32> {
+        let data = crate::segment::payload_pattern(n);
+        // SAFETY: data is a valid buffer of data.len() bytes.
+        let rc = unsafe {
+            libc::send(
+                fd,
+                data.as_ptr().cast(),
+                data.len(),
+                libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT,
+            )
+        };
+        if rc < 0 {
+            Err(io::Error::last_os_error()
+                .raw_os_error()
+                .unwrap_or(libc::EIO))
+        } else {
+            Ok(rc as u32)
+        }
+    }
+
+    /// Finish blocked calls that can now complete: accept the connection, send pending
+    /// bytes, then apply a deferred close.
+    fn settle(&mut self) {
+        if self.pending_send == 0 && !self.deferred_close {
+            return;
+        }
+        self.try_accept();
+        let Some(fd) = self.conn_fd() else { return };
+        if self.pending_send > 0 {
+            match Self::send_now(fd, self.pending_send) {
+                Ok(sent) => self.pending_send -= sent.min(self.pending_send),
+                Err(libc::EAGAIN) => return,
+                Err(e) => {
+                    self.note_error(e);
+                    self.pending_send = 0;
+                }
+            }
+        }
+        if self.pending_send == 0 && self.deferred_close {
+            self.deferred_close = false;
+            // SAFETY: shutdown on an fd we own.
+            if let Err(e) = check(unsafe { libc::shutdown(fd, libc::SHUT_WR) }) {
+                self.note_error(e);
+            }
+        }
+    }
+
+    /// Whether the socket has a peer (getpeername succeeds): the connection is established.
+    fn is_connected(&self, fd: RawFd) -> bool {
+        // SAFETY: ss/len are valid out-parameters.
+        let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+        let mut len = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+        // SAFETY: as above.
+        unsafe { libc::getpeername(fd, &mut ss as *mut _ as *mut libc::sockaddr, &mut len) == 0 }
+    }
+
+    /// Whether the kernel has a connection (of any state) for this replay's addresses.
+    fn connection_exists(&mut self) -> bool {
+        let Some(ends) = self.ends else { return false };
+        matches!(self.diag.lookup(ends.target, ends.peer), Ok(Some(s)) if s.remote == ends.peer)
     }
 
     fn note_error(&mut self, e: i32) {
@@ -427,27 +501,30 @@ impl Target for LinuxTarget {
                 CallOutcome::Done
             }
             Call::Send(n) => {
+                self.settle();
                 self.try_accept();
                 let Some(fd) = self.conn_fd() else {
+                    if self.role == Role::Passive && self.connection_exists() {
+                        self.pending_send += n;
+                        return Ok(CallOutcome::Blocked(
+                            "send waits until the connection can be accepted".into(),
+                        ));
+                    }
                     return Ok(CallOutcome::Failed("send: no connection".into()));
                 };
-                let data = crate::segment::payload_pattern(n);
-                // SAFETY: data is a valid buffer of data.len() bytes.
-                let rc = unsafe {
-                    libc::send(
-                        fd,
-                        data.as_ptr().cast(),
-                        data.len(),
-                        libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT,
-                    )
-                };
-                if rc < 0 {
-                    let e = io::Error::last_os_error()
-                        .raw_os_error()
-                        .unwrap_or(libc::EIO);
-                    self.failed("send", e)
-                } else {
-                    CallOutcome::Sent(rc as u32)
+                if self.pending_send > 0 {
+                    self.pending_send += n;
+                    return Ok(CallOutcome::Blocked(
+                        "send waits behind earlier data".into(),
+                    ));
+                }
+                match Self::send_now(fd, n) {
+                    Ok(sent) => CallOutcome::Sent(sent),
+                    Err(libc::EAGAIN) if !self.is_connected(fd) => {
+                        self.pending_send = n;
+                        CallOutcome::Blocked("send waits for the connection".into())
+                    }
+                    Err(e) => self.failed("send", e),
                 }
             }
             Call::Receive(n) => {
@@ -470,7 +547,20 @@ impl Target for LinuxTarget {
                 }
             }
             Call::Close => {
+                self.settle();
                 self.try_accept();
+                if self.conn.is_some() && self.pending_send > 0 {
+                    self.deferred_close = true;
+                    return Ok(CallOutcome::Blocked(
+                        "close waits for the pending send".into(),
+                    ));
+                }
+                if self.conn.is_none() && self.role == Role::Passive && self.connection_exists() {
+                    self.deferred_close = true;
+                    return Ok(CallOutcome::Blocked(
+                        "close waits until the connection can be accepted".into(),
+                    ));
+                }
                 if let Some(fd) = self.conn_fd() {
                     // SAFETY: shutdown on an fd we own.
                     match check(unsafe { libc::shutdown(fd, libc::SHUT_WR) }) {
@@ -498,6 +588,7 @@ impl Target for LinuxTarget {
     fn check_app(&mut self, event: AppEvent, wait: Duration) -> io::Result<AppCheck> {
         let deadline = Instant::now() + wait;
         loop {
+            self.settle();
             match self.app_once(event) {
                 Ok(()) => return Ok(AppCheck::Seen),
                 Err(saw) => {
@@ -519,6 +610,7 @@ impl Target for LinuxTarget {
     }
 
     fn state(&mut self) -> io::Result<TcpState> {
+        self.settle();
         let ends = self
             .ends
             .ok_or_else(|| io::Error::other("state before open"))?;
@@ -547,7 +639,13 @@ impl Target for LinuxTarget {
     }
 
     fn capture(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<Option<usize>> {
-        self.tun.recv_timeout(buf, timeout)
+        self.settle();
+        let slice = if self.pending_send > 0 || self.deferred_close {
+            timeout.min(Duration::from_millis(1))
+        } else {
+            timeout
+        };
+        self.tun.recv_timeout(buf, slice)
     }
 
     fn close(&mut self) {
@@ -560,6 +658,8 @@ impl Target for LinuxTarget {
         self.ends = None;
         self.accepted = false;
         self.app_error = None;
+        self.pending_send = 0;
+        self.deferred_close = false;
     }
 }
 

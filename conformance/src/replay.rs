@@ -553,6 +553,7 @@ impl Replay<'_> {
                     CallOutcome::Sent(n) => format!(" -> sent {n}"),
                     CallOutcome::Received(n) => format!(" -> received {n}"),
                     CallOutcome::Failed(e) => format!(" -> failed: {e}"),
+                    CallOutcome::Blocked(e) => format!(" -> blocks: {e}"),
                 };
                 self.note(format!("call {c:?}{note}"));
                 Ok(())

@@ -28,6 +28,9 @@ pub enum CallOutcome {
     Received(u32),
     /// `send` accepted this many bytes.
     Sent(u32),
+    /// It would block (a blocking application waits here); the replayer finishes it later,
+    /// as soon as it can (e.g. `send` before the connection is established).
+    Blocked(String),
     /// It failed with this error (e.g. `EPIPE`): recorded in the transcript; an error the
     /// application would see as an event (reset, refused, timed out) is kept for `app` steps.
     Failed(String),
