@@ -423,6 +423,14 @@ fn user_call(s: &mut Stepper<'_>, call: UserCall, isn: Seq) {
         UserCall::Close => match state {
             Closed => s.error(CallError::ConnectionDoesNotExist),
             Listen | SynSent => s.delete_tcb(),
+            SynReceived if s.t.next.queued == 0 => {
+                // Nothing to send: form a FIN and enter FIN-WAIT-1 at once.
+                let e = s.ep();
+                e.fin_queued = true;
+                e.state = FinWait1;
+                s.transmit();
+            }
+            // Data queued: the FIN waits for ESTABLISHED, after the data.
             SynReceived => s.ep().fin_queued = true,
             Established => {
                 let e = s.ep();
@@ -721,6 +729,8 @@ fn arrive_other(s: &mut Stepper<'_>, seg: &Segment) {
             e.retries = 0;
             e.rtx_timer = 0;
             s.update_rtx();
+            // The window has room again: send what SEND and CLOSE queued (section 3.10.2).
+            s.transmit();
         }
         let e = &s.t.next;
         match e.state {
@@ -736,7 +746,9 @@ fn arrive_other(s: &mut Stepper<'_>, seg: &Segment) {
             _ => {}
         }
     }
-    if s.t.next.state == Established && s.t.accepted {
+    if s.t.next.state == Established {
+        // Any acceptable segment shows the peer is alive (RFC 1122 section 4.2.3.6), the
+        // answer to a probe (a duplicate ACK) included.
         s.arm_keepalive();
     }
 
@@ -744,24 +756,29 @@ fn arrive_other(s: &mut Stepper<'_>, seg: &Segment) {
     let mut need_ack = false;
     let e = &s.t.next;
     let data_end = seg.seq + seg.len as u16;
+    let window_end = e.rcv_nxt + wnd;
     if seg.len > 0 && matches!(e.state, Established | FinWait1 | FinWait2) {
         if seg.seq > e.rcv_nxt {
             // Out of order: RFC 9293 says such segments SHOULD be held for later processing;
             // this model keeps no reassembly queue and only acknowledges RCV.NXT.
             need_ack = true;
         } else if data_end > e.rcv_nxt {
-            let new = (data_end - e.rcv_nxt) as u32;
+            // Only the part inside the receive window is taken (section 3.10.7.4, first: the
+            // segment is trimmed to the window).
+            let taken_end = data_end.min(window_end);
+            let new = (taken_end - e.rcv_nxt) as u32;
             s.t.accepted = true;
-            s.ep().rcv_nxt = data_end;
+            s.ep().rcv_nxt = taken_end;
             s.tell(AppEvent::Data(new));
             need_ack = true;
         }
     }
 
-    // eighth: FIN, processed only when everything before it has arrived. The ACK is sent
+    // eighth: FIN, processed only when everything before it has arrived and it lies inside the
+    // window (a FIN beyond it is trimmed off like data). The ACK is sent
     // before the state changes, so that it leaves even when TIME-WAIT is switched off.
     let e = &s.t.next;
-    if seg.flags.fin && data_end == e.rcv_nxt {
+    if seg.flags.fin && data_end == e.rcv_nxt && data_end < window_end {
         s.t.accepted = true;
         s.ep().rcv_nxt += 1;
         s.tell(AppEvent::EndOfStream);
