@@ -309,9 +309,30 @@ fn apply_form(ep: &Endpoint, stimulus: Stimulus) -> Applied {
     }
 }
 
-/// Apply an event to the target; `None` if the event makes no sense for the script (a second
-/// OPEN, or a call that only returns an error, which a socket API cannot express).
+/// Why a user call cannot be made on the target through a socket API, if it cannot.
+fn call_unavailable(t: &Target, call: UserCall) -> Option<&'static str> {
+    match call {
+        UserCall::Open { .. } if t.role.is_some() => Some("one socket per vector: already opened"),
+        UserCall::Open { .. } => None,
+        _ if t.role.is_none() => Some("no socket to call on"),
+        _ if t.role == Some(Role::Passive) && !t.accepted => {
+            Some("before accept() the application has no socket for the connection")
+        }
+        UserCall::Send(_) if matches!(t.ep.state, TcpState::SynSent | TcpState::SynReceived) => {
+            Some("send() before the connection is established fails on a socket")
+        }
+        _ => None,
+    }
+}
+
+/// Apply an event to the target; `None` if the event cannot be scripted (see
+/// [`call_unavailable`]) or the call only returns an error.
 fn advance(t: &Target, applied: &Applied, p: &Params) -> Option<(Target, Transition)> {
+    if let Event::Call(call) = applied.event {
+        if call_unavailable(t, call).is_some() {
+            return None;
+        }
+    }
     let tr = step(&t.ep, &applied.event, p, ISS);
     if tr.outputs.iter().any(|o| matches!(o, Output::Error(_))) {
         return None;
@@ -322,13 +343,7 @@ fn advance(t: &Target, applied: &Applied, p: &Params) -> Option<(Target, Transit
         accepted: t.accepted,
     };
     if let Event::Call(UserCall::Open { passive }) = applied.event {
-        if t.role.is_some() {
-            return None; // one socket per vector
-        }
         next.role = Some(if passive { Role::Passive } else { Role::Active });
-    }
-    if matches!(applied.event, Event::Call(_)) && t.role.is_none() && next.role.is_none() {
-        return None; // no socket to call on
     }
     if tr.outputs.contains(&Output::App(AppEvent::Connected)) {
         next.accepted = true;
@@ -535,9 +550,13 @@ pub fn generate() -> Generated {
             let applied = apply_form(&t.ep, s);
             let key = (*state, s.class_name());
             if advance(&t, &applied, &params()).is_none() {
-                matrix
-                    .entry(key)
-                    .or_insert(CellStatus::Unreachable("the call fails with an error"));
+                let why = match s {
+                    Stimulus::Call(c) => call_unavailable(&t, c),
+                    _ => None,
+                };
+                matrix.entry(key).or_insert(CellStatus::Unreachable(
+                    why.unwrap_or("the call fails with an error (RFC 9293 section 3.10)"),
+                ));
                 continue;
             }
             let id = format!("{}/{}/{}", state_slug(*state), role_name, s.slug());
