@@ -33,6 +33,9 @@ pub enum IpChoice {
     V6,
 }
 
+/// Parallel jobs unless `--jobs` says otherwise.
+pub const DEFAULT_JOBS: usize = 8;
+
 /// `replay --target linux [--filter ...] [--jobs N] [--pcap DIR] [--junit FILE] [--json]`.
 #[derive(Clone, Debug, Args)]
 pub struct ReplayArgs {
@@ -45,8 +48,9 @@ pub struct ReplayArgs {
     /// Only replay vectors whose id contains this text.
     #[arg(long)]
     pub filter: Option<String>,
-    /// Parallel jobs; each has its own network namespace and TUN device.
-    #[arg(long, default_value_t = 2)]
+    /// Parallel jobs; each has its own network namespace and TUN device. Jobs mostly wait on
+    /// the target (quiet windows, timers), so more jobs than cores pay off.
+    #[arg(long, default_value_t = DEFAULT_JOBS)]
     pub jobs: usize,
     /// IP versions to replay over.
     #[arg(long, value_enum, default_value_t = IpChoice::Both)]
@@ -76,7 +80,7 @@ impl ReplayArgs {
             target,
             vectors: vectors.into(),
             filter: None,
-            jobs: 2,
+            jobs: DEFAULT_JOBS,
             ip: IpChoice::Both,
             pcap: None,
             junit: None,

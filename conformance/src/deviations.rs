@@ -10,9 +10,16 @@
 //!   observed: state differs               # optional: text the failure must contain
 //! ```
 //!
-//! A vector that fails and is listed gets the verdict `deviation`; a listed vector that passes
-//! fails (the entry is stale), and so does a listed one whose failure does not contain
-//! `observed`, so that a new, different difference is never hidden by an old entry.
+//! An `id` may be a pattern with `*` (any run of characters, `/` included) for one behaviour
+//! that shows in many vectors, e.g. `*/rst-seq-window-edge`; a pattern entry must name the
+//! `observed` text, so that it only ever covers that one behaviour.
+//!
+//! A vector that fails and is covered by an entry whose `observed` text occurs in the failure
+//! (or that has none) gets the verdict `deviation`; the first such entry in file order applies.
+//! A vector listed by its exact id that passes fails (the entry is stale), and so does a listed
+//! one whose failure contains none of its entries' `observed` texts, so that a new, different
+//! difference is never hidden by an old entry. Entries that covered nothing in a whole run are
+//! reported as unused.
 
 use serde::Deserialize;
 use std::path::Path;
@@ -34,7 +41,7 @@ pub enum IpScope {
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Deviation {
-    /// The vector id.
+    /// The vector id, or a pattern where `*` matches any run of characters.
     pub id: String,
     /// IP versions it applies to.
     #[serde(default)]
@@ -70,6 +77,13 @@ impl Deviations {
                     d.id
                 ));
             }
+            if d.is_pattern() && d.observed.as_deref().is_none_or(|o| o.trim().is_empty()) {
+                return Err(format!(
+                    "{origin}: pattern entry {:?} needs `observed`: the text of the one \
+                     behaviour it covers",
+                    d.id
+                ));
+            }
         }
         Ok(Deviations { entries })
     }
@@ -85,17 +99,55 @@ impl Deviations {
         }
     }
 
-    /// The entry for this vector and IP version.
-    pub fn find(&self, id: &str, ipv6: bool) -> Option<&Deviation> {
-        self.entries.iter().find(|d| {
-            d.id == id
-                && match d.ip {
-                    IpScope::Both => true,
-                    IpScope::V4 => !ipv6,
-                    IpScope::V6 => ipv6,
-                }
-        })
+    /// The entries (with their index in the file) that cover this vector and IP version.
+    pub fn covering(&self, id: &str, ipv6: bool) -> Vec<(usize, &Deviation)> {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| {
+                glob_match(&d.id, id)
+                    && match d.ip {
+                        IpScope::Both => true,
+                        IpScope::V4 => !ipv6,
+                        IpScope::V6 => ipv6,
+                    }
+            })
+            .collect()
     }
+}
+
+impl Deviation {
+    /// Whether the id is a pattern rather than one vector's id.
+    pub fn is_pattern(&self) -> bool {
+        self.id.contains('*')
+    }
+
+    /// Whether this entry explains `failure`: it names no `observed` text, or the text occurs.
+    pub fn explains(&self, failure: &str) -> bool {
+        self.observed
+            .as_deref()
+            .is_none_or(|text| failure.contains(text))
+    }
+}
+
+/// Match `text` against `pattern`, where `*` matches any run of characters (also none).
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or("");
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
 }
 
 #[cfg(test)]
@@ -103,11 +155,44 @@ mod tests {
     use super::*;
 
     #[test]
+    fn patterns_match_any_run_of_characters() {
+        assert!(glob_match(
+            "*/rst-seq-window-edge",
+            "established/active/rst-seq-window-edge"
+        ));
+        assert!(glob_match(
+            "syn-received/*/ack-*-old",
+            "syn-received/passive/ack-seq-old-ack-old"
+        ));
+        assert!(glob_match("a*", "a"));
+        assert!(glob_match("exact", "exact"));
+        assert!(!glob_match("exact", "exact/more"));
+        assert!(!glob_match("*/abort", "established/active/abort-x"));
+        assert!(!glob_match("a*b*c", "acb"));
+        assert!(!glob_match("ab*ba", "aba"));
+    }
+
+    #[test]
+    fn pattern_entries_must_name_what_they_cover() {
+        let e = Deviations::parse("- id: '*/abort'\n  does: x\n  rfc: y\n", "t").unwrap_err();
+        assert!(e.contains("needs `observed`"), "{e}");
+        let d = Deviations::parse(
+            "- id: '*/abort'\n  does: x\n  rfc: y\n  observed: got RA\n",
+            "t",
+        )
+        .unwrap();
+        let covering = d.covering("established/active/abort", false);
+        assert_eq!(covering.len(), 1);
+        assert!(covering[0].1.explains("flags differs (expected R, got RA)"));
+        assert!(!covering[0].1.explains("missing: expected R"));
+    }
+
+    #[test]
     fn entries_need_a_justification_and_match_by_ip() {
         let d = Deviations::parse("- id: a\n  ip: v6\n  does: x\n  rfc: real deviation\n", "t")
             .unwrap();
-        assert!(d.find("a", true).is_some());
-        assert!(d.find("a", false).is_none());
+        assert_eq!(d.covering("a", true).len(), 1);
+        assert!(d.covering("a", false).is_empty());
         assert!(Deviations::parse("- id: a\n  does: x\n  rfc: ''\n", "t").is_err());
         let e =
             Deviations::parse("- id: a\n  does: x\n  rfc: y\n  colour: red\n", "t").unwrap_err();

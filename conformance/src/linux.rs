@@ -349,7 +349,18 @@ impl LinuxTarget {
                 check(unsafe { libc::ioctl(fd, libc::FIONREAD, &mut avail) })
                     .map_err(|e| format!("FIONREAD: {}", errno_name(e)))?;
                 if avail as u32 == n {
-                    Ok(())
+                    // The application reads what it was given, as the model's application
+                    // does: a later end of stream is then the next thing `recv` returns.
+                    let mut buf = vec![0u8; n as usize];
+                    // SAFETY: buf is a valid buffer of buf.len() bytes.
+                    let got = unsafe {
+                        libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT)
+                    };
+                    if got == n as isize {
+                        Ok(())
+                    } else {
+                        Err(format!("{avail} bytes readable, but recv returned {got}"))
+                    }
                 } else {
                     Err(format!("{avail} bytes readable"))
                 }
@@ -439,6 +450,10 @@ impl Target for LinuxTarget {
             set_int(raw, libc::IPPROTO_IPV6, libc::IPV6_V6ONLY, 1)
                 .map_err(|e| os("IPV6_V6ONLY", e))?;
         }
+        // The model has no Nagle's algorithm (RFC 1122 section 4.2.3.4, a SHOULD): it sends data
+        // as soon as the window allows, which is what an application gets with TCP_NODELAY
+        // (inherited by accepted sockets).
+        set_int(raw, libc::IPPROTO_TCP, libc::TCP_NODELAY, 1).map_err(|e| os("TCP_NODELAY", e))?;
         if let Some(k) = options.keepalive {
             let secs = |v: u32| libc::c_int::try_from(v).unwrap_or(libc::c_int::MAX);
             set_int(raw, libc::SOL_SOCKET, libc::SO_KEEPALIVE, 1)
@@ -632,6 +647,39 @@ impl Target for LinuxTarget {
         } else {
             Ok(TcpState::Closed)
         }
+    }
+
+    /// Linux sends a segment only in reply to a packet or a call, both processed before the
+    /// write or the call returns (a TUN write runs the receive path in the writer's context),
+    /// or when a timer fires. A scheduled delayed ACK is sent at once by `TCP_QUICKACK`; every
+    /// other timer that sends is reported by sock_diag with its expiry.
+    fn silent_for(&mut self) -> io::Result<Option<Duration>> {
+        if self.pending_send > 0 || self.deferred_close {
+            return Ok(None); // the application itself is about to act
+        }
+        let ends = self
+            .ends
+            .ok_or_else(|| io::Error::other("silent_for before open"))?;
+        let Some(s) = self.diag.lookup(ends.target, ends.peer)? else {
+            return Ok(Some(Duration::MAX)); // no socket at all: nothing can send
+        };
+        if s.remote != ends.peer {
+            return Ok(Some(Duration::MAX)); // only the listener, which has no timers that send
+        }
+        match self.conn_fd() {
+            // TCP_QUICKACK sends a scheduled delayed ACK now (tcp_sock_set_quickack()).
+            Some(fd) => {
+                set_int(fd, libc::IPPROTO_TCP, libc::TCP_QUICKACK, 1)
+                    .map_err(|e| io::Error::other(format!("TCP_QUICKACK: {}", errno_name(e))))?;
+            }
+            // An unaccepted connection may owe a delayed ACK that nothing can flush.
+            None if s.timer != 3 && s.linux_state != 12 => return Ok(None),
+            None => {}
+        }
+        Ok(Some(match s.timer {
+            0 | 3 => Duration::MAX, // no timer, or TIME-WAIT's, which ends without a segment
+            _ => s.expires,
+        }))
     }
 
     fn inject(&mut self, packet: &[u8]) -> io::Result<()> {

@@ -14,7 +14,7 @@ use crate::timing::Window;
 use std::collections::VecDeque;
 use std::fmt;
 use std::time::{Duration, Instant};
-use tcp_model::vector::{SegmentPattern, Step, TcpState, TimerKind, Vector};
+use tcp_model::vector::{Millis, SegmentPattern, Step, TcpState, TimerKind, Vector};
 
 /// The longest a replay waits for one timer (a vector asking for more, e.g. keepalive with
 /// Linux's default idle time of two hours, fails as a vector error instead of hanging).
@@ -584,21 +584,57 @@ impl Replay<'_> {
                 }
             }
             Step::Timer(k) => self.timer(*k),
-            Step::Quiet(d) => {
-                self.pending = None;
-                let deadline = Instant::now() + Duration::from_millis(d.0);
-                match self.next_segment(deadline)? {
-                    None => Ok(()),
-                    Some((seg, _)) => Err(self.fail(
-                        FailureKind::Extra,
-                        format!(
-                            "got {} during a quiet window of {}",
-                            describe_segment(&seg, &self.sym),
-                            d
-                        ),
-                    )),
-                }
+            Step::Quiet(d) => self.quiet(Duration::from_millis(d.0), d),
+        }
+    }
+
+    /// Nothing may arrive for `length`. The replayer watches the wire for the target's settle
+    /// time (anything the target owes is on the wire by then); if the target can then
+    /// show from its timers that nothing can be sent before the window ends, the window is
+    /// over, otherwise it is watched to its end.
+    fn quiet(&mut self, length: Duration, shown: &Millis) -> Result<(), Failure> {
+        self.pending = None;
+        let start = Instant::now();
+        let deadline = start + length;
+        let first_look = (start + self.target.timers().settle).min(deadline);
+        let extra = |r: &Self, seg: &Segment| {
+            r.fail(
+                FailureKind::Extra,
+                format!(
+                    "got {} during a quiet window of {shown}",
+                    describe_segment(seg, &r.sym)
+                ),
+            )
+        };
+        if let Some((seg, _)) = self.next_segment(first_look)? {
+            return Err(extra(self, &seg));
+        }
+        let silent = self
+            .target
+            .silent_for()
+            .map_err(|e| self.os("ask the target for its timers", e))?;
+        // A delayed ACK made to leave at once is on the wire by now as well.
+        if let Some((seg, _)) = self.next_segment(Instant::now() + Duration::from_millis(1))? {
+            return Err(extra(self, &seg));
+        }
+        if let Some(silent) = silent {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if silent > left + self.target.timers().granularity {
+                let why = if silent == Duration::MAX {
+                    "no timer".to_string()
+                } else {
+                    format!("next timer in {}", ms(silent))
+                };
+                self.note(format!(
+                    "quiet {shown}: nothing on the wire after {}, and {why}",
+                    ms(start.elapsed())
+                ));
+                return Ok(());
             }
+        }
+        match self.next_segment(deadline)? {
+            None => Ok(()),
+            Some((seg, _)) => Err(extra(self, &seg)),
         }
     }
 }
@@ -673,6 +709,8 @@ mod tests {
         script: Vec<(usize, &'static str, u32, u32, u32)>,
         injected: usize,
         next: usize,
+        /// What `silent_for` answers.
+        silent: Option<Duration>,
     }
 
     impl Target for Scripted {
@@ -700,6 +738,9 @@ mod tests {
         fn inject(&mut self, _: &[u8]) -> io::Result<()> {
             self.injected += 1;
             Ok(())
+        }
+        fn silent_for(&mut self) -> io::Result<Option<Duration>> {
+            Ok(self.silent)
         }
         fn capture(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<Option<usize>> {
             match self.script.get(self.next) {
@@ -734,6 +775,15 @@ mod tests {
         steps: &str,
         script: Vec<(usize, &'static str, u32, u32, u32)>,
     ) -> (Option<Failure>, Vec<String>) {
+        let (f, t, _) = run_silent(steps, script, None);
+        (f, t)
+    }
+
+    fn run_silent(
+        steps: &str,
+        script: Vec<(usize, &'static str, u32, u32, u32)>,
+        silent: Option<Duration>,
+    ) -> (Option<Failure>, Vec<String>, Duration) {
         let text = format!("version: 1\nid: t\ncovers: []\nrole: active\nsteps:\n{steps}");
         let v = Vector::from_yaml(&text).expect("test vector parses");
         let mut timers = TimerProfile::linux();
@@ -749,9 +799,35 @@ mod tests {
             script,
             injected: 0,
             next: 0,
+            silent,
         };
         let out = replay(&mut t, &v, ends);
-        (out.failure, out.transcript)
+        (out.failure, out.transcript, out.elapsed)
+    }
+
+    #[test]
+    fn a_quiet_window_ends_early_only_when_the_target_shows_no_timer_can_send() {
+        let steps = format!("{HANDSHAKE}  - quiet: 100ms\n");
+        let script = || vec![(0, "S", ISS, 0, 0)];
+        let (f, t, took) = run_silent(&steps, script(), Some(Duration::MAX));
+        assert_eq!(f, None, "{t:?}");
+        assert!(took < Duration::from_millis(100), "proven silent: {took:?}");
+        assert!(t.iter().any(|l| l.contains("no timer")), "{t:?}");
+        // A timer due inside the window, or a target that cannot tell: watched to the end.
+        for silent in [Some(Duration::from_millis(30)), None] {
+            let (f, t, took) = run_silent(&steps, script(), silent);
+            assert_eq!(f, None, "{t:?}");
+            assert!(took >= Duration::from_millis(100), "{silent:?}: {took:?}");
+        }
+    }
+
+    #[test]
+    fn a_segment_already_sent_is_an_extra_even_if_no_timer_is_pending() {
+        let steps = format!("{HANDSHAKE}  - quiet: 100ms\n");
+        let script = vec![(0, "S", ISS, 0, 0), (1, "A", ISS + 1, irs() + 1, 0)];
+        let (f, _, _) = run_silent(&steps, script, Some(Duration::MAX));
+        let f = f.expect("the ACK arrives during the settle time");
+        assert_eq!((f.step, f.kind), (4, FailureKind::Extra), "{f}");
     }
 
     const HANDSHAKE: &str = "  - call: connect\n  - expect: { flags: S, seq: iss }\n  - send: { flags: SA, seq: irs, ack: iss+1 }\n";

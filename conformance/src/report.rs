@@ -30,23 +30,48 @@ impl Verdict {
     }
 }
 
-/// Decide the verdict from the replay's failure (if any) and the deviation entry (if any);
-/// returns the verdict and its explanation.
-pub fn classify(failure: Option<&Failure>, deviation: Option<&Deviation>) -> (Verdict, String) {
-    match (failure, deviation) {
-        (None, None) => (Verdict::Pass, String::new()),
-        (None, Some(_)) => (
-            Verdict::Fail,
-            "listed as a deviation, but the target behaved as the vector says: remove the stale entry".into(),
-        ),
-        (Some(f), None) => (Verdict::Fail, f.to_string()),
-        (Some(f), Some(d)) => match &d.observed {
-            Some(text) if !f.to_string().contains(text.as_str()) => (
+/// Decide the verdict from the replay's failure (if any) and the deviation entries that cover
+/// the vector (with their index in the file, see [`crate::deviations::Deviations::covering`]);
+/// returns the verdict, its explanation, and the index of the entry that applied.
+pub fn classify(
+    failure: Option<&Failure>,
+    covering: &[(usize, &Deviation)],
+) -> (Verdict, String, Option<usize>) {
+    let Some(f) = failure else {
+        return if covering.iter().any(|(_, d)| !d.is_pattern()) {
+            (
                 Verdict::Fail,
-                format!("{f} (a deviation is listed, but its `observed` text {text:?} does not occur)"),
-            ),
-            _ => (Verdict::Deviation, format!("{f} [{}; {}]", d.does, d.rfc)),
-        },
+                "listed as a deviation, but the target behaved as the vector says: remove the stale entry".into(),
+                None,
+            )
+        } else {
+            (Verdict::Pass, String::new(), None)
+        };
+    };
+    let text = f.to_string();
+    if covering.is_empty() {
+        return (Verdict::Fail, text, None);
+    }
+    match covering.iter().find(|(_, d)| d.explains(&text)) {
+        Some((i, d)) => (
+            Verdict::Deviation,
+            format!("{text} [{}; {}]", d.does, d.rfc),
+            Some(*i),
+        ),
+        None => {
+            let texts: Vec<String> = covering
+                .iter()
+                .filter_map(|(_, d)| d.observed.as_ref().map(|o| format!("{o:?}")))
+                .collect();
+            (
+                Verdict::Fail,
+                format!(
+                    "{text} (deviations are listed, but none of their `observed` texts occurs: {})",
+                    texts.join(", ")
+                ),
+                None,
+            )
+        }
     }
 }
 
@@ -67,6 +92,9 @@ pub struct CaseResult {
     /// Why it failed or deviates (empty for a pass).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub detail: String,
+    /// For a deviation: the entry that covers it (its id or pattern, and its `observed` text).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entry: Option<String>,
     /// What happened, for anything but a pass.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub transcript: Vec<String>,
@@ -108,9 +136,26 @@ pub struct Report {
     pub interrupted: bool,
     /// Results sorted by id, then IP version.
     pub results: Vec<CaseResult>,
+    /// Every deviation entry, in file order, with the number of replays it covered.
+    pub deviation_use: Vec<DeviationUse>,
+    /// Whether the run replayed every vector over both IP versions, so that an entry that
+    /// covered nothing is stale rather than merely filtered out.
+    pub complete: bool,
     /// Wall-clock duration of the run.
     #[serde(skip)]
     pub wall: Duration,
+}
+
+/// How often one deviation entry applied in a run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DeviationUse {
+    /// The entry's id or pattern.
+    pub id: String,
+    /// The entry's `observed` text, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observed: Option<String>,
+    /// Replays it turned into a `deviation` verdict.
+    pub replays: usize,
 }
 
 /// Nearest-rank percentile of sorted values.
@@ -130,6 +175,45 @@ fn xml_escape(s: &str) -> String {
 }
 
 impl Report {
+    /// Entries that covered nothing in a complete run (stale: the target no longer deviates
+    /// there, or the vectors changed); empty for a filtered run.
+    pub fn unused_deviations(&self) -> Vec<&DeviationUse> {
+        if !self.complete || self.interrupted {
+            return Vec::new();
+        }
+        self.deviation_use
+            .iter()
+            .filter(|d| d.replays == 0)
+            .collect()
+    }
+
+    fn deviation_use_text(&self, s: &mut String) {
+        if self.deviation_use.is_empty() {
+            return;
+        }
+        let _ = writeln!(s, "deviation entries (replays covered):");
+        for d in &self.deviation_use {
+            let _ = writeln!(
+                s,
+                "  {:>4}  {}{}",
+                d.replays,
+                d.id,
+                d.observed
+                    .as_ref()
+                    .map(|o| format!(" ({o:?})"))
+                    .unwrap_or_default()
+            );
+        }
+        let unused = self.unused_deviations();
+        if !unused.is_empty() {
+            let _ = writeln!(
+                s,
+                "{} entries covered nothing in this complete run: they are stale",
+                unused.len()
+            );
+        }
+    }
+
     /// Counts and timing statistics.
     pub fn totals(&self) -> Totals {
         let mut ms: Vec<f64> = self.results.iter().map(|r| r.millis).collect();
@@ -221,6 +305,7 @@ impl Report {
                 }
             }
         }
+        self.deviation_use_text(&mut s);
         s
     }
 
@@ -229,11 +314,18 @@ impl Report {
         let mut s = String::new();
         for r in &self.results {
             let _ = write!(s, "{} [{}] {}", r.id, r.ip, r.verdict.name());
-            if !r.detail.is_empty() {
-                let _ = write!(s, ": {}", r.detail);
+            match (&r.entry, r.detail.is_empty()) {
+                (Some(entry), _) => {
+                    let _ = write!(s, ": {entry}");
+                }
+                (None, false) => {
+                    let _ = write!(s, ": {}", r.detail);
+                }
+                (None, true) => {}
             }
             s.push('\n');
         }
+        self.deviation_use_text(&mut s);
         s
     }
 
@@ -246,6 +338,7 @@ impl Report {
             "jobs": self.jobs,
             "interrupted": self.interrupted,
             "results": self.results,
+            "deviation_use": self.deviation_use,
             "totals": self.totals(),
         })
     }
@@ -315,25 +408,33 @@ mod tests {
 
     #[test]
     fn verdict_logic() {
-        assert_eq!(classify(None, None).0, Verdict::Pass);
-        assert_eq!(classify(Some(&failure()), None).0, Verdict::Fail);
+        let (none, missing) = (deviation(None), deviation(Some("missing")));
+        let state = deviation(Some("state"));
+        let mut pattern = deviation(Some("state"));
+        pattern.id = "*".into();
+        let f = failure();
+        assert_eq!(classify(None, &[]).0, Verdict::Pass);
+        assert_eq!(classify(Some(&f), &[]).0, Verdict::Fail);
         assert_eq!(
-            classify(Some(&failure()), Some(&deviation(None))).0,
-            Verdict::Deviation
+            classify(Some(&f), &[(0, &none)]),
+            (
+                Verdict::Deviation,
+                "step 3: state: expected LISTEN [stays; real deviation]".into(),
+                Some(0)
+            )
         );
         assert_eq!(
-            classify(None, Some(&deviation(None))).0,
+            classify(None, &[(0, &none)]).0,
             Verdict::Fail,
             "stale entry"
         );
         assert_eq!(
-            classify(Some(&failure()), Some(&deviation(Some("state")))).0,
-            Verdict::Deviation
+            classify(None, &[(0, &pattern)]).0,
+            Verdict::Pass,
+            "patterns are not stale"
         );
-        assert_eq!(
-            classify(Some(&failure()), Some(&deviation(Some("missing")))).0,
-            Verdict::Fail
-        );
+        assert_eq!(classify(Some(&f), &[(4, &missing), (7, &state)]).2, Some(7));
+        assert_eq!(classify(Some(&f), &[(0, &missing)]).0, Verdict::Fail);
     }
 
     #[test]

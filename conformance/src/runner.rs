@@ -6,7 +6,7 @@ use crate::deviations::Deviations;
 use crate::linux::LinuxTarget;
 use crate::loader::{load_dir, LoadedVector};
 use crate::replay::{replay, Outcome};
-use crate::report::{classify, CaseResult, Report, Verdict};
+use crate::report::{classify, CaseResult, DeviationUse, Report, Verdict};
 use crate::target::Target;
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -24,6 +24,22 @@ pub const LINUX_DEVIATIONS: &str = include_str!("../deviations/linux.yaml");
 const IMPL_NOT_WIRED: &str = "the `impl` target is not wired into the replayer yet: it needs a \
     `Target` (conformance/src/target.rs) that drives the userspace stack of impl/ on the TUN \
     device and injects and captures through a tcp_netlab::PacketSocket";
+
+/// A rank of how long a vector waits on the target's timers: TIME-WAIT, then keepalive, then
+/// retransmission, then none.
+fn expected_wait(v: &tcp_model::vector::Vector) -> u8 {
+    use tcp_model::vector::{Step, TimerKind};
+    v.steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::Timer(TimerKind::TimeWait) => Some(3),
+            Step::Timer(TimerKind::Keepalive) => Some(2),
+            Step::Timer(TimerKind::Retransmission) => Some(1),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0)
+}
 
 /// One unit of work: a vector over one IP version.
 #[derive(Clone, Copy, Debug)]
@@ -108,6 +124,9 @@ pub fn run_vectors(
             });
         }
     }
+    // Longest first: a TIME-WAIT vector waits out the target's whole TIME-WAIT (60 s on
+    // Linux), so it starts at once and the short vectors fill the other jobs meanwhile.
+    items.sort_by_key(|item| std::cmp::Reverse(expected_wait(&vectors[item.vector].vector)));
     let items = Arc::new(items);
     let next = Arc::new(AtomicUsize::new(0));
     let shared: Arc<Vec<LoadedVector>> = Arc::new(vectors.to_vec());
@@ -157,6 +176,7 @@ pub fn run_vectors(
     drop(tx);
     let mut results = Vec::new();
     let mut errors = Vec::new();
+    let mut used = vec![0usize; deviations.entries.len()];
     for msg in rx {
         match msg {
             Msg::Setup(e) => errors.push(e),
@@ -167,8 +187,16 @@ pub fn run_vectors(
                 if interrupted {
                     continue;
                 }
-                let dev = deviations.find(&v.id, item.ipv6);
-                let (verdict, detail) = classify(outcome.failure.as_ref(), dev);
+                let covering = deviations.covering(&v.id, item.ipv6);
+                let (verdict, detail, applied) = classify(outcome.failure.as_ref(), &covering);
+                let entry = applied.map(|i| {
+                    used[i] += 1;
+                    let d = &deviations.entries[i];
+                    match &d.observed {
+                        Some(o) => format!("{} ({o:?})", d.id),
+                        None => d.id.clone(),
+                    }
+                });
                 progress.inc(1);
                 if verdict == Verdict::Fail {
                     progress.set_message(format!(
@@ -187,6 +215,7 @@ pub fn run_vectors(
                         .iter()
                         .any(|s| matches!(s, tcp_model::vector::Step::Timer(_))),
                     detail,
+                    entry,
                     transcript: if verdict == Verdict::Pass
                         && std::env::var_os("TCP_CONFORMANCE_TRANSCRIPTS").is_none()
                     {
@@ -216,6 +245,17 @@ pub fn run_vectors(
         jobs,
         interrupted: crate::interrupt::interrupted(),
         results,
+        deviation_use: deviations
+            .entries
+            .iter()
+            .zip(used)
+            .map(|(d, replays)| DeviationUse {
+                id: d.id.clone(),
+                observed: d.observed.clone(),
+                replays,
+            })
+            .collect(),
+        complete: args.filter.is_none() && args.ip == IpChoice::Both,
         wall: start.elapsed(),
     })
 }
@@ -293,7 +333,7 @@ pub fn run_replay(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
     let t = report.totals();
     Ok(if report.interrupted {
         ExitCode::from(130)
-    } else if t.fail > 0 {
+    } else if t.fail > 0 || !report.unused_deviations().is_empty() {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

@@ -19,6 +19,13 @@ pub struct DiagSocket {
     pub remote: SocketAddr,
     /// The kernel's state number (`TCP_ESTABLISHED` = 1, ...).
     pub linux_state: u8,
+    /// The pending timer (`idiag_timer`): 0 none, 1 retransmission (also loss probe and
+    /// reordering timeouts, and a request's SYN,ACK retransmission), 2 keepalive (also the
+    /// FIN-WAIT-2 timeout), 3 TIME-WAIT, 4 zero-window probe. The delayed-ACK timer is never
+    /// reported.
+    pub timer: u8,
+    /// Time until that timer expires (`idiag_expires`, milliseconds).
+    pub expires: std::time::Duration,
 }
 
 impl DiagSocket {
@@ -143,6 +150,10 @@ fn parse_msg(p: &[u8]) -> Option<DiagSocket> {
         local: SocketAddr::new(addr(p[0], &p[8..24]), be16(&p[4..6])),
         remote: SocketAddr::new(addr(p[0], &p[24..40]), be16(&p[6..8])),
         linux_state: p[1],
+        timer: p[2],
+        expires: std::time::Duration::from_millis(u64::from(u32::from_ne_bytes([
+            p[52], p[53], p[54], p[55],
+        ]))),
     })
 }
 

@@ -70,6 +70,15 @@ pub trait Target {
     /// The RFC 9293 state of the endpoint's connection (`CLOSED` when it has none).
     fn state(&mut self) -> io::Result<TcpState>;
 
+    /// How long the target is certain to send nothing, judged from its own state, or `None`
+    /// when it cannot tell (the replayer then watches the whole quiet window). Called after
+    /// the replayer has drained what the target already sent; an implementation first makes
+    /// the target send anything it would merely delay (a delayed ACK), then reports the time
+    /// until the earliest timer that could send a segment.
+    fn silent_for(&mut self) -> io::Result<Option<Duration>> {
+        Ok(None)
+    }
+
     /// Deliver one IP packet from the peer to the target.
     fn inject(&mut self, packet: &[u8]) -> io::Result<()>;
 

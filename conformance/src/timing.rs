@@ -31,6 +31,12 @@ pub struct Window {
 pub struct TimerProfile {
     /// Bound on an immediate reply (scheduling and processing only).
     pub response: Duration,
+    /// How long to watch the wire at the start of a quiet window before the target's timers
+    /// are asked whether anything else can come: long enough for a reply the target computed
+    /// but whose transmission was deferred (Linux runs the receive path of a TUN write and the
+    /// send path of a call in the caller's context, so replies are normally on the wire before
+    /// the write or call returns; only a deferred transmit softirq is left to wait for).
+    pub settle: Duration,
     /// Longest delay of a pure ACK.
     pub delayed_ack_max: Duration,
     /// Initial retransmission timeout.
@@ -50,6 +56,7 @@ impl TimerProfile {
     pub fn linux() -> Self {
         TimerProfile {
             response: Duration::from_millis(200),
+            settle: Duration::from_millis(2),
             delayed_ack_max: Duration::from_millis(200),
             rto_initial: Duration::from_secs(1),
             rto_min: Duration::from_millis(200),

@@ -39,9 +39,20 @@ pub enum SeqClass {
     Exact,
     /// Inside the window but past RCV.NXT.
     InWindow,
-    /// RCV.NXT + RCV.WND: just beyond the window.
+    /// RCV.NXT + RCV.WND: the first number past the right edge of the window, the boundary of
+    /// the acceptability test (RFC 9293 section 3.10.7.4: `SEG.SEQ < RCV.NXT+RCV.WND`).
+    /// Generated for zero-length ACKs and RSTs only, where the boundary is all that is tested.
+    WindowEdge,
+    /// RCV.NXT + RCV.WND + [`BEYOND_MARGIN`]: well beyond the window, whatever window the
+    /// target has opened since it last advertised one.
     BeyondWindow,
 }
+
+/// How far past the right edge a beyond-window segment lies: more than any unscaled window
+/// (at most 65,535, RFC 9293 section 3.1; vectors never offer window scaling), so the segment
+/// stays outside the window even if the target opened its window after the last segment the
+/// replayer saw.
+pub const BEYOND_MARGIN: u32 = 65_536;
 
 /// Acknowledgment class of a segment the peer sends, relative to the target's send sequence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -118,6 +129,7 @@ fn seq_class_name(c: SeqClass) -> &'static str {
         SeqClass::Old => "old",
         SeqClass::Exact => "exact",
         SeqClass::InWindow => "in-window",
+        SeqClass::WindowEdge => "window-edge",
         SeqClass::BeyondWindow => "beyond-window",
     }
 }
@@ -178,6 +190,7 @@ fn segment_stimuli(ep: &Endpoint) -> Vec<Stimulus> {
             SeqClass::Old,
             SeqClass::Exact,
             SeqClass::InWindow,
+            SeqClass::WindowEdge,
             SeqClass::BeyondWindow,
         ]
     } else {
@@ -197,10 +210,16 @@ fn segment_stimuli(ep: &Endpoint) -> Vec<Stimulus> {
     for kind in SEGMENT_KINDS {
         for &seq in seqs {
             if kind == "S" || kind == "R" {
-                out.push(Stimulus::Segment(kind, seq, None));
+                if seq != SeqClass::WindowEdge || kind == "R" {
+                    out.push(Stimulus::Segment(kind, seq, None));
+                }
             } else {
                 for &ack in acks {
-                    out.push(Stimulus::Segment(kind, seq, Some(ack)));
+                    // The edge matters for zero-length segments, whose only acceptability
+                    // test is the sequence number itself; one ACK class is enough there.
+                    if seq != SeqClass::WindowEdge || (kind == "A" && ack == AckClass::Exact) {
+                        out.push(Stimulus::Segment(kind, seq, Some(ack)));
+                    }
                 }
             }
         }
@@ -273,9 +292,18 @@ fn apply_form(ep: &Endpoint, stimulus: Stimulus) -> Applied {
                 SeqClass::Old => (base - 1, expr(SeqVar::Irs, IRS, base - 1)),
                 SeqClass::Exact => (base, expr(SeqVar::Irs, IRS, base)),
                 SeqClass::InWindow => (base + 1, expr(SeqVar::Irs, IRS, base + 1)),
-                SeqClass::BeyondWindow => (
+                SeqClass::WindowEdge => (
                     base + WND,
                     SeqExpr::with_window(SeqVar::Irs, base as i64 - IRS as i64),
+                ),
+                // The model's window is small, so its own value is one window past the edge;
+                // the vector's is [`BEYOND_MARGIN`] past it. Both are simply beyond the window.
+                SeqClass::BeyondWindow => (
+                    base + 2 * WND,
+                    SeqExpr::with_window(
+                        SeqVar::Irs,
+                        base as i64 - IRS as i64 + i64::from(BEYOND_MARGIN),
+                    ),
                 ),
             };
             let (ack_value, ack_expr) = match ack_class {
@@ -491,7 +519,8 @@ fn preference(s: &Stimulus) -> (u8, u8, u8) {
                 SeqClass::Exact => 0,
                 SeqClass::Old => 1,
                 SeqClass::InWindow => 2,
-                SeqClass::BeyondWindow => 3,
+                SeqClass::WindowEdge => 3,
+                SeqClass::BeyondWindow => 4,
             };
             let a = match ack {
                 None | Some(AckClass::Exact) => 0,
@@ -614,7 +643,11 @@ pub fn generate() -> Generated {
             let id = format!("{}/{}/{}", state_slug(*state), role_name, s.slug());
             let mut full = path.clone();
             full.push(applied);
-            let vrole = role.unwrap_or(Role::Passive);
+            // Without a socket yet, the stimulus itself opens one and sets the role.
+            let vrole = role.unwrap_or(match s {
+                Stimulus::Call(UserCall::Open { passive: false }) => Role::Active,
+                _ => Role::Passive,
+            });
             let mut v = build(
                 id.clone(),
                 vec![format!("{} x {}", state.name(), s.class_name())],
