@@ -192,7 +192,13 @@ impl Report {
             return;
         }
         let _ = writeln!(s, "deviation entries (replays covered):");
-        for d in &self.deviation_use {
+        // A filtered run only names the entries it used; a complete one names them all, so
+        // that an entry covering nothing stands out.
+        let shown = self
+            .deviation_use
+            .iter()
+            .filter(|d| self.complete || d.replays > 0);
+        for d in shown {
             let _ = writeln!(
                 s,
                 "  {:>4}  {}{}",

@@ -523,8 +523,10 @@ impl FromStr for Millis {
         } else if let Some(n) = s.strip_suffix('s') {
             n.trim()
                 .parse::<u64>()
-                .map(|n| Millis(n * 1000))
-                .map_err(|_| bad())
+                .ok()
+                .and_then(|n| n.checked_mul(1000))
+                .map(Millis)
+                .ok_or_else(bad)
         } else {
             Err(bad())
         }
@@ -580,9 +582,14 @@ impl Vector {
             message: e.to_string(),
         })?;
         if v.version != SCHEMA_VERSION {
+            // The line of the `version:` key, so that the error points at it.
+            let line = text
+                .lines()
+                .position(|l| l.trim_start().starts_with("version:"))
+                .map(|i| i + 1);
             return Err(VectorError {
-                line: None,
-                column: None,
+                line,
+                column: line.map(|_| 1),
                 message: format!(
                     "schema version {} is not supported (this build reads version {SCHEMA_VERSION})",
                     v.version
@@ -701,10 +708,15 @@ mod tests {
         let e = Vector::from_yaml(text).unwrap_err();
         assert_eq!(e.line, Some(6), "{e}");
         assert!(e.message.contains("unknown flag letter"), "{e}");
-        let text = "version: 9\nid: x\ncovers: []\nrole: active\nsteps: []\n";
-        assert!(Vector::from_yaml(text)
-            .unwrap_err()
-            .message
-            .contains("version 9"));
+        let text = "# a comment\nversion: 9\nid: x\ncovers: []\nrole: active\nsteps: []\n";
+        let e = Vector::from_yaml(text).unwrap_err();
+        assert!(e.message.contains("version 9"), "{e}");
+        assert_eq!(e.line, Some(2), "{e}");
+        let e = "99999999999999999999s".parse::<Millis>().unwrap_err();
+        assert!(e.0.contains("bad duration"), "{e:?}");
+        assert!(
+            "18446744073709552s".parse::<Millis>().is_err(),
+            "overflow is an error"
+        );
     }
 }
