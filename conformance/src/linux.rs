@@ -649,10 +649,11 @@ impl Target for LinuxTarget {
         }
     }
 
-    /// Linux sends a segment only in reply to a packet or a call, both processed before the
-    /// write or the call returns (a TUN write runs the receive path in the writer's context),
-    /// or when a timer fires. A scheduled delayed ACK is sent at once by `TCP_QUICKACK`; every
-    /// other timer that sends is reported by sock_diag with its expiry.
+    /// Linux sends a segment or changes a connection's state only in reply to a packet or a
+    /// call, both processed before the write or the call returns (a TUN write runs the
+    /// receive path in the writer's context), or when a timer fires. A scheduled delayed ACK
+    /// is sent at once by `TCP_QUICKACK`; every other timer is reported by sock_diag with its
+    /// expiry.
     fn silent_for(&mut self) -> io::Result<Option<Duration>> {
         if self.pending_send > 0 || self.deferred_close {
             return Ok(None); // the application itself is about to act
@@ -677,7 +678,8 @@ impl Target for LinuxTarget {
             None => {}
         }
         Ok(Some(match s.timer {
-            0 | 3 => Duration::MAX, // no timer, or TIME-WAIT's, which ends without a segment
+            0 => Duration::MAX,
+            // Every other timer may send a segment or change the state (TIME-WAIT's ends it).
             _ => s.expires,
         }))
     }

@@ -14,7 +14,7 @@ use crate::timing::Window;
 use std::collections::VecDeque;
 use std::fmt;
 use std::time::{Duration, Instant};
-use tcp_model::vector::{Millis, SegmentPattern, Step, TcpState, TimerKind, Vector};
+use tcp_model::vector::{AppEvent, Millis, SegmentPattern, Step, TcpState, TimerKind, Vector};
 
 /// The longest a replay waits for one timer (a vector asking for more, e.g. keepalive with
 /// Linux's default idle time of two hours, fails as a vector error instead of hanging).
@@ -121,6 +121,9 @@ struct Replay<'a> {
     keepalives: u32,
     last_target_tx: Instant,
     last_peer_tx: Instant,
+    /// The peer sent something that occupies sequence space (data, SYN or FIN) and the target
+    /// has sent no ACK since: a delayed ACK may be owed, which no target shows as a timer.
+    ack_owed: bool,
     buf: Vec<u8>,
     step: usize,
     start: Instant,
@@ -187,6 +190,10 @@ impl Replay<'_> {
                 }
                 self.sym.wnd = Some(u32::from(seg.window));
                 self.last_target_tx = at;
+                if seg.flags.ack {
+                    // Any segment with ACK carries the current RCV.NXT: nothing is owed now.
+                    self.ack_owed = false;
+                }
                 self.note(format!("< {}", describe_segment(&seg, &self.sym)));
                 return Ok(Some((seg, at)));
             }
@@ -281,7 +288,7 @@ impl Replay<'_> {
     fn expect(&mut self, p: &SegmentPattern) -> Result<(), Failure> {
         let reply = self.target.timers().reply_window(p);
         let (base, window, timer) = self.window_for(reply);
-        let Some((seg, at)) = self.next_segment(base + window.latest)? else {
+        let Some((seg, at)) = self.wait_segment(base + window.latest, timer.is_none())? else {
             return Err(self.fail(
                 FailureKind::Missing,
                 format!(
@@ -329,7 +336,7 @@ impl Replay<'_> {
             })
             .collect::<Vec<_>>()
             .join(" | ");
-        let Some((seg, at)) = self.next_segment(base + window.latest)? else {
+        let Some((seg, at)) = self.wait_segment(base + window.latest, timer.is_none())? else {
             if allows_nothing {
                 return Ok(());
             }
@@ -379,7 +386,7 @@ impl Replay<'_> {
                 .map(|a| timers.reply_window(&a[k]).latest)
                 .max()
                 .unwrap_or(timers.response);
-            let Some((seg, at)) = self.next_segment(Instant::now() + wait)? else {
+            let Some((seg, at)) = self.wait_segment(Instant::now() + wait, true)? else {
                 if complete {
                     return Ok(());
                 }
@@ -448,6 +455,9 @@ impl Replay<'_> {
             .inject(&pkt)
             .map_err(|e| self.os("write to the target's wire", e))?;
         self.last_peer_tx = Instant::now();
+        if spec.len > 0 || spec.flags.syn || spec.flags.fin {
+            self.ack_owed = true;
+        }
         self.retransmissions = 0;
         self.keepalives = 0;
         Ok(())
@@ -460,6 +470,8 @@ impl Replay<'_> {
         };
         let (base, window, timer) = self.window_for(reply);
         let deadline = base + window.latest;
+        let settle_end = Instant::now() + self.target.timers().settle;
+        let mut asked = false;
         loop {
             let now_state = self
                 .target
@@ -479,7 +491,19 @@ impl Replay<'_> {
             if crate::interrupt::interrupted() {
                 return Err(self.fail(FailureKind::Target, "interrupted"));
             }
-            if now >= deadline {
+            // The state changes only on a packet, a call or a timer: once settled, a target that
+            // shows no timer fires before the deadline will not reach the state in time.
+            let proven = timer.is_none() && !asked && now >= settle_end && {
+                asked = true;
+                self.proven_still_until(deadline, false)?
+            };
+            if proven {
+                self.note(format!(
+                    "state stays {now_state}: no timer of the target fires before {}",
+                    ms(deadline.saturating_duration_since(base))
+                ));
+            }
+            if now >= deadline || proven {
                 let want = allowed
                     .iter()
                     .map(|s| s.name())
@@ -563,79 +587,123 @@ impl Replay<'_> {
             Step::Send(spec) => self.send(spec),
             Step::State(s) => self.state(&[*s]),
             Step::StateOneOf(ss) => self.state(ss),
-            Step::App(e) => {
-                let wait = match self.pending.take() {
-                    Some(p) => (p.base + p.window.latest).saturating_duration_since(Instant::now()),
-                    None => self.target.timers().response,
-                };
-                match self
-                    .target
-                    .check_app(*e, wait)
-                    .map_err(|err| self.os("check the application", err))?
-                {
-                    AppCheck::Seen => {
-                        self.note(format!("app {e:?}"));
-                        Ok(())
-                    }
-                    AppCheck::NotSeen(saw) => Err(self.fail(
-                        FailureKind::App,
-                        format!("expected {e:?}, the application saw: {saw}"),
-                    )),
-                }
-            }
+            Step::App(e) => self.app(*e),
             Step::Timer(k) => self.timer(*k),
             Step::Quiet(d) => self.quiet(Duration::from_millis(d.0), d),
         }
     }
 
-    /// Nothing may arrive for `length`. The replayer watches the wire for the target's settle
-    /// time (anything the target owes is on the wire by then); if the target can then
-    /// show from its timers that nothing can be sent before the window ends, the window is
-    /// over, otherwise it is watched to its end.
+    /// The application must observe `event`: within the pending timer's window, or else within
+    /// the reply bound, ended early once the target shows that nothing can change before it.
+    fn app(&mut self, event: AppEvent) -> Result<(), Failure> {
+        let start = Instant::now();
+        let (deadline, may_prove) = match self.pending.take() {
+            Some(p) => (p.base + p.window.latest, false),
+            None => (start + self.target.timers().response, true),
+        };
+        let check = |r: &mut Self, until: Instant| {
+            r.target
+                .check_app(event, until.saturating_duration_since(Instant::now()))
+                .map_err(|err| r.os("check the application", err))
+        };
+        let first_until = if may_prove {
+            (start + self.target.timers().settle).min(deadline)
+        } else {
+            deadline
+        };
+        let mut seen = check(self, first_until)?;
+        if let AppCheck::NotSeen(saw) = &seen {
+            if may_prove && self.proven_still_until(deadline, false)? {
+                self.note(format!(
+                    "the application saw {saw}, and no timer of the target fires before {}",
+                    ms(deadline.saturating_duration_since(start))
+                ));
+            } else if first_until < deadline {
+                seen = check(self, deadline)?;
+            }
+        }
+        match seen {
+            AppCheck::Seen => {
+                self.note(format!("app {event:?}"));
+                Ok(())
+            }
+            AppCheck::NotSeen(saw) => Err(self.fail(
+                FailureKind::App,
+                format!("expected {event:?}, the application saw: {saw}"),
+            )),
+        }
+    }
+
+    /// Nothing may arrive for `length` (see [`Replay::wait_segment`]).
     fn quiet(&mut self, length: Duration, shown: &Millis) -> Result<(), Failure> {
         self.pending = None;
-        let start = Instant::now();
-        let deadline = start + length;
-        let first_look = (start + self.target.timers().settle).min(deadline);
-        let extra = |r: &Self, seg: &Segment| {
-            r.fail(
+        match self.wait_segment(Instant::now() + length, true)? {
+            None => Ok(()),
+            Some((seg, _)) => Err(self.fail(
                 FailureKind::Extra,
                 format!(
                     "got {} during a quiet window of {shown}",
-                    describe_segment(seg, &r.sym)
+                    describe_segment(&seg, &self.sym)
                 ),
-            )
-        };
-        if let Some((seg, _)) = self.next_segment(first_look)? {
-            return Err(extra(self, &seg));
+            )),
         }
+    }
+
+    /// Whether the target can show that nothing will happen before `deadline`: asked after
+    /// the wire has been watched for the target's settle time (anything the target owes is
+    /// on the wire by then). A delayed ACK the question makes the target send is left on the
+    /// wire for the caller to read. With `segments`, the question is whether any segment can
+    /// come: then a delayed ACK that may still be owed (which no timer report shows, and which
+    /// the target could not be made to send at once) also rules the proof out; it changes no
+    /// state and no application event, so it does not matter otherwise.
+    fn proven_still_until(&mut self, deadline: Instant, segments: bool) -> Result<bool, Failure> {
         let silent = self
             .target
             .silent_for()
             .map_err(|e| self.os("ask the target for its timers", e))?;
-        // A delayed ACK made to leave at once is on the wire by now as well.
-        if let Some((seg, _)) = self.next_segment(Instant::now() + Duration::from_millis(1))? {
-            return Err(extra(self, &seg));
-        }
-        if let Some(silent) = silent {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if silent > left + self.target.timers().granularity {
-                let why = if silent == Duration::MAX {
-                    "no timer".to_string()
-                } else {
-                    format!("next timer in {}", ms(silent))
-                };
-                self.note(format!(
-                    "quiet {shown}: nothing on the wire after {}, and {why}",
-                    ms(start.elapsed())
-                ));
-                return Ok(());
+        let Some(silent) = silent else {
+            return Ok(false);
+        };
+        if segments {
+            // A delayed ACK the target was asked to send at once is on the wire by now.
+            if let Some(got) = self.next_segment(Instant::now() + Duration::from_millis(1))? {
+                self.backlog.push_front(got);
+                return Ok(false);
+            }
+            if self.ack_owed {
+                return Ok(false);
             }
         }
-        match self.next_segment(deadline)? {
-            None => Ok(()),
-            Some((seg, _)) => Err(extra(self, &seg)),
+        let left = deadline.saturating_duration_since(Instant::now());
+        Ok(silent > left + self.target.timers().granularity)
+    }
+
+    /// The next segment before `deadline`. With `may_prove`, the wire is watched for the
+    /// target's settle time and then, if the target shows from its timers that nothing can
+    /// be sent before `deadline` ([`Target::silent_for`]), the wait ends there: no segment.
+    /// Otherwise (or for a target that cannot tell) the wire is watched until `deadline`.
+    fn wait_segment(
+        &mut self,
+        deadline: Instant,
+        may_prove: bool,
+    ) -> Result<Option<(Segment, Instant)>, Failure> {
+        if !may_prove {
+            return self.next_segment(deadline);
         }
+        let start = Instant::now();
+        let settle_end = (start + self.target.timers().settle).min(deadline);
+        if let Some(got) = self.next_segment(settle_end)? {
+            return Ok(Some(got));
+        }
+        if self.proven_still_until(deadline, true)? {
+            self.note(format!(
+                "nothing on the wire after {}, and no timer of the target fires before {}",
+                ms(start.elapsed()),
+                ms(deadline.saturating_duration_since(start))
+            ));
+            return Ok(None);
+        }
+        self.next_segment(deadline)
     }
 }
 
@@ -657,6 +725,7 @@ pub fn replay(target: &mut dyn Target, vector: &Vector, ends: Endpoints) -> Outc
         keepalives: 0,
         last_target_tx: start,
         last_peer_tx: start,
+        ack_owed: false,
         buf: vec![0u8; 65536],
         step: 0,
         start,
@@ -807,8 +876,9 @@ mod tests {
 
     #[test]
     fn a_quiet_window_ends_early_only_when_the_target_shows_no_timer_can_send() {
-        let steps = format!("{HANDSHAKE}  - quiet: 100ms\n");
-        let script = || vec![(0, "S", ISS, 0, 0)];
+        let steps =
+            format!("{HANDSHAKE}  - expect: {{ flags: A, seq: iss+1 }}\n  - quiet: 100ms\n");
+        let script = || vec![(0, "S", ISS, 0, 0), (1, "A", ISS + 1, irs() + 1, 0)];
         let (f, t, took) = run_silent(&steps, script(), Some(Duration::MAX));
         assert_eq!(f, None, "{t:?}");
         assert!(took < Duration::from_millis(100), "proven silent: {took:?}");
@@ -819,6 +889,30 @@ mod tests {
             assert_eq!(f, None, "{t:?}");
             assert!(took >= Duration::from_millis(100), "{silent:?}: {took:?}");
         }
+    }
+
+    #[test]
+    fn a_possibly_owed_delayed_ack_keeps_the_window_open() {
+        // The peer's SYN,ACK is not acknowledged yet: the target may still send a delayed
+        // ACK, which no timer report shows, so silence is not proven.
+        let steps = format!("{HANDSHAKE}  - quiet: 100ms\n");
+        let (f, t, took) = run_silent(&steps, vec![(0, "S", ISS, 0, 0)], Some(Duration::MAX));
+        assert_eq!(f, None, "{t:?}");
+        assert!(took >= Duration::from_millis(100), "{took:?}");
+    }
+
+    #[test]
+    fn a_state_or_app_check_ends_early_when_nothing_can_change() {
+        let steps = format!("{HANDSHAKE}  - state: CLOSED\n");
+        let (f, t, took) = run_silent(&steps, vec![(0, "S", ISS, 0, 0)], Some(Duration::MAX));
+        assert_eq!(f.map(|f| f.kind), Some(FailureKind::State), "{t:?}");
+        assert!(
+            took < Duration::from_millis(30),
+            "the reply bound is 30 ms: {took:?}"
+        );
+        let (f, _, took) = run_silent(&steps, vec![(0, "S", ISS, 0, 0)], None);
+        assert_eq!(f.map(|f| f.kind), Some(FailureKind::State));
+        assert!(took >= Duration::from_millis(30), "{took:?}");
     }
 
     #[test]

@@ -70,11 +70,11 @@ pub trait Target {
     /// The RFC 9293 state of the endpoint's connection (`CLOSED` when it has none).
     fn state(&mut self) -> io::Result<TcpState>;
 
-    /// How long the target is certain to send nothing, judged from its own state, or `None`
-    /// when it cannot tell (the replayer then watches the whole quiet window). Called after
-    /// the replayer has drained what the target already sent; an implementation first makes
-    /// the target send anything it would merely delay (a delayed ACK), then reports the time
-    /// until the earliest timer that could send a segment.
+    /// How long the target is certain to do nothing (send no segment, change no state),
+    /// judged from its own state, or `None` when it cannot tell (the replayer then waits out
+    /// the whole window). Called after the replayer has watched the wire for the target's
+    /// settle time; an implementation first makes the target send anything it would merely
+    /// delay (a delayed ACK), then reports the time until its earliest timer.
     fn silent_for(&mut self) -> io::Result<Option<Duration>> {
         Ok(None)
     }
