@@ -121,6 +121,9 @@ struct Replay<'a> {
     keepalives: u32,
     last_target_tx: Instant,
     last_peer_tx: Instant,
+    /// When the target last sent a segment that occupies sequence space (data, SYN or FIN):
+    /// the retransmission timer runs from there (RFC 6298 section 5.1), not from a pure ACK.
+    last_target_seq_tx: Instant,
     /// The peer sent something that occupies sequence space (data, SYN or FIN) and the target
     /// has sent no ACK since: a delayed ACK may be owed, which no target shows as a timer.
     ack_owed: bool,
@@ -193,6 +196,9 @@ impl Replay<'_> {
                 if seg.flags.ack {
                     // Any segment with ACK carries the current RCV.NXT: nothing is owed now.
                     self.ack_owed = false;
+                }
+                if seg.len > 0 || seg.flags.syn || seg.flags.fin {
+                    self.last_target_seq_tx = at;
                 }
                 self.note(format!("< {}", describe_segment(&seg, &self.sym)));
                 return Ok(Some((seg, at)));
@@ -531,7 +537,7 @@ impl Replay<'_> {
         let (nth, base) = match kind {
             TimerKind::Retransmission => {
                 self.retransmissions += 1;
-                (self.retransmissions - 1, self.last_target_tx)
+                (self.retransmissions - 1, self.last_target_seq_tx)
             }
             TimerKind::Keepalive => {
                 self.keepalives += 1;
@@ -725,6 +731,7 @@ pub fn replay(target: &mut dyn Target, vector: &Vector, ends: Endpoints) -> Outc
         keepalives: 0,
         last_target_tx: start,
         last_peer_tx: start,
+        last_target_seq_tx: start,
         ack_owed: false,
         buf: vec![0u8; 65536],
         step: 0,
