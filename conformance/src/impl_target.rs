@@ -161,7 +161,10 @@ impl ImplTarget {
         self.net.with_stack(|s, _| s.lookup(ends.target, ends.peer))
     }
 
-    /// Take an established connection from the listener, if there is one.
+    /// Take an established connection from the listener, if there is one, and close the
+    /// listener: RFC 9293's passive OPEN makes one TCB, which the arriving SYN turns into the
+    /// connection (3.10.7.2), so once the application has its connection the endpoint no
+    /// longer listens (later SYNs to the port meet a closed port, 3.10.7.1).
     fn try_accept(&mut self) {
         if self.conn.is_some() || self.role != Role::Passive {
             return;
@@ -173,10 +176,12 @@ impl ImplTarget {
             if keepalive.is_some() {
                 let _ = s.set_keepalive(now, h, keepalive);
             }
+            s.unlisten(now, lh);
             Some(h)
         });
         if let Some(h) = got {
             self.conn = Some(h);
+            self.listener = None;
             self.accepted = true;
         }
     }
@@ -375,9 +380,12 @@ impl Target for ImplTarget {
             .ok_or_else(|| io::Error::other("call before open"))?;
         Ok(match call {
             Call::Connect => {
-                if self.role != Role::Active || self.conn.is_some() {
-                    return Ok(CallOutcome::Failed("connect: no active socket".into()));
+                // Active OPEN on an endpoint that is not listening and has no connection
+                // (RFC 9293 3.10.1), whichever role the vector's first call suggests.
+                if self.conn.is_some() || self.listener.is_some() {
+                    return Ok(CallOutcome::Failed("connect: EISCONN".into()));
                 }
+                self.role = Role::Active;
                 let keepalive = self.keepalive;
                 let r = self.net.with_stack(|s, now| {
                     let h = s.connect_from(now, ends.target, ends.peer)?;
@@ -395,9 +403,10 @@ impl Target for ImplTarget {
                 }
             }
             Call::Listen => {
-                if self.role != Role::Passive || self.listener.is_some() {
-                    return Ok(CallOutcome::Failed("listen: no passive socket".into()));
+                if self.conn.is_some() || self.listener.is_some() {
+                    return Ok(CallOutcome::Failed("listen: EINVAL".into()));
                 }
+                self.role = Role::Passive;
                 match self.net.with_stack(|s, _| s.listen(ends.target, Some(BACKLOG))) {
                     Ok(lh) => {
                         self.listener = Some(lh);
