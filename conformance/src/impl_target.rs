@@ -76,6 +76,10 @@ pub struct ImplTarget {
     /// A `close` waiting for the pending send or for the connection to be accepted
     /// (RFC 9293 3.10.4: CLOSE in SYN-RECEIVED sends FIN once possible).
     deferred_close: bool,
+    /// Packets injected since the target was made (all of them well-formed TCP).
+    injected: u64,
+    /// Packets the stack wrote that [`Target::capture`] has read since the target was made.
+    captured: u64,
 }
 
 impl std::fmt::Debug for ImplTarget {
@@ -155,6 +159,8 @@ impl ImplTarget {
             app_error: None,
             pending_send: 0,
             deferred_close: false,
+            injected: 0,
+            captured: 0,
         })
     }
 
@@ -176,6 +182,7 @@ impl ImplTarget {
         let keepalive = self.keepalive;
         let got = self.net.with_stack(|s, now| {
             let h = s.accept(lh).ok()?;
+            let _ = s.set_nodelay(h, true);
             if keepalive.is_some() {
                 let _ = s.set_keepalive(now, h, keepalive);
             }
@@ -320,10 +327,19 @@ impl ImplTarget {
                 None => Err(format!("not connected (state {})", info.state)),
             },
             AppEvent::Data(n) => {
-                if info.readable == n as usize {
-                    Ok(())
-                } else {
-                    Err(format!("{} bytes readable", info.readable))
+                if info.readable != n as usize {
+                    return Err(format!("{} bytes readable", info.readable));
+                }
+                // The application reads what it was given, as the model's application does: a
+                // later end of stream is then the next thing RECEIVE returns.
+                let mut buf = vec![0u8; n as usize];
+                match self.net.with_stack(|s, now| s.recv(now, h, &mut buf)) {
+                    Ok(got) if got == n as usize => Ok(()),
+                    Ok(got) => Err(format!("{n} bytes readable, but recv returned {got}")),
+                    Err(e) => Err(format!(
+                        "{n} bytes readable, but recv failed: {}",
+                        error_name(e)
+                    )),
                 }
             }
             AppEvent::EndOfStream => {
@@ -392,6 +408,7 @@ impl Target for ImplTarget {
                 let keepalive = self.keepalive;
                 let r = self.net.with_stack(|s, now| {
                     let h = s.connect_from(now, ends.target, ends.peer)?;
+                    s.set_nodelay(h, true)?;
                     if keepalive.is_some() {
                         s.set_keepalive(now, h, keepalive)?;
                     }
@@ -500,8 +517,35 @@ impl Target for ImplTarget {
         }
     }
 
+    /// Nothing can happen before the stack's earliest timer once every packet injected has
+    /// been processed by the stack and every packet the stack wrote has been read by the
+    /// replayer: both are counted (the stack's own counters against this target's), so the
+    /// answer never depends on how fast the event loop or the kernel's softirq ran. While
+    /// anything is in flight, or a blocked call is about to act, the answer is `None`. The
+    /// earliest timer is the stack's over all its connections (a delayed ACK included), a
+    /// safe bound for this replay's connection.
+    fn silent_for(&mut self) -> io::Result<Option<Duration>> {
+        if self.pending_send > 0 || self.deferred_close {
+            return Ok(None);
+        }
+        let (stats, next, now) = self
+            .net
+            .with_stack(|s, now| (s.stats(), s.next_deadline(), now));
+        // Kernel noise on the device (ICMPv6) is counted as not TCP; injected packets are TCP.
+        let processed = stats
+            .rx_packets
+            .saturating_sub(stats.rx_not_tcp)
+            .saturating_sub(stats.rx_malformed);
+        if processed < self.injected || stats.tx_packets > self.captured {
+            return Ok(None);
+        }
+        Ok(Some(next.map_or(Duration::MAX, |d| d.since(now))))
+    }
+
     fn inject(&mut self, packet: &[u8]) -> io::Result<()> {
-        self.wire.send(packet).map(|_| ())
+        self.wire.send(packet)?;
+        self.injected += 1;
+        Ok(())
     }
 
     fn capture(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<Option<usize>> {
@@ -515,7 +559,10 @@ impl Target for ImplTarget {
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.wire.recv_timeout(buf, left)? {
-                Some((n, Direction::Incoming)) => return Ok(Some(n)),
+                Some((n, Direction::Incoming)) => {
+                    self.captured += 1;
+                    return Ok(Some(n));
+                }
                 // Sent out of the interface by the kernel itself (towards the stack).
                 Some((_, Direction::Outgoing)) if !left.is_zero() => continue,
                 _ => return Ok(None),

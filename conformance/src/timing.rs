@@ -102,10 +102,15 @@ impl TimerProfile {
     ///   *appear* early: the replayer counts a retransmission from the last segment it saw,
     ///   while the timer runs from the segment it retransmits (RFC 6298 5.1: a pure ACK sent
     ///   in between does not restart it); the granularity is the slack for that gap, which is
-    ///   well under a millisecond on an idle machine and a few milliseconds on a loaded one.
+    ///   well under a millisecond on an idle machine and a few milliseconds on a loaded one;
+    /// - `settle`: the stack's event loop reads an injected packet and writes its reply within
+    ///   well under a millisecond on an idle machine; the impl target's `silent_for` does not
+    ///   rely on it (it counts packets in and out, see `crate::impl_target`), so it only sets
+    ///   how soon the replayer asks.
     pub fn impl_stack(config: &tcp_impl::Config, response: Duration) -> Self {
         TimerProfile {
             response,
+            settle: Duration::from_millis(2),
             delayed_ack_max: config.delayed_ack,
             rto_initial: config.initial_rto,
             rto_min: config.min_rto,
