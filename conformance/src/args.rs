@@ -8,7 +8,8 @@ use std::path::PathBuf;
 pub enum TargetKind {
     /// The Linux kernel's TCP, driven through its socket API.
     Linux,
-    /// This project's userspace stack in `impl/` (not connected yet: reported as an error).
+    /// This project's userspace stack in `impl/`, owning a TUN device; the replayer injects and
+    /// captures through an `AF_PACKET` socket on it, with the stack's timers shortened.
     Impl,
 }
 

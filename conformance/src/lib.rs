@@ -9,13 +9,15 @@
 //! - [`matching`]: compare a segment with a pattern, field by field;
 //! - [`timing`]: the target's timer granularity, which sets every wait;
 //! - [`target`]: the [`target::Target`] trait and [`linux`], the Linux kernel target
-//!   (with [`sockdiag`] for socket states);
+//!   (with [`sockdiag`] for socket states), and [`impl_target`], the userspace stack of
+//!   `impl/` on its own TUN device;
 //! - [`replay`]: run one vector and decide its verdict;
 //! - [`deviations`]: the per-target list of known, justified differences;
 //! - [`report`], [`pcap`]: output; [`runner`]: jobs, progress, Ctrl-C.
 
 pub mod args;
 pub mod deviations;
+pub mod impl_target;
 pub mod interrupt;
 pub mod linux;
 pub mod loader;

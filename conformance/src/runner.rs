@@ -3,6 +3,7 @@
 
 use crate::args::{IpChoice, ReplayArgs, TargetKind};
 use crate::deviations::Deviations;
+use crate::impl_target::ImplTarget;
 use crate::linux::LinuxTarget;
 use crate::loader::{load_dir, LoadedVector};
 use crate::replay::{replay, Outcome};
@@ -20,10 +21,8 @@ use std::time::Instant;
 /// The deviations of the Linux target as shipped with this crate.
 pub const LINUX_DEVIATIONS: &str = include_str!("../deviations/linux.yaml");
 
-/// Why `--target impl` cannot run yet.
-const IMPL_NOT_WIRED: &str = "the `impl` target is not wired into the replayer yet: it needs a \
-    `Target` (conformance/src/target.rs) that drives the userspace stack of impl/ on the TUN \
-    device and injects and captures through a tcp_netlab::PacketSocket";
+/// The deviations of the `impl` target (the userspace stack in impl/) as shipped.
+pub const IMPL_DEVIATIONS: &str = include_str!("../deviations/impl.yaml");
 
 /// A rank of how long a vector waits on the target's timers: TIME-WAIT, then keepalive, then
 /// retransmission, then none.
@@ -75,7 +74,9 @@ fn make_target(kind: TargetKind) -> anyhow::Result<Box<dyn Target>> {
         TargetKind::Linux => Ok(Box::new(
             LinuxTarget::new().context("set up the Linux target (TUN device)")?,
         )),
-        TargetKind::Impl => bail!("{IMPL_NOT_WIRED}"),
+        TargetKind::Impl => Ok(Box::new(
+            ImplTarget::new().context("set up the impl target (TUN device, stack, AF_PACKET)")?,
+        )),
     }
 }
 
@@ -88,7 +89,8 @@ fn load_deviations(args: &ReplayArgs) -> anyhow::Result<Deviations> {
             Deviations::parse(LINUX_DEVIATIONS, "conformance/deviations/linux.yaml")
                 .map_err(anyhow::Error::msg)
         }
-        TargetKind::Impl => Ok(Deviations::default()),
+        TargetKind::Impl => Deviations::parse(IMPL_DEVIATIONS, "conformance/deviations/impl.yaml")
+            .map_err(anyhow::Error::msg),
     }
 }
 
@@ -265,9 +267,6 @@ pub fn run_vectors(
 /// `insta::assert_snapshot!(run_suite(Path::new("vectors"), TargetKind::Linux)?.verdicts_text())`.
 pub fn run_suite(dir: &Path, target: TargetKind) -> anyhow::Result<Report> {
     let args = ReplayArgs::new(target, dir);
-    if target == TargetKind::Impl {
-        bail!("{IMPL_NOT_WIRED}");
-    }
     let vectors = load_dir(dir, None).map_err(anyhow::Error::msg)?;
     if vectors.is_empty() {
         bail!("no vectors to replay in {}", dir.display());
@@ -291,9 +290,6 @@ pub fn run_replay(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
             args.vectors.display(),
             args.filter
         );
-    }
-    if args.target == TargetKind::Impl {
-        bail!("{IMPL_NOT_WIRED}");
     }
     let deviations = load_deviations(args)?;
     if let Some(dir) = &args.pcap {

@@ -1,8 +1,9 @@
 //! The interface between the replayer and an implementation under test.
 //!
 //! A target owns one endpoint at a time (opened per vector) and gives the replayer the wire:
-//! for Linux the replayer owns the TUN fd itself; for the `impl` stack (later) the stack owns
-//! the TUN and the target would inject and capture through an `AF_PACKET` socket on it.
+//! for Linux the replayer owns the TUN fd itself; for the `impl` stack the stack owns the TUN
+//! and the target injects and captures through an `AF_PACKET` socket on it
+//! ([`crate::impl_target`]).
 
 use crate::timing::TimerProfile;
 use std::io;

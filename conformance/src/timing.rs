@@ -87,6 +87,39 @@ impl TimerProfile {
         t
     }
 
+    /// The timers of this project's userspace stack (`impl/`) running with `config`: every
+    /// bound is the stack's own timer, so a replay waits exactly as long as the stack needs.
+    ///
+    /// - `response`: the stack answers a segment or call at once (in its event-loop thread or
+    ///   the caller's), so only scheduling delays a reply; the bound is the slack for that on
+    ///   a loaded machine;
+    /// - a pure ACK may wait for the delayed-ACK timer, `config.delayed_ack` (RFC 1122
+    ///   4.2.3.2);
+    /// - the RTO starts at `config.initial_rto` and stays within `config.min_rto` ..
+    ///   `config.max_rto` (RFC 6298 2.1, 2.4, 2.5);
+    /// - TIME-WAIT lasts 2 * `config.msl` (RFC 9293 3.4.2);
+    /// - timers are checked against a microsecond clock and never fire early. They can only
+    ///   *appear* early: the replayer counts a retransmission from the last segment it saw,
+    ///   while the timer runs from the segment it retransmits (RFC 6298 5.1: a pure ACK sent
+    ///   in between does not restart it); the granularity is the slack for that gap, which is
+    ///   well under a millisecond on an idle machine and a few milliseconds on a loaded one;
+    /// - `settle`: the stack's event loop reads an injected packet and writes its reply within
+    ///   well under a millisecond on an idle machine; the impl target's `silent_for` does not
+    ///   rely on it (it counts packets in and out, see `crate::impl_target`), so it only sets
+    ///   how soon the replayer asks.
+    pub fn impl_stack(config: &tcp_impl::Config, response: Duration) -> Self {
+        TimerProfile {
+            response,
+            settle: Duration::from_millis(2),
+            delayed_ack_max: config.delayed_ack,
+            rto_initial: config.initial_rto,
+            rto_min: config.min_rto,
+            rto_max: config.max_rto,
+            time_wait: config.msl.saturating_mul(2),
+            granularity: Duration::from_millis(10),
+        }
+    }
+
     /// A timer of nominal length `t` fires within `[t - granularity, t + t/8 + response]`.
     fn around(&self, t: Duration) -> Window {
         Window {
@@ -170,6 +203,27 @@ mod tests {
         assert_eq!(
             t.timer_window(TimerKind::Keepalive, 1, Some(k)).earliest,
             Duration::from_millis(1996)
+        );
+    }
+
+    #[test]
+    fn impl_profile_follows_the_stack_config() {
+        let c = tcp_impl::Config {
+            msl: Duration::from_millis(300),
+            initial_rto: Duration::from_millis(250),
+            min_rto: Duration::from_millis(120),
+            delayed_ack: Duration::from_millis(30),
+            ..tcp_impl::Config::default()
+        };
+        let t = TimerProfile::impl_stack(&c, Duration::from_millis(80));
+        assert_eq!(t.time_wait, Duration::from_millis(600));
+        let ack: SegmentPattern = serde_yaml::from_str("{ flags: A }").unwrap();
+        assert_eq!(t.reply_window(&ack).latest, Duration::from_millis(110));
+        let w1 = t.timer_window(TimerKind::Retransmission, 1, None);
+        assert_eq!(w1.earliest, Duration::from_millis(110));
+        assert_eq!(
+            w1.latest,
+            Duration::from_millis(500 + 62 + 80) + Duration::from_micros(500)
         );
     }
 

@@ -104,16 +104,18 @@ impl Connection {
                 self.state,
                 State::SynReceived | State::FinWait1 | State::Closing
             );
-        if syn_unacked && syn && !rst && seq == self.irs {
-            if !h.flags.contains(Flags::ACK) {
-                // A retransmitted SYN means our SYN,ACK was lost: resend it (RFC 9293
-                // section 3.8.1 retransmission; Linux does the same).
-                self.counters.retransmits += 1;
-                self.send_syn(now, true);
-                return;
-            }
-            // Simultaneous open (RFC 9293 section 3.5, figure 8): the peer's SYN,ACK repeats
-            // the SYN we already have. Trim that SYN and go on with the ACK it carries.
+        // A retransmitted SYN (no ACK) is left to the sequence number check below: it lies
+        // before RCV.NXT, so it is answered with <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> and
+        // dropped (RFC 9293 section 3.10.7.4, first step); our own SYN,ACK is repeated by its
+        // retransmission timer.
+        let ack_acceptable = h.flags.contains(Flags::ACK)
+            && self.snd_una.lt(SeqNum(h.ack))
+            && SeqNum(h.ack).le(self.snd_max);
+        if syn_unacked && syn && !rst && seq == self.irs && !self.passive && ack_acceptable {
+            // Simultaneous open (RFC 9293 section 3.5, figure 8, lines 5-6): the peer's
+            // SYN,ACK repeats the SYN we already have and acknowledges ours. Trim that SYN and
+            // go on with the ACK it carries. Any other repeat of the SYN fails the sequence
+            // number check.
             seq = seq.plus(1);
             syn = false;
         }
@@ -221,10 +223,11 @@ impl Connection {
                 }
                 return;
             }
-            State::LastAck => {
-                if self.fin_acked() {
-                    self.enter_closed(None);
-                }
+            // RFC 9293 section 3.10.7.4, fifth step, LAST-ACK: "If our FIN is now
+            // acknowledged, delete the TCB, enter the CLOSED state, and return." Otherwise
+            // processing goes on (the eighth step has a LAST-ACK case: a FIN is acknowledged).
+            State::LastAck if self.fin_acked() => {
+                self.enter_closed(None);
                 return;
             }
             _ => {}
@@ -242,12 +245,20 @@ impl Connection {
         if accepts_data {
             fin_ready = self.process_text(now, seq, payload, fin);
         } else if fin && seq.plus(payload.len() as u32) == self.rcv_nxt {
-            // CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: a retransmitted FIN.
-            fin_ready = false;
-            self.ack_now = true;
+            // CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: a FIN at RCV.NXT. The text is ignored
+            // (seventh step: "this should not occur since a FIN has been received"); the
+            // eighth step applies in every state: advance RCV.NXT over the FIN and acknowledge
+            // it; the state stays, TIME-WAIT restarts its 2 MSL timeout.
+            fin_ready = true;
             if self.state == State::TimeWait {
                 self.timewait_deadline = Some(now + self.p.msl * 2);
             }
+        } else if fin && seq != self.rcv_nxt {
+            // CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: a FIN out of order. It cannot be
+            // processed yet, and is acknowledged at once like any out-of-order segment (RFC
+            // 5681 section 4.2: an immediate duplicate ACK). Text alone is ignored (seventh
+            // step).
+            self.ack_now = true;
         }
 
         // Eighth: the FIN bit.

@@ -222,3 +222,92 @@ fn fin_sent_in_syn_received_is_retransmitted_with_the_syn_ack() {
     assert!(count(&net, Dir::AtoB, |t, _| t.flags == Flags::SYN | Flags::ACK) >= 2);
     assert!(count(&net, Dir::AtoB, |t, _| t.flags.contains(Flags::FIN)) >= 2);
 }
+
+/// B in CLOSE-WAIT after A's FIN; returns the sequence number of A's FIN as B saw it.
+fn close_wait_at_b() -> (Net, SocketHandle, SocketHandle, u32) {
+    let (mut net, ha, hb) = established();
+    net.a.shutdown(net.now, ha).expect("close a");
+    net.run_for(10 * MS);
+    assert_eq!(net.b.state(hb), State::CloseWait);
+    let fin = last_from(&net, Dir::AtoB);
+    assert!(fin.flags.contains(Flags::FIN));
+    (net, ha, hb, fin.seq)
+}
+
+#[test]
+fn fin_at_rcv_nxt_after_the_peer_fin_is_acknowledged_in_close_wait() {
+    // RFC 9293 3.10.7.4, eighth step: a FIN at RCV.NXT advances RCV.NXT over it and is
+    // acknowledged; CLOSE-WAIT "remains in the CLOSE-WAIT state".
+    let (mut net, _ha, hb, x) = close_wait_at_b();
+    let again = TcpHeader {
+        seq: x.wrapping_add(1),
+        ..last_from(&net, Dir::AtoB)
+    };
+    net.inject(Dir::AtoB, &again, &[]);
+    net.run_for(MS);
+    let ack = last_from(&net, Dir::BtoA);
+    assert_eq!((ack.flags, ack.ack), (Flags::ACK, x.wrapping_add(2)));
+    assert_eq!(net.b.state(hb), State::CloseWait);
+}
+
+#[test]
+fn out_of_order_fin_in_close_wait_gets_an_immediate_duplicate_ack() {
+    // RFC 5681 section 4.2: an out-of-order segment is answered at once with a duplicate ACK;
+    // the FIN beyond RCV.NXT is not processed (RFC 9293 3.10.7.4).
+    let (mut net, _ha, hb, x) = close_wait_at_b();
+    let ahead = TcpHeader {
+        seq: x.wrapping_add(2),
+        ..last_from(&net, Dir::AtoB)
+    };
+    let before = net.seen.len();
+    net.inject(Dir::AtoB, &ahead, &[]);
+    net.run_for(MS);
+    let replies: Vec<_> = net.seen[before..]
+        .iter()
+        .filter(|s| s.dir == Dir::BtoA)
+        .collect();
+    assert_eq!(replies.len(), 1);
+    assert_eq!(
+        (replies[0].tcp.flags, replies[0].tcp.ack),
+        (Flags::ACK, x.wrapping_add(1))
+    );
+    assert_eq!(net.b.state(hb), State::CloseWait);
+    // Text alone beyond RCV.NXT is ignored in CLOSE-WAIT (seventh step): no reply.
+    let data = TcpHeader {
+        flags: Flags::ACK,
+        ..ahead
+    };
+    let before = net.seen.len();
+    net.inject(Dir::AtoB, &data, b"x");
+    net.run_for(MS);
+    assert_eq!(net.seen.len(), before + 1, "only the injected segment");
+}
+
+#[test]
+fn fin_in_last_ack_that_does_not_ack_ours_is_still_processed() {
+    // RFC 9293 3.10.7.4, fifth step, LAST-ACK: only an ACK of our FIN ends processing
+    // ("delete the TCB ... and return"); otherwise the eighth step acknowledges a FIN.
+    let (mut net, _ha, hb, x) = close_wait_at_b();
+    // B's FIN never reaches A.
+    net.set_filter(|dir, t, _| {
+        if dir == Dir::BtoA && t.flags.contains(Flags::FIN) {
+            Fate::Drop
+        } else {
+            Fate::Deliver
+        }
+    });
+    net.b.shutdown(net.now, hb).expect("close b");
+    net.run_for(MS);
+    assert_eq!(net.b.state(hb), State::LastAck);
+    let b_fin = last_from(&net, Dir::BtoA);
+    let fin = TcpHeader {
+        seq: x.wrapping_add(1),
+        ack: b_fin.seq,
+        ..last_from(&net, Dir::AtoB)
+    };
+    net.inject(Dir::AtoB, &fin, &[]);
+    net.run_for(MS);
+    let ack = last_from(&net, Dir::BtoA);
+    assert_eq!((ack.flags, ack.ack), (Flags::ACK, x.wrapping_add(2)));
+    assert_eq!(net.b.state(hb), State::LastAck);
+}

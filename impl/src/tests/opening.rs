@@ -244,14 +244,16 @@ fn syn_received_bad_ack_gets_reset() {
     assert_eq!(rst.flags, Flags::RST);
     assert_eq!(rst.seq, bad.ack);
     assert_eq!(net.b.state(hb), State::SynReceived);
-    // A retransmitted SYN is answered with the SYN,ACK again.
+    // A retransmitted SYN lies before RCV.NXT: RFC 9293 3.10.7.4 first step answers
+    // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> and drops it; the state stays SYN-RECEIVED.
     net.inject(Dir::AtoB, &syn, &[]);
     net.run_for(MS);
     let again = last_from(&net, Dir::BtoA);
     assert_eq!(
-        (again.flags, again.seq),
-        (Flags::SYN | Flags::ACK, synack.seq)
+        (again.flags, again.seq, again.ack),
+        (Flags::ACK, synack.seq.wrapping_add(1), 1001)
     );
+    assert_eq!(net.b.state(hb), State::SynReceived);
     // RST at RCV.NXT returns to LISTEN: the embryonic connection is gone.
     net.inject(
         Dir::AtoB,
@@ -308,4 +310,42 @@ fn connection_reset_before_accept_is_still_accepted() {
     assert_eq!(net.b.state(hb), State::Closed);
     let mut buf = [0u8; 4];
     assert_eq!(net.b.recv(net.now, hb, &mut buf), Err(TcpError::Reset));
+}
+
+#[test]
+fn repeated_syn_ack_in_simultaneous_open_needs_an_acceptable_ack() {
+    // RFC 9293 section 3.5, simultaneous open: the peer's SYN,ACK repeats its SYN and
+    // acknowledges ours, which completes the handshake. A repeat whose ACK is not acceptable
+    // fails the sequence number check (3.10.7.4, first step): <SEQ=SND.NXT><ACK=RCV.NXT><ACK>.
+    let (mut net, ha, syn) = syn_sent();
+    net.inject(Dir::BtoA, &reply_to(&syn, Flags::SYN, 5000, 0), &[]);
+    net.run_for(MS);
+    assert_eq!(net.a.state(ha), State::SynReceived);
+    for bad_ack in [syn.seq, syn.seq.wrapping_sub(1), syn.seq.wrapping_add(2)] {
+        let before = net.seen.len();
+        net.inject(
+            Dir::BtoA,
+            &reply_to(&syn, Flags::SYN | Flags::ACK, 5000, bad_ack),
+            &[],
+        );
+        net.run_for(MS);
+        let replies: Vec<_> = net.seen[before..]
+            .iter()
+            .filter(|s| s.dir == Dir::AtoB)
+            .collect();
+        assert_eq!(replies.len(), 1, "ack {bad_ack}");
+        assert_eq!(
+            (replies[0].tcp.flags, replies[0].tcp.seq, replies[0].tcp.ack),
+            (Flags::ACK, syn.seq.wrapping_add(1), 5001),
+            "ack {bad_ack}"
+        );
+        assert_eq!(net.a.state(ha), State::SynReceived);
+    }
+    net.inject(
+        Dir::BtoA,
+        &reply_to(&syn, Flags::SYN | Flags::ACK, 5000, syn.seq.wrapping_add(1)),
+        &[],
+    );
+    net.run_for(MS);
+    assert_eq!(net.a.state(ha), State::Established);
 }
