@@ -14,6 +14,10 @@
 //! that shows in many vectors, e.g. `*/rst-seq-window-edge`; a pattern entry must name the
 //! `observed` text, so that it only ever covers that one behaviour.
 //!
+//! `continue: true` lets the replay go on after the difference, for differences that leave the
+//! target where the model is (an extra ACK bit on an RST, another error code); without it the
+//! replay ends at the difference, since what follows a diverged state says nothing new.
+//!
 //! A vector that fails and is covered by an entry whose `observed` text occurs in the failure
 //! (or that has none) gets the verdict `deviation`; the first such entry in file order applies.
 //! A vector listed by its exact id that passes fails (the entry is stale), and so does a listed
@@ -50,9 +54,29 @@ pub struct Deviation {
     pub does: String,
     /// The RFC clause that allows it, or `real deviation`.
     pub rfc: String,
-    /// Text the failure message must contain for the entry to apply.
-    #[serde(default)]
-    pub observed: Option<String>,
+    /// Texts of which the failure message must contain one for the entry to apply (a single
+    /// string or a list in the file: the symptoms of one behaviour); empty for any failure.
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub observed: Vec<String>,
+    /// Whether the replay goes on after this difference (`continue: true`): for differences
+    /// that leave the target where the model is (an extra bit, another error code), so that
+    /// the rest of the vector is still checked. Otherwise the replay ends there.
+    #[serde(default, rename = "continue")]
+    pub continues: bool,
+}
+
+/// Accept `observed: "text"` as well as `observed: [a, b]`.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(s) => vec![s],
+        OneOrMany::Many(v) => v,
+    })
 }
 
 /// The deviations of one target.
@@ -77,7 +101,7 @@ impl Deviations {
                     d.id
                 ));
             }
-            if d.is_pattern() && d.observed.as_deref().is_none_or(|o| o.trim().is_empty()) {
+            if d.is_pattern() && d.observed.iter().all(|o| o.trim().is_empty()) {
                 return Err(format!(
                     "{origin}: pattern entry {:?} needs `observed`: the text of the one \
                      behaviour it covers",
@@ -122,11 +146,19 @@ impl Deviation {
         self.id.contains('*')
     }
 
-    /// Whether this entry explains `failure`: it names no `observed` text, or the text occurs.
+    /// Whether this entry explains `failure`: it names no `observed` text, or one occurs.
     pub fn explains(&self, failure: &str) -> bool {
-        self.observed
-            .as_deref()
-            .is_none_or(|text| failure.contains(text))
+        self.observed.is_empty() || self.observed.iter().any(|t| failure.contains(t.as_str()))
+    }
+
+    /// The entry as reports name it: its id, and its `observed` texts if any.
+    pub fn label(&self) -> String {
+        if self.observed.is_empty() {
+            self.id.clone()
+        } else {
+            let texts: Vec<String> = self.observed.iter().map(|o| format!("{o:?}")).collect();
+            format!("{} ({})", self.id, texts.join(" | "))
+        }
     }
 }
 
@@ -185,6 +217,15 @@ mod tests {
         assert_eq!(covering.len(), 1);
         assert!(covering[0].1.explains("flags differs (expected R, got RA)"));
         assert!(!covering[0].1.explains("missing: expected R"));
+        let d = Deviations::parse(
+            "- id: '*'\n  does: x\n  rfc: y\n  observed: [got RA, missing]\n",
+            "t",
+        )
+        .unwrap();
+        assert!(d.entries[0].explains("missing: expected R"));
+        assert!(d.entries[0].explains("got RA"));
+        assert!(!d.entries[0].explains("state: expected LISTEN"));
+        assert_eq!(d.entries[0].label(), "* (\"got RA\" | \"missing\")");
     }
 
     #[test]

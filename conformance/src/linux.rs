@@ -214,6 +214,10 @@ impl LinuxTarget {
             // SAFETY: rc is a fresh fd we own.
             self.conn = Some(unsafe { OwnedFd::from_raw_fd(rc) });
             self.accepted = true;
+            // RFC 9293's passive OPEN is one TCB that becomes the connection (3.10.7.2): there
+            // is no listener left behind it, so a later SYN meets a closed port, as in the
+            // model. Closing the listening socket gives Linux the same single-TCB shape.
+            self.listener = None;
         }
     }
 

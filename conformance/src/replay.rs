@@ -89,8 +89,11 @@ impl fmt::Display for Failure {
 /// The result of one replay.
 #[derive(Clone, Debug)]
 pub struct Outcome {
-    /// `None` when every step held.
+    /// The first difference no deviation entry explains; `None` when every other step held.
     pub failure: Option<Failure>,
+    /// Differences a deviation entry explains (with the entry's index), in step order: the
+    /// replay went on past each of them, so everything after it was still checked.
+    pub deviations: Vec<(Failure, usize)>,
     /// One line per event: calls, segments in (`>`) and out (`<`), checks.
     pub transcript: Vec<String>,
     /// The packets of this replay, both directions.
@@ -713,9 +716,25 @@ impl Replay<'_> {
     }
 }
 
-/// Replay `vector` against `target` between `ends`. The target's endpoint is opened before the
-/// first step and closed (aborted) after the last, whatever happened.
+/// Replay `vector` against `target` between `ends`, stopping at the first difference. The
+/// target's endpoint is opened before the first step and closed (aborted) after the last,
+/// whatever happened.
 pub fn replay(target: &mut dyn Target, vector: &Vector, ends: Endpoints) -> Outcome {
+    replay_explained(target, vector, ends, &|_| None)
+}
+
+/// Replay `vector`, where `explain` attributes a difference to a deviation entry (its index,
+/// and whether the replay may go on). A difference attributed to an entry that lets the
+/// replay go on counts as done (a segment that differed is consumed) and the next step runs,
+/// so such a listed difference early in a vector never hides the rest of it; one attributed to
+/// another entry ends the replay as a listed deviation. The first difference `explain` does
+/// not attribute ends the replay as a failure.
+pub fn replay_explained(
+    target: &mut dyn Target,
+    vector: &Vector,
+    ends: Endpoints,
+    explain: &dyn Fn(&Failure) -> Option<(usize, bool)>,
+) -> Outcome {
     let start = Instant::now();
     let mut r = Replay {
         target,
@@ -741,16 +760,30 @@ pub fn replay(target: &mut dyn Target, vector: &Vector, ends: Endpoints) -> Outc
         Ok(()) => None,
         Err(e) => Some(r.os("open the target's socket", e)),
     };
+    let mut deviations = Vec::new();
     if failure.is_none() {
         for (i, step) in vector.steps.iter().enumerate() {
             r.step = i + 1;
             if let Err(f) = r.run_step(step) {
-                failure = Some(f);
-                break;
+                match explain(&f) {
+                    Some((entry, true)) => {
+                        r.note(format!("! listed deviation, the replay goes on: {f}"));
+                        deviations.push((f, entry));
+                    }
+                    Some((entry, false)) => {
+                        r.note(format!("! listed deviation, the replay ends: {f}"));
+                        deviations.push((f, entry));
+                        break;
+                    }
+                    None => {
+                        failure = Some(f);
+                        break;
+                    }
+                }
             }
         }
     }
-    if failure.is_some() {
+    if failure.is_some() || !deviations.is_empty() {
         match r.target.state() {
             Ok(s) => r.note(format!("= {s} (state when the replay stopped)")),
             Err(e) => r.note(format!("= state unknown when the replay stopped: {e}")),
@@ -759,6 +792,7 @@ pub fn replay(target: &mut dyn Target, vector: &Vector, ends: Endpoints) -> Outc
     r.target.close();
     Outcome {
         failure,
+        deviations,
         transcript: r.transcript,
         capture: r.capture,
         elapsed: start.elapsed(),

@@ -30,49 +30,52 @@ impl Verdict {
     }
 }
 
-/// Decide the verdict from the replay's failure (if any) and the deviation entries that cover
-/// the vector (with their index in the file, see [`crate::deviations::Deviations::covering`]);
-/// returns the verdict, its explanation, and the index of the entry that applied.
+/// Decide the verdict of a replay from the difference that ended it (if any), the differences
+/// it went on past because an entry explains them (with the entry's index), and the entries
+/// that cover the vector (see [`crate::deviations::Deviations::covering`]); returns the
+/// verdict and its explanation.
 pub fn classify(
     failure: Option<&Failure>,
+    explained: &[(Failure, usize)],
     covering: &[(usize, &Deviation)],
-) -> (Verdict, String, Option<usize>) {
-    let Some(f) = failure else {
-        return if covering.iter().any(|(_, d)| !d.is_pattern()) {
-            (
-                Verdict::Fail,
-                "listed as a deviation, but the target behaved as the vector says: remove the stale entry".into(),
-                None,
-            )
+) -> (Verdict, String) {
+    let entry = |i: usize| covering.iter().find(|(j, _)| *j == i).map(|(_, d)| *d);
+    let listed: Vec<String> = explained
+        .iter()
+        .map(|(f, i)| match entry(*i) {
+            Some(d) => format!("{f} [{}; {}]", d.does, d.rfc),
+            None => f.to_string(),
+        })
+        .collect();
+    if let Some(f) = failure {
+        let text = f.to_string();
+        let mut detail = if covering.is_empty() {
+            text
         } else {
-            (Verdict::Pass, String::new(), None)
-        };
-    };
-    let text = f.to_string();
-    if covering.is_empty() {
-        return (Verdict::Fail, text, None);
-    }
-    match covering.iter().find(|(_, d)| d.explains(&text)) {
-        Some((i, d)) => (
-            Verdict::Deviation,
-            format!("{text} [{}; {}]", d.does, d.rfc),
-            Some(*i),
-        ),
-        None => {
             let texts: Vec<String> = covering
                 .iter()
-                .filter_map(|(_, d)| d.observed.as_ref().map(|o| format!("{o:?}")))
+                .flat_map(|(_, d)| d.observed.iter().map(|o| format!("{o:?}")))
                 .collect();
-            (
-                Verdict::Fail,
-                format!(
-                    "{text} (deviations are listed, but none of their `observed` texts occurs: {})",
-                    texts.join(", ")
-                ),
-                None,
+            format!(
+                "{text} (deviations are listed, but none of their `observed` texts occurs: {})",
+                texts.join(", ")
             )
+        };
+        if !listed.is_empty() {
+            detail = format!("{detail}; after listed deviations: {}", listed.join(" | "));
         }
+        return (Verdict::Fail, detail);
     }
+    if !listed.is_empty() {
+        return (Verdict::Deviation, listed.join(" | "));
+    }
+    if covering.iter().any(|(_, d)| !d.is_pattern()) {
+        return (
+            Verdict::Fail,
+            "listed as a deviation, but the target behaved as the vector says: remove the stale entry".into(),
+        );
+    }
+    (Verdict::Pass, String::new())
 }
 
 /// The result of one vector over one IP version.
@@ -151,9 +154,12 @@ pub struct Report {
 pub struct DeviationUse {
     /// The entry's id or pattern.
     pub id: String,
-    /// The entry's `observed` text, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub observed: Option<String>,
+    /// The entry's `observed` texts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub observed: Vec<String>,
+    /// How reports name the entry (id and observed texts).
+    #[serde(skip)]
+    pub label: String,
     /// Replays it turned into a `deviation` verdict.
     pub replays: usize,
 }
@@ -199,16 +205,7 @@ impl Report {
             .iter()
             .filter(|d| self.complete || d.replays > 0);
         for d in shown {
-            let _ = writeln!(
-                s,
-                "  {:>4}  {}{}",
-                d.replays,
-                d.id,
-                d.observed
-                    .as_ref()
-                    .map(|o| format!(" ({o:?})"))
-                    .unwrap_or_default()
-            );
+            let _ = writeln!(s, "  {:>4}  {}", d.replays, d.label);
         }
         let unused = self.unused_deviations();
         if !unused.is_empty() {
@@ -408,39 +405,40 @@ mod tests {
             ip: Default::default(),
             does: "stays".into(),
             rfc: "real deviation".into(),
-            observed: observed.map(String::from),
+            observed: observed.map(String::from).into_iter().collect(),
+            continues: false,
         }
     }
 
     #[test]
     fn verdict_logic() {
-        let (none, missing) = (deviation(None), deviation(Some("missing")));
-        let state = deviation(Some("state"));
+        let none = deviation(None);
         let mut pattern = deviation(Some("state"));
         pattern.id = "*".into();
         let f = failure();
-        assert_eq!(classify(None, &[]).0, Verdict::Pass);
-        assert_eq!(classify(Some(&f), &[]).0, Verdict::Fail);
+        assert_eq!(classify(None, &[], &[]).0, Verdict::Pass);
+        assert_eq!(classify(Some(&f), &[], &[]).0, Verdict::Fail);
         assert_eq!(
-            classify(Some(&f), &[(0, &none)]),
+            classify(None, &[(f.clone(), 0)], &[(0, &none)]),
             (
                 Verdict::Deviation,
-                "step 3: state: expected LISTEN [stays; real deviation]".into(),
-                Some(0)
+                "step 3: state: expected LISTEN [stays; real deviation]".into()
             )
         );
         assert_eq!(
-            classify(None, &[(0, &none)]).0,
+            classify(None, &[], &[(0, &none)]).0,
             Verdict::Fail,
             "stale entry"
         );
         assert_eq!(
-            classify(None, &[(0, &pattern)]).0,
+            classify(None, &[], &[(0, &pattern)]).0,
             Verdict::Pass,
             "patterns are not stale"
         );
-        assert_eq!(classify(Some(&f), &[(4, &missing), (7, &state)]).2, Some(7));
-        assert_eq!(classify(Some(&f), &[(0, &missing)]).0, Verdict::Fail);
+        // A difference after a listed one still fails, and says what went before.
+        let (v, detail) = classify(Some(&f), &[(f.clone(), 0)], &[(0, &pattern)]);
+        assert_eq!(v, Verdict::Fail);
+        assert!(detail.contains("after listed deviations"), "{detail}");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use crate::deviations::Deviations;
 use crate::impl_target::ImplTarget;
 use crate::linux::LinuxTarget;
 use crate::loader::{load_dir, LoadedVector};
-use crate::replay::{replay, Outcome};
+use crate::replay::{replay_explained, Outcome};
 use crate::report::{classify, CaseResult, DeviationUse, Report, Verdict};
 use crate::target::Target;
 use anyhow::{bail, Context};
@@ -132,11 +132,13 @@ pub fn run_vectors(
     let items = Arc::new(items);
     let next = Arc::new(AtomicUsize::new(0));
     let shared: Arc<Vec<LoadedVector>> = Arc::new(vectors.to_vec());
+    let listed: Arc<Deviations> = Arc::new(deviations.clone());
     let jobs = args.jobs.clamp(1, items.len().max(1));
     let (tx, rx) = mpsc::channel::<Msg>();
     let mut handles = Vec::new();
     for j in 0..jobs {
         let (items, next, shared, tx) = (items.clone(), next.clone(), shared.clone(), tx.clone());
+        let listed = listed.clone();
         let (kind, pcap) = (args.target, args.pcap.clone());
         let handle = tcp_netlab::spawn_in_private_netns(&format!("replay-{j}"), move || {
             let mut target = match make_target(kind) {
@@ -154,7 +156,15 @@ pub fn run_vectors(
                 let Some(&item) = items.get(k) else { break };
                 let v = &shared[item.vector].vector;
                 let ends = target.endpoints(item.ipv6);
-                let outcome = replay(target.as_mut(), v, ends);
+                let covering = listed.covering(&v.id, item.ipv6);
+                let explain = |f: &crate::replay::Failure| {
+                    let text = f.to_string();
+                    covering
+                        .iter()
+                        .find(|(_, d)| d.explains(&text))
+                        .map(|(i, d)| (*i, d.continues))
+                };
+                let outcome = replay_explained(target.as_mut(), v, ends, &explain);
                 if let Some(dir) = &pcap {
                     let path = pcap_path(dir, &v.id, item.ipv6);
                     if let Err(e) = std::fs::File::create(&path)
@@ -190,14 +200,19 @@ pub fn run_vectors(
                     continue;
                 }
                 let covering = deviations.covering(&v.id, item.ipv6);
-                let (verdict, detail, applied) = classify(outcome.failure.as_ref(), &covering);
-                let entry = applied.map(|i| {
+                let (verdict, detail) =
+                    classify(outcome.failure.as_ref(), &outcome.deviations, &covering);
+                let mut applied: Vec<usize> = outcome.deviations.iter().map(|(_, i)| *i).collect();
+                applied.dedup();
+                for &i in &applied {
                     used[i] += 1;
-                    let d = &deviations.entries[i];
-                    match &d.observed {
-                        Some(o) => format!("{} ({o:?})", d.id),
-                        None => d.id.clone(),
-                    }
+                }
+                let entry = (verdict == Verdict::Deviation).then(|| {
+                    applied
+                        .iter()
+                        .map(|&i| deviations.entries[i].label())
+                        .collect::<Vec<_>>()
+                        .join(" + ")
                 });
                 progress.inc(1);
                 if verdict == Verdict::Fail {
@@ -254,6 +269,7 @@ pub fn run_vectors(
             .map(|(d, replays)| DeviationUse {
                 id: d.id.clone(),
                 observed: d.observed.clone(),
+                label: d.label(),
                 replays,
             })
             .collect(),

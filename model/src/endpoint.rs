@@ -645,6 +645,26 @@ fn arrive_other(s: &mut Stepper<'_>, seg: &Segment) {
         return;
     }
 
+    // Simultaneous open (RFC 9293 Figure 8, line 6): the peer's SYN,ACK repeats its SYN at
+    // IRS and acknowledges ours. The SYN is old and the ACK new, so the SYN is trimmed off
+    // (section 3.10.7.4: only the new parts of a segment are processed) and the rest is taken
+    // as an ACK at RCV.NXT. A repeat whose ACK would not complete the handshake is just an
+    // old segment (first check below).
+    if e.state == SynReceived
+        && !e.passive
+        && seg.flags.syn
+        && seg.flags.ack
+        && !seg.flags.rst
+        && seg.seq.wrapping_add(1) == e.rcv_nxt
+        && e.snd_una < seg.ack
+        && seg.ack <= e.snd_nxt
+    {
+        let mut rest = *seg;
+        rest.flags.syn = false;
+        rest.seq = e.rcv_nxt;
+        return arrive_other(s, &rest);
+    }
+
     // first: sequence number check.
     if !e.acceptable(seg, wnd) {
         if !seg.flags.rst {
@@ -739,6 +759,9 @@ fn arrive_other(s: &mut Stepper<'_>, seg: &Segment) {
                 s.enter_time_wait();
                 return;
             }
+            // "if the ACK acknowledges our FIN, then enter the TIME-WAIT state; otherwise,
+            // ignore the segment" (fifth, CLOSING).
+            Closing => return,
             LastAck if e.fin_acked() => {
                 s.delete_tcb();
                 return;

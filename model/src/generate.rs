@@ -656,7 +656,7 @@ pub fn generate() -> Generated {
                 SocketOptions::default(),
                 &params(),
             );
-            allow_alternatives(&mut v, *state, s);
+            allow_alternatives(&mut v, &t.ep, s);
             matrix.insert(key, CellStatus::Covered(id.clone()));
             vectors.insert(id, v);
         }
@@ -695,20 +695,44 @@ pub fn generate() -> Generated {
 
 /// Where the RFCs allow several behaviours, the vector lists them all instead of the model's
 /// choice alone.
-fn allow_alternatives(v: &mut Vector, state: TcpState, s: Stimulus) {
-    let rst_exact = matches!(s, Stimulus::Segment("R" | "RA", SeqClass::Exact, _));
-    if state == TcpState::TimeWait && rst_exact {
-        // RFC 9293 3.10.7.4: RST in TIME-WAIT enters CLOSED; RFC 1337 (fix F1) ignores it.
-        if let Some(st) = v
-            .steps
-            .iter_mut()
-            .rev()
-            .find(|st| matches!(st, Step::State(_)))
-        {
-            *st = Step::StateOneOf(vec![TcpState::TimeWait, TcpState::Closed]);
+/// Where the model takes one of two behaviours the RFCs allow, the vector accepts both.
+fn allow_alternatives(v: &mut Vector, ep: &Endpoint, s: Stimulus) {
+    if ep.state != TcpState::TimeWait {
+        return;
+    }
+    match s {
+        Stimulus::Segment("R" | "RA", SeqClass::Exact, _) => {
+            // RFC 9293 3.10.7.4: RST in TIME-WAIT enters CLOSED; RFC 1337 (fix F1) ignores it.
+            if let Some(st) = v
+                .steps
+                .iter_mut()
+                .rev()
+                .find(|st| matches!(st, Step::State(_)))
+            {
+                *st = Step::StateOneOf(vec![TcpState::TimeWait, TcpState::Closed]);
+            }
+            v.description =
+                "RFC 9293 closes on this RST; RFC 1337 ignores it to protect TIME-WAIT".into();
         }
-        v.description =
-            "RFC 9293 closes on this RST; RFC 1337 ignores it to protect TIME-WAIT".into();
+        Stimulus::Segment("R" | "RA", SeqClass::InWindow, _) => {
+            // RFC 5961 section 3.2 answers an in-window RST with a challenge ACK in every
+            // synchronized state; the model follows RFC 1337 and ignores RSTs in TIME-WAIT.
+            let challenge = Segment {
+                flags: ctl(false, true, false, false),
+                seq: ep.snd_nxt,
+                ack: ep.rcv_nxt,
+                len: 0,
+            };
+            if let Some(at) = v.steps.iter().rposition(|st| matches!(st, Step::State(_))) {
+                v.steps.insert(
+                    at,
+                    Step::ExpectOneOf(vec![vec![], vec![pattern(ep, &challenge)]]),
+                );
+            }
+            v.description =
+                "RFC 5961 answers this RST with a challenge ACK; RFC 1337 ignores it".into();
+        }
+        _ => {}
     }
 }
 

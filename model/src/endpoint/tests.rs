@@ -965,6 +965,43 @@ fn closing_ack_not_of_fin_is_ignored() {
 }
 
 #[test]
+fn closing_fin_whose_ack_is_not_of_our_fin_is_ignored() {
+    // RFC 9293 3.10.7.4 fifth, CLOSING: "otherwise, ignore the segment": the FIN step is not
+    // reached, so a FIN carried by such a segment is neither taken nor acknowledged.
+    let ep = closing();
+    for ack in [ISS, ISS + 1] {
+        assert_no_effect(&ep, &arrive(&ep, seg("FA", IRS + 2, ack, 0)));
+    }
+}
+
+#[test]
+fn simultaneous_open_syn_ack_repeating_the_syn_establishes() {
+    // RFC 9293 Figure 8, line 6: in SYN-RECEIVED after a simultaneous open, the peer's
+    // SYN,ACK repeats its SYN at IRS; the old SYN is trimmed and the ACK processed.
+    let t = arrive(&syn_received(false), seg("SA", IRS, ISS + 1, 0));
+    assert_eq!(t.next, established());
+    assert_eq!(t.outputs, vec![app(AppEvent::Connected)]);
+    assert!(t.accepted && !t.reset);
+    // A repeat whose ACK would not complete the handshake is an old segment: first check,
+    // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>.
+    let ep = syn_received(false);
+    for ack in [ISS, ISS + 2] {
+        let t = arrive(&ep, seg("SA", IRS, ack, 0));
+        assert_eq!(t.next, ep, "ack={ack}");
+        assert_eq!(
+            t.outputs,
+            vec![out(seg("A", ISS + 1, IRS + 1, 0))],
+            "ack={ack}"
+        );
+    }
+    // A passively opened SYN-RECEIVED has no such repeat: the old SYN is unacceptable.
+    let ep = syn_received(true);
+    let t = arrive(&ep, seg("SA", IRS, ISS + 1, 0));
+    assert_eq!(t.next, ep);
+    assert_eq!(t.outputs, vec![out(seg("A", ISS + 1, IRS + 1, 0))]);
+}
+
+#[test]
 fn last_ack_ack_of_fin_enters_closed() {
     // RFC 9293 3.10.7.4 fifth, LAST-ACK: if our FIN is acknowledged, delete the TCB, CLOSED.
     let t = arrive(&last_ack(), seg("A", IRS + 2, ISS + 2, 0));
@@ -2053,8 +2090,16 @@ fn check_step(
             && s.flags.fin
             && !s.flags.rst
             && s.seq + s.len as u16 + 1 == pre.rcv_nxt;
+        let repeated_syn = pre.state == SynReceived
+            && !pre.passive
+            && s.flags.syn
+            && s.flags.ack
+            && !s.flags.rst
+            && s.seq.wrapping_add(1) == pre.rcv_nxt
+            && pre.snd_una < s.ack
+            && s.ack <= pre.snd_nxt;
         let checked = pre.state == SynReceived || pre.is_synchronized();
-        if checked && !retransmitted_fin && !pre.acceptable(s, p.wnd) {
+        if checked && !retransmitted_fin && !repeated_syn && !pre.acceptable(s, p.wnd) {
             // RFC 9293 3.10.7.4 first.
             prop_assert_eq!(n, pre, "unacceptable segment {} changed the endpoint", s);
             let expected = if s.flags.rst {
