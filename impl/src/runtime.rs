@@ -19,6 +19,7 @@
 //! # Ok(()) }
 //! ```
 
+use crate::coalesce::{CoalesceStats, Coalescer};
 use crate::offload::{OffloadTun, VNET_F_NEEDS_CSUM, VNET_GSO_TCPV4, VNET_GSO_TCPV6, VNET_HDR_LEN};
 use crate::wire::checksum;
 use crate::{
@@ -33,8 +34,6 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// Largest packet read from the device (a 64 KB GSO packet plus the virtio-net header).
-const MAX_PACKET: usize = 65536 + 64;
 /// Packets read per loop iteration before timers run and output is flushed.
 const READ_BATCH: usize = 64;
 
@@ -46,8 +45,11 @@ struct Inner {
     tx_errors: u64,
     /// The last device error, if any.
     last_error: Option<String>,
-    /// Receive buffer for packets read by application threads (see [`Shared::pump`]).
-    rx_buf: Vec<u8>,
+    /// Reads packets from the device and merges in-order runs ([`crate::coalesce`]); used
+    /// by the event loop and by application threads (see [`Shared::pump`]).
+    rx: Coalescer,
+    /// Merge runs of in-order segments (on by default).
+    coalesce: bool,
 }
 
 struct Shared {
@@ -152,20 +154,8 @@ impl Shared {
     /// common case the data it waits for is handled without a thread hand-off. Returns the
     /// number of packets processed.
     fn pump(&self, inner: &mut Inner) -> usize {
-        let fd = self.fd();
         let now = self.now();
-        let mut count = 0;
-        for _ in 0..READ_BATCH {
-            // SAFETY: rx_buf is a valid buffer of rx_buf.len() bytes.
-            let n = unsafe { libc::read(fd, inner.rx_buf.as_mut_ptr().cast(), inner.rx_buf.len()) };
-            if n <= 0 {
-                break;
-            }
-            let Inner { stack, rx_buf, .. } = &mut *inner;
-            deliver(stack, now, &rx_buf[..n as usize], self.vnet);
-            count += 1;
-        }
-        count
+        read_device(self.fd(), inner, now)
     }
 
     /// Retries `f` until it returns something other than `WouldBlock`, waiting for stack
@@ -253,21 +243,19 @@ fn gso_header(p: &mut [u8], gso_size: u16) -> [u8; VNET_HDR_LEN] {
     h
 }
 
-/// Hands one packet read from the device to the stack, stripping the virtio-net header if
-/// the device has one. A packet whose header says `NEEDS_CSUM` was built by the local kernel
-/// with the TCP checksum left to be completed: it is not verified.
-fn deliver(stack: &mut Stack, now: Timestamp, buf: &[u8], vnet: bool) {
-    if !vnet {
-        stack.receive(now, buf);
-        return;
+/// Reads up to [`READ_BATCH`] queued packets from the device into the stack.
+fn read_device(fd: RawFd, inner: &mut Inner, now: Timestamp) -> usize {
+    let Inner {
+        stack,
+        rx,
+        coalesce,
+        ..
+    } = inner;
+    if *coalesce {
+        rx.read_batch(fd, stack, now, READ_BATCH)
+    } else {
+        rx.read_batch_plain(fd, stack, now, READ_BATCH)
     }
-    if buf.len() < VNET_HDR_LEN {
-        // Counted as malformed by the parser.
-        stack.receive(now, &[]);
-        return;
-    }
-    let needs_csum = buf[0] & VNET_F_NEEDS_CSUM != 0;
-    stack.receive_with(now, &buf[VNET_HDR_LEN..], !needs_csum);
 }
 
 fn set_nonblocking(fd: RawFd) -> io::Result<()> {
@@ -285,7 +273,6 @@ fn set_nonblocking(fd: RawFd) -> io::Result<()> {
 
 fn event_loop(shared: Arc<Shared>) {
     let fd = shared.fd();
-    let mut buf = vec![0u8; MAX_PACKET];
     while !shared.stop.load(Ordering::Relaxed) {
         let timeout = {
             let mut inner = shared.lock();
@@ -333,14 +320,7 @@ fn event_loop(shared: Arc<Shared>) {
         }
         let mut inner = shared.lock();
         let now = shared.now();
-        for _ in 0..READ_BATCH {
-            // SAFETY: buf is a valid buffer of buf.len() bytes.
-            let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
-            if n <= 0 {
-                break;
-            }
-            deliver(&mut inner.stack, now, &buf[..n as usize], shared.vnet);
-        }
+        read_device(fd, &mut inner, now);
         inner.stack.on_timer(now);
         shared.flush(&mut inner);
         drop(inner);
@@ -401,7 +381,8 @@ impl NetStack {
                 sleeping_until: None,
                 tx_errors: 0,
                 last_error: None,
-                rx_buf: vec![0u8; MAX_PACKET],
+                rx: Coalescer::new(vnet),
+                coalesce: true,
             }),
             cond: Condvar::new(),
             device,
@@ -437,6 +418,17 @@ impl NetStack {
     /// Counters of the stack.
     pub fn stats(&self) -> Stats {
         self.shared.lock().stack.stats()
+    }
+
+    /// Counters of receive coalescing ([`crate::coalesce`]).
+    pub fn coalesce_stats(&self) -> CoalesceStats {
+        self.shared.lock().rx.stats
+    }
+
+    /// Turns receive coalescing ([`crate::coalesce`]) on (the default) or off; off, every
+    /// packet read goes to the stack as it is.
+    pub fn set_receive_coalescing(&self, on: bool) {
+        self.shared.lock().coalesce = on;
     }
 
     /// Packets the device refused, and the last device error.

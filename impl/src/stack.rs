@@ -730,6 +730,17 @@ impl Stack {
         })
     }
 
+    /// True when `seq` is RCV.NXT of the connection from `remote` to `local`, i.e. a segment
+    /// starting there is in order. Receive coalescing ([`crate::runtime`]) merges only runs
+    /// that start in order, so that every out-of-order segment still gets its own immediate
+    /// duplicate ACK (RFC 5681 section 4.2), which the sender's fast retransmit counts.
+    pub fn is_next_in_order(&self, local: SocketAddr, remote: SocketAddr, seq: u32) -> bool {
+        self.tuples
+            .get(&(local, remote))
+            .and_then(|h| self.conns.get(h))
+            .is_some_and(|e| e.conn.rcv_nxt() == seq)
+    }
+
     /// Number of connections the stack tracks (including TIME-WAIT and unaccepted ones).
     pub fn connection_count(&self) -> usize {
         self.conns.len()

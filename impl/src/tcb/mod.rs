@@ -342,6 +342,10 @@ impl Connection {
     pub fn mss(&self) -> u32 {
         self.mss
     }
+    /// RCV.NXT: the next sequence number expected from the peer.
+    pub fn rcv_nxt(&self) -> u32 {
+        self.rcv_nxt.0
+    }
 
     /// RFC 1122 section 4.2.2.13 (and RFC 9293 section 3.10.7.4, TIME-WAIT): a new SYN
     /// whose sequence number is beyond the old incarnation's RCV.NXT may reopen the
