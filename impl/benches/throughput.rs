@@ -25,6 +25,40 @@ use tcp_impl::Config;
 
 const CHUNK: usize = 256 * 1024;
 
+/// Prints the kernel sender's retransmissions and window (profiling aid for BENCH_ONLY).
+fn print_tcp_info(s: &std::net::TcpStream) {
+    // SAFETY: tcp_info is plain data; getsockopt writes at most `len` bytes into it.
+    let mut ti: libc::tcp_info = unsafe { std::mem::zeroed() };
+    let mut len = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
+    // SAFETY: a valid socket fd and a buffer of `len` bytes.
+    let rc = unsafe {
+        libc::getsockopt(
+            s.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_INFO,
+            (&mut ti as *mut libc::tcp_info).cast(),
+            &mut len,
+        )
+    };
+    if rc == 0 {
+        println!(
+            "  kernel sender: total_retrans {}, snd_cwnd {}, rtt {} us",
+            ti.tcpi_total_retrans, ti.tcpi_snd_cwnd, ti.tcpi_rtt
+        );
+    }
+}
+
+/// Spawns a named thread (names show in the per-thread CPU report and in `perf`).
+fn spawn_named<T: Send + 'static>(
+    name: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> std::thread::JoinHandle<T> {
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(f)
+        .expect("spawn a benchmark thread")
+}
+
 fn mbps(bytes: usize, d: Duration) -> f64 {
     bytes as f64 / 1e6 / d.as_secs_f64()
 }
@@ -39,6 +73,9 @@ fn kernel_send(addr: SocketAddr, total: usize) -> Duration {
         let n = left.min(CHUNK);
         s.write_all(&buf[..n]).expect("kernel write");
         left -= n;
+    }
+    if std::env::var("BENCH_ONLY").is_ok() {
+        print_tcp_info(&s);
     }
     s.shutdown(Shutdown::Write).expect("shutdown");
     // Wait for the receiver's FIN: everything was read.
@@ -72,17 +109,35 @@ fn bench_impl(total: usize, config: Config, offload: bool) -> (f64, f64) {
             NetStack::new(make_tun()?, config, vec![STACK_V4])
         }
         .map_err(|e| tcp_netlab::Error::new("start tcp-impl", e))?;
-        // kernel -> stack
+        // BENCH_DIR=down or BENCH_DIR=up runs one direction (for profiling).
+        let dir = std::env::var("BENCH_DIR").unwrap_or_default();
+        let mut down = Duration::ZERO;
+        if dir != "up" {
+            down = impl_down(&net, total)?;
+        }
+        let mut up = Duration::ZERO;
+        if dir != "down" {
+            up = impl_up(&net, total)?;
+        }
+        Ok((mbps(total, down), mbps(total, up)))
+    })
+    .unwrap_or_else(|e| panic!("tcp-impl benchmark setup failed (needs root): {e}"))
+}
+
+/// Kernel -> stack: the kernel sends `total` bytes, the stack reads them; returns the time.
+fn impl_down(net: &NetStack, total: usize) -> Result<Duration, tcp_netlab::Error> {
+    {
         let addr = SocketAddr::new(STACK_V4, 7000);
         let listener = net
             .listen(addr)
             .map_err(|e| tcp_netlab::Error::new("listen", e))?;
-        let k = std::thread::spawn(move || kernel_send(addr, total));
+        let k = spawn_named("kernel-send", move || kernel_send(addr, total));
         let (mut s, _) = listener
             .accept()
             .map_err(|e| tcp_netlab::Error::new("accept", e))?;
         let mut buf = vec![0u8; CHUNK];
         let mut got = 0;
+        let cpu_before = thread_cpu();
         loop {
             let n = s
                 .read(&mut buf)
@@ -92,17 +147,27 @@ fn bench_impl(total: usize, config: Config, offload: bool) -> (f64, f64) {
             }
             got += n;
         }
+        if std::env::var("BENCH_ONLY").is_ok() {
+            print_cpu_delta(&cpu_before, &thread_cpu());
+        }
         s.shutdown(Shutdown::Write)
             .map_err(|e| tcp_netlab::Error::new("shutdown", e))?;
         let down = k.join().expect("kernel sender");
         assert_eq!(got, total);
         if std::env::var("BENCH_ONLY").is_ok() {
             println!("tcp-impl while receiving: {:?}", net.stats());
+            println!("receive coalescing: {:?}", net.coalesce_stats());
         }
-        // stack -> kernel
+        Ok(down)
+    }
+}
+
+/// Stack -> kernel: the stack sends `total` bytes, the kernel reads them; returns the time.
+fn impl_up(net: &NetStack, total: usize) -> Result<Duration, tcp_netlab::Error> {
+    {
         let kaddr = SocketAddr::new(KERNEL_V4, 7001);
         let kl = std::net::TcpListener::bind(kaddr).expect("bind");
-        let k = std::thread::spawn(move || kernel_recv(kl));
+        let k = spawn_named("kernel-recv", move || kernel_recv(kl));
         let mut c = net
             .connect(kaddr)
             .map_err(|e| tcp_netlab::Error::new("connect", e))?;
@@ -118,9 +183,50 @@ fn bench_impl(total: usize, config: Config, offload: bool) -> (f64, f64) {
             .map_err(|e| tcp_netlab::Error::new("shutdown", e))?;
         let (n, up) = k.join().expect("kernel receiver");
         assert_eq!(n, total);
-        Ok((mbps(total, down), mbps(total, up)))
-    })
-    .unwrap_or_else(|e| panic!("tcp-impl benchmark setup failed (needs root): {e}"))
+        Ok(up)
+    }
+}
+
+/// CPU time (user + system, in clock ticks) of every thread of this process, by thread id.
+fn thread_cpu() -> Vec<(String, String, u64)> {
+    let mut v = Vec::new();
+    let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
+        return v;
+    };
+    for e in dir.flatten() {
+        let tid = e.file_name().to_string_lossy().into_owned();
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+            continue;
+        };
+        let comm = stat
+            .split_once('(')
+            .and_then(|(_, r)| r.rsplit_once(')'))
+            .map_or("?", |(c, _)| c)
+            .to_string();
+        let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        // Fields 14 and 15 of stat (utime, stime) are the 12th and 13th after the comm.
+        let t = f.get(11).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0)
+            + f.get(12).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0);
+        v.push((tid, comm, t));
+    }
+    v
+}
+
+/// Prints each thread's CPU time (ms) between two snapshots (profiling aid for BENCH_ONLY).
+fn print_cpu_delta(before: &[(String, String, u64)], after: &[(String, String, u64)]) {
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    for (tid, comm, t) in after {
+        let b = before
+            .iter()
+            .find(|(x, _, _)| x == tid)
+            .map_or(0, |(_, _, t)| *t);
+        let ms = (t - b.min(*t)) * 1000 / hz;
+        if ms > 0 {
+            println!("  thread {tid} {comm}: {ms} ms CPU");
+        }
+    }
 }
 
 /// A smoltcp device over the TUN fd (one IP packet per read/write).
@@ -273,16 +379,27 @@ fn bench_smoltcp(total: usize) -> (f64, f64) {
         tun.set_nonblocking(true)?;
         let fd = tun.as_raw_fd();
         let addr = SocketAddr::new(IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 2)), 7000);
-        let k = std::thread::spawn(move || kernel_send(addr, total));
-        let got = smol_run(fd, true, total);
-        let down = k.join().expect("kernel sender");
-        if std::env::var("BENCH_ONLY").is_ok() {
-            let n = SMOL_TX.load(std::sync::atomic::Ordering::Relaxed);
-            println!("smoltcp sent {n} packets while receiving");
+        let dir = std::env::var("BENCH_DIR").unwrap_or_default();
+        let mut down = Duration::ZERO;
+        if dir != "up" {
+            let k = spawn_named("kernel-send", move || kernel_send(addr, total));
+            let cpu_before = thread_cpu();
+            let got = smol_run(fd, true, total);
+            if std::env::var("BENCH_ONLY").is_ok() {
+                print_cpu_delta(&cpu_before, &thread_cpu());
+            }
+            down = k.join().expect("kernel sender");
+            if std::env::var("BENCH_ONLY").is_ok() {
+                let n = SMOL_TX.load(std::sync::atomic::Ordering::Relaxed);
+                println!("smoltcp sent {n} packets while receiving");
+            }
+            assert_eq!(got, total);
         }
-        assert_eq!(got, total);
+        if dir == "down" {
+            return Ok((mbps(total, down), 0.0));
+        }
         let kl = std::net::TcpListener::bind(SocketAddr::new(KERNEL_V4, 7001)).expect("bind");
-        let k = std::thread::spawn(move || kernel_recv(kl));
+        let k = spawn_named("kernel-recv", move || kernel_recv(kl));
         smol_run(fd, false, total);
         let (n, up) = k.join().expect("kernel receiver");
         assert_eq!(n, total);
@@ -310,6 +427,11 @@ fn main() {
     if only == "impl" {
         let (d, u) = bench_impl(total, Config::default(), false);
         println!("tcp-impl only: kernel -> stack {d:.1} MB/s, stack -> kernel {u:.1} MB/s");
+        return;
+    }
+    if only == "offload" {
+        let (d, u) = bench_impl(total, Config::default(), true);
+        println!("tcp-impl offload only: kernel -> stack {d:.1} MB/s, stack -> kernel {u:.1} MB/s");
         return;
     }
     if only == "smoltcp" {
