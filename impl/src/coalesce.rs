@@ -429,3 +429,228 @@ pub(crate) fn deliver(stack: &mut Stack, now: Timestamp, buf: &[u8], vnet: bool)
     let needs_csum = buf[0] & VNET_F_NEEDS_CSUM != 0;
     stack.receive_with(now, &buf[VNET_HDR_LEN..], !needs_csum);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::{self, Flags, TcpHeader, TcpOptions};
+    use crate::{Config, SocketHandle, TcpError};
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+    const ME: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2));
+    const PEER: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
+    const MSS: usize = 1460;
+    /// The peer's first data sequence number (its ISN is 1000).
+    const DATA: u32 = 1001;
+
+    /// A stack with one established connection from PEER:40000 to ME:80, and a datagram
+    /// socketpair standing in for the device (one datagram = one packet).
+    struct Lab {
+        stack: Stack,
+        h: SocketHandle,
+        our_seq: u32,
+        dev: OwnedFd,
+        peer: OwnedFd,
+    }
+
+    fn header(seq: u32, ack: u32, flags: Flags) -> TcpHeader {
+        TcpHeader {
+            src_port: 40000,
+            dst_port: 80,
+            seq,
+            ack,
+            flags,
+            window: 65535,
+            urgent: 0,
+            options: TcpOptions::default(),
+        }
+    }
+
+    fn packet(h: &TcpHeader, payload: &[u8]) -> Vec<u8> {
+        let mut p = Vec::new();
+        wire::build_packet(&mut p, PEER, ME, h, payload, 7);
+        p
+    }
+
+    fn lab() -> Lab {
+        let now = Timestamp::ZERO;
+        let mut stack = Stack::new(Config::default(), vec![ME]);
+        let lh = stack.listen(SocketAddr::new(ME, 80), None).expect("listen");
+        let mut syn = header(1000, 0, Flags::SYN);
+        syn.options.mss = Some(MSS as u16);
+        stack.receive(now, &packet(&syn, &[]));
+        let synack = stack.pop_transmit().expect("SYN,ACK");
+        let our_seq = wire::parse_packet(&synack).expect("valid").tcp.seq + 1;
+        stack.receive(now, &packet(&header(DATA, our_seq, Flags::ACK), &[]));
+        let h = stack.accept(lh).expect("established");
+        let mut fds = [0; 2];
+        // SAFETY: socketpair writes two fds into the array.
+        let rc = unsafe {
+            libc::socketpair(
+                libc::AF_UNIX,
+                libc::SOCK_DGRAM | libc::SOCK_NONBLOCK,
+                0,
+                fds.as_mut_ptr(),
+            )
+        };
+        assert_eq!(rc, 0, "socketpair: {}", std::io::Error::last_os_error());
+        // SAFETY: both fds are fresh and ours.
+        let (dev, peer) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        Lab {
+            stack,
+            h,
+            our_seq,
+            dev,
+            peer,
+        }
+    }
+
+    impl Lab {
+        /// Queues a data segment at `seq` with `len` pattern bytes on the "device".
+        fn queue(&self, seq: u32, len: usize, flags: Flags) {
+            self.queue_raw(&packet(
+                &header(seq, self.our_seq, flags),
+                &pattern(seq, len),
+            ));
+        }
+
+        fn queue_raw(&self, p: &[u8]) {
+            // SAFETY: a valid buffer written to our socket.
+            let n = unsafe { libc::write(self.peer.as_raw_fd(), p.as_ptr().cast(), p.len()) };
+            assert_eq!(n, p.len() as isize);
+        }
+
+        fn read(&mut self, c: &mut Coalescer) -> usize {
+            c.read_batch(self.dev.as_raw_fd(), &mut self.stack, Timestamp::ZERO, 64)
+        }
+
+        /// The ACK numbers of every segment the stack sent since the last call.
+        fn acks(&mut self) -> Vec<u32> {
+            std::iter::from_fn(|| self.stack.pop_transmit())
+                .map(|p| wire::parse_packet(&p).expect("valid").tcp.ack)
+                .collect()
+        }
+
+        fn received(&mut self) -> Vec<u8> {
+            let mut buf = vec![0u8; 1 << 20];
+            match self.stack.recv(Timestamp::ZERO, self.h, &mut buf) {
+                Ok(n) => buf[..n].to_vec(),
+                Err(TcpError::WouldBlock) => Vec::new(),
+                Err(e) => panic!("recv: {e}"),
+            }
+        }
+    }
+
+    /// The bytes of the stream at sequence numbers seq.. (a byte's value depends on its place).
+    fn pattern(seq: u32, len: usize) -> Vec<u8> {
+        (0..len)
+            .map(|i| {
+                let k = seq.wrapping_sub(DATA) as usize + i;
+                (k * 7 + k / 253) as u8
+            })
+            .collect()
+    }
+
+    fn seq_at(k: usize) -> u32 {
+        DATA + (k * MSS) as u32
+    }
+
+    #[test]
+    fn an_in_order_run_becomes_one_segment_and_one_ack() {
+        let mut lab = lab();
+        let mut c = Coalescer::new(false);
+        for k in 0..9 {
+            lab.queue(seq_at(k), MSS, Flags::ACK);
+        }
+        lab.queue(seq_at(9), MSS, Flags::ACK | Flags::PSH);
+        assert_eq!(lab.read(&mut c), 10);
+        assert_eq!(c.stats.merged, 9);
+        assert_eq!(c.stats.delivered, 1);
+        // Ten full-sized segments in one run: acknowledged at once, by a single ACK.
+        assert_eq!(lab.acks(), vec![seq_at(10)]);
+        assert_eq!(lab.received(), pattern(DATA, 10 * MSS));
+    }
+
+    #[test]
+    fn out_of_order_segments_each_get_their_duplicate_ack() {
+        let mut lab = lab();
+        let mut c = Coalescer::new(false);
+        // Segment 0 is lost; 1..=4 arrive back to back.
+        for k in 1..5 {
+            lab.queue(seq_at(k), MSS, Flags::ACK);
+        }
+        assert_eq!(lab.read(&mut c), 4);
+        assert_eq!(c.stats.merged, 0);
+        assert_eq!(lab.acks(), vec![DATA; 4], "one duplicate ACK per segment");
+        // The retransmission fills the gap: acknowledged at once, up to the end.
+        lab.queue(seq_at(0), MSS, Flags::ACK);
+        lab.read(&mut c);
+        assert_eq!(lab.acks(), vec![seq_at(5)]);
+        assert_eq!(lab.received(), pattern(DATA, 5 * MSS));
+    }
+
+    #[test]
+    fn a_corrupted_segment_is_not_merged_and_is_counted() {
+        let mut lab = lab();
+        let mut c = Coalescer::new(false);
+        lab.queue(seq_at(0), MSS, Flags::ACK);
+        lab.queue(seq_at(1), MSS, Flags::ACK);
+        let mut bad = packet(
+            &header(seq_at(2), lab.our_seq, Flags::ACK),
+            &pattern(seq_at(2), MSS),
+        );
+        bad[100] ^= 0x40;
+        lab.queue_raw(&bad);
+        lab.queue(seq_at(3), MSS, Flags::ACK);
+        assert_eq!(lab.read(&mut c), 4);
+        assert_eq!(c.stats.merged, 1);
+        assert_eq!(lab.stack.stats().rx_bad_checksum, 1);
+        // Segments 0 and 1 (one run, one ACK), then 3 out of order (duplicate ACK).
+        assert_eq!(lab.acks(), vec![seq_at(2), seq_at(2)]);
+        assert_eq!(lab.received(), pattern(DATA, 2 * MSS));
+    }
+
+    #[test]
+    fn a_pure_ack_or_a_fin_ends_the_run() {
+        let mut lab = lab();
+        let mut c = Coalescer::new(false);
+        lab.queue(seq_at(0), MSS, Flags::ACK);
+        lab.queue(seq_at(1), MSS, Flags::ACK);
+        lab.queue_raw(&packet(&header(seq_at(2), lab.our_seq, Flags::ACK), &[]));
+        lab.queue(seq_at(2), MSS, Flags::ACK);
+        lab.queue(seq_at(3), 100, Flags::ACK | Flags::FIN);
+        assert_eq!(lab.read(&mut c), 5);
+        assert_eq!(c.stats.merged, 1);
+        assert_eq!(c.stats.delivered, 4);
+        let mut data = lab.received();
+        data.extend(lab.received());
+        assert_eq!(data, pattern(DATA, 3 * MSS + 100));
+        assert_eq!(
+            lab.stack.state(lab.h),
+            crate::State::CloseWait,
+            "the FIN was processed"
+        );
+    }
+
+    #[test]
+    fn with_a_virtio_header_a_kernel_left_checksum_is_trusted() {
+        let mut lab = lab();
+        let mut c = Coalescer::new(true);
+        for k in 0..4 {
+            let mut p = packet(
+                &header(seq_at(k), lab.our_seq, Flags::ACK),
+                &pattern(seq_at(k), MSS),
+            );
+            // CHECKSUM_PARTIAL: the field holds anything but the full checksum.
+            p[36] ^= 0xff;
+            let mut v = vec![0u8; VNET_HDR_LEN];
+            v[0] = VNET_F_NEEDS_CSUM;
+            v.extend(p);
+            lab.queue_raw(&v);
+        }
+        assert_eq!(lab.read(&mut c), 4);
+        assert_eq!(c.stats.merged, 3);
+        assert_eq!(lab.acks(), vec![seq_at(4)]);
+        assert_eq!(lab.received(), pattern(DATA, 4 * MSS));
+    }
+}
