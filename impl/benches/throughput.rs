@@ -2,9 +2,14 @@
 //! this stack and for smoltcp 0.14 driven over the same TUN setup, in one run. Reported as
 //! MB/s and as the ratio tcp-impl / smoltcp. Needs root (network namespace + TUN).
 //!
+//! Three setups are measured in every run: smoltcp on a plain TUN, this stack on a plain
+//! TUN, and this stack on the offload TUN (`IFF_VNET_HDR` with TSO/checksum offload, MTU
+//! still 1500); both ratios are against the smoltcp figure of the same run.
+//!
 //! ```text
-//! cargo bench -p tcp-impl --bench throughput            # 100 MB per direction
-//! BENCH_MB=400 cargo bench -p tcp-impl --bench throughput
+//! cargo bench -p tcp-impl --bench throughput            # 100 MB per direction, one run
+//! BENCH_MB=400 BENCH_RUNS=3 cargo bench -p tcp-impl --bench throughput
+//! BENCH_ONLY=impl|offload|smoltcp BENCH_DIR=down|up ...  # one setup / direction (profiling)
 //! ```
 
 #[path = "../tests/common/mod.rs"]
@@ -45,6 +50,24 @@ fn print_tcp_info(s: &std::net::TcpStream) {
             "  kernel sender: total_retrans {}, snd_cwnd {}, rtt {} us",
             ti.tcpi_total_retrans, ti.tcpi_snd_cwnd, ti.tcpi_rtt
         );
+    }
+}
+
+/// Socket buffer size for both stacks (the same for both): BENCH_BUF_KB, default 1 MiB
+/// (this stack's default).
+fn buffer_bytes() -> usize {
+    std::env::var("BENCH_BUF_KB")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .map_or(Config::default().recv_buffer, |kb| kb * 1024)
+}
+
+/// This stack's configuration: the defaults, with the benchmark's buffer size.
+fn impl_config() -> Config {
+    Config {
+        recv_buffer: buffer_bytes(),
+        send_buffer: buffer_bytes(),
+        ..Config::default()
     }
 }
 
@@ -314,8 +337,8 @@ fn smol_run(fd: RawFd, receive: bool, total: usize) -> usize {
         .add_default_ipv4_route(Ipv4Address::new(192, 0, 2, 1))
         .expect("route");
     let sock = tcp::Socket::new(
-        tcp::SocketBuffer::new(vec![0u8; 1 << 20]),
-        tcp::SocketBuffer::new(vec![0u8; 1 << 20]),
+        tcp::SocketBuffer::new(vec![0u8; buffer_bytes()]),
+        tcp::SocketBuffer::new(vec![0u8; buffer_bytes()]),
     );
     let mut sockets = SocketSet::new(vec![]);
     let h = sockets.add(sock);
@@ -425,12 +448,12 @@ fn main() {
     // BENCH_ONLY=impl or BENCH_ONLY=smoltcp runs one side (for profiling).
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     if only == "impl" {
-        let (d, u) = bench_impl(total, Config::default(), false);
+        let (d, u) = bench_impl(total, impl_config(), false);
         println!("tcp-impl only: kernel -> stack {d:.1} MB/s, stack -> kernel {u:.1} MB/s");
         return;
     }
     if only == "offload" {
-        let (d, u) = bench_impl(total, Config::default(), true);
+        let (d, u) = bench_impl(total, impl_config(), true);
         println!("tcp-impl offload only: kernel -> stack {d:.1} MB/s, stack -> kernel {u:.1} MB/s");
         return;
     }
@@ -439,37 +462,68 @@ fn main() {
         println!("smoltcp only: kernel -> stack {d:.1} MB/s, stack -> kernel {u:.1} MB/s");
         return;
     }
-    let (smol_down, smol_up) = bench_smoltcp(total);
-    let (impl_down, impl_up) = bench_impl(total, Config::default(), false);
-    // For insight only: the same stack with stretch ACKs (one per 16 segments), closer to
-    // smoltcp's ACK policy than RFC 5681's "at least every second segment".
-    let stretch = Config {
-        ack_every_segments: 16,
-        ..Config::default()
+    // BENCH_RUNS=n repeats the whole comparison (each run measures all three setups, so
+    // every ratio compares numbers taken moments apart under the same load).
+    let runs: usize = std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1)
+        .max(1);
+    let mut all = Vec::new();
+    for run in 1..=runs {
+        let smol = bench_smoltcp(total);
+        let plain = bench_impl(total, impl_config(), false);
+        // The same stack on a TUN device with a virtio-net header and TSO/checksum offload
+        // (the kernel hands over up to 64 KB per packet; the link MTU is still 1500).
+        let offload = bench_impl(total, impl_config(), true);
+        println!("run {run}/{runs}, {mb} MB per direction, MTU 1500:");
+        report(smol, plain, offload);
+        all.push((smol, plain, offload));
+    }
+    if runs > 1 {
+        println!("ranges over {runs} runs (min-max; ratios are per run):");
+        summary(&all);
+    }
+}
+
+type Pair = (f64, f64);
+
+/// Prints one run: MB/s per setup and direction, and the ratios against smoltcp.
+fn report(smol: Pair, plain: Pair, offload: Pair) {
+    println!(
+        "  {:<16} {:>14} {:>26} {:>26}",
+        "direction", "smoltcp plain", "tcp-impl plain (ratio)", "tcp-impl offload (ratio)"
+    );
+    for (name, pick) in [("kernel -> stack", 0usize), ("stack -> kernel", 1usize)] {
+        let get = |p: Pair| if pick == 0 { p.0 } else { p.1 };
+        let (s, p, o) = (get(smol), get(plain), get(offload));
+        println!(
+            "  {name:<16} {s:>9.1} MB/s {p:>12.1} MB/s ({:>5.2}x) {o:>12.1} MB/s ({:>5.2}x)",
+            p / s,
+            o / s
+        );
+    }
+}
+
+/// Prints min-max ranges of every figure and ratio over several runs.
+fn summary(all: &[(Pair, Pair, Pair)]) {
+    let range = |f: &dyn Fn(&(Pair, Pair, Pair)) -> f64| {
+        let v: Vec<f64> = all.iter().map(f).collect();
+        let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (lo, hi)
     };
-    let (stretch_down, _) = bench_impl(total, stretch, false);
-    // The same stack on a TUN device with a virtio-net header and TSO/checksum offload (the
-    // kernel hands over up to 64 KB per packet; MTU still 1500).
-    let (off_down, off_up) = bench_impl(total, Config::default(), true);
-    println!("bulk throughput over TUN, MTU 1500, {mb} MB per direction (one run):");
-    println!(
-        "  kernel -> stack: tcp-impl {impl_down:7.1} MB/s, smoltcp {smol_down:7.1} MB/s, ratio {:.2}",
-        impl_down / smol_down
-    );
-    println!(
-        "  kernel -> stack, tcp-impl with ACK every 16 segments (not the default): {stretch_down:7.1} MB/s, ratio {:.2}",
-        stretch_down / smol_down
-    );
-    println!(
-        "  kernel -> stack, tcp-impl on an offload TUN (IFF_VNET_HDR, TSO receive): {off_down:7.1} MB/s, ratio {:.2}",
-        off_down / smol_down
-    );
-    println!(
-        "  stack -> kernel, tcp-impl on an offload TUN (TSO sends): {off_up:7.1} MB/s, ratio {:.2}",
-        off_up / smol_up
-    );
-    println!(
-        "  stack -> kernel: tcp-impl {impl_up:7.1} MB/s, smoltcp {smol_up:7.1} MB/s, ratio {:.2}",
-        impl_up / smol_up
-    );
+    for (name, pick) in [("kernel -> stack", 0usize), ("stack -> kernel", 1usize)] {
+        let get = move |p: Pair| if pick == 0 { p.0 } else { p.1 };
+        let s = range(&|r| get(r.0));
+        let p = range(&|r| get(r.1));
+        let o = range(&|r| get(r.2));
+        let pr = range(&|r| get(r.1) / get(r.0));
+        let or = range(&|r| get(r.2) / get(r.0));
+        println!(
+            "  {name}: smoltcp {:.0}-{:.0} MB/s; tcp-impl plain {:.0}-{:.0} MB/s ({:.2}-{:.2}x); \
+             offload {:.0}-{:.0} MB/s ({:.2}-{:.2}x)",
+            s.0, s.1, p.0, p.1, pr.0, pr.1, o.0, o.1, or.0, or.1
+        );
+    }
 }
