@@ -47,8 +47,15 @@ fn print_tcp_info(s: &std::net::TcpStream) {
     };
     if rc == 0 {
         println!(
-            "  kernel sender: total_retrans {}, snd_cwnd {}, rtt {} us",
-            ti.tcpi_total_retrans, ti.tcpi_snd_cwnd, ti.tcpi_rtt
+            "  kernel sender: total_retrans {}, snd_cwnd {}, rtt {} us, min_rtt {} us, \
+             busy {} us, limited by receive window {} us, by send buffer {} us",
+            ti.tcpi_total_retrans,
+            ti.tcpi_snd_cwnd,
+            ti.tcpi_rtt,
+            ti.tcpi_min_rtt,
+            ti.tcpi_busy_time,
+            ti.tcpi_rwnd_limited,
+            ti.tcpi_sndbuf_limited
         );
     }
 }

@@ -111,25 +111,29 @@ impl Coalescer {
 
     /// Reads up to `max` packets already queued on the non-blocking `fd` and processes them;
     /// returns how many were read. Nothing is held back when it returns.
+    ///
+    /// `sent` is called after every segment handed to the stack, so that the driver can
+    /// write the stack's answer (an ACK) at once rather than after the whole batch.
     pub fn read_batch(
         &mut self,
         fd: RawFd,
         stack: &mut Stack,
         now: Timestamp,
         max: usize,
+        sent: &mut dyn FnMut(&mut Stack),
     ) -> usize {
         let mut count = 0;
         while count < max {
             let got = match self.run {
-                Some(run) => self.read_continuation(fd, stack, now, run),
-                None => self.read_fresh(fd, stack, now),
+                Some(run) => self.read_continuation(fd, stack, now, run, sent),
+                None => self.read_fresh(fd, stack, now, sent),
             };
             if !got {
                 break;
             }
             count += 1;
         }
-        self.flush(stack, now);
+        self.flush(stack, now, sent);
         self.stats.packets += count as u64;
         count
     }
@@ -142,6 +146,7 @@ impl Coalescer {
         stack: &mut Stack,
         now: Timestamp,
         max: usize,
+        sent: &mut dyn FnMut(&mut Stack),
     ) -> usize {
         let mut count = 0;
         while count < max {
@@ -153,19 +158,26 @@ impl Coalescer {
             count += 1;
             self.stats.delivered += 1;
             deliver(stack, now, &self.arena[..n as usize], self.vnet > 0);
+            sent(stack);
         }
         self.stats.packets += count as u64;
         count
     }
 
     /// No run: reads one packet to the start of the arena.
-    fn read_fresh(&mut self, fd: RawFd, stack: &mut Stack, now: Timestamp) -> bool {
+    fn read_fresh(
+        &mut self,
+        fd: RawFd,
+        stack: &mut Stack,
+        now: Timestamp,
+        sent: &mut dyn FnMut(&mut Stack),
+    ) -> bool {
         // SAFETY: the arena is valid for MAX_PACKET bytes from its start.
         let n = unsafe { libc::read(fd, self.arena.as_mut_ptr().cast(), MAX_PACKET) };
         if n <= 0 {
             return false;
         }
-        self.start_or_deliver(stack, now, n as usize);
+        self.start_or_deliver(stack, now, n as usize, sent);
         true
     }
 
@@ -177,6 +189,7 @@ impl Coalescer {
         stack: &mut Stack,
         now: Timestamp,
         run: Run,
+        sent: &mut dyn FnMut(&mut Stack),
     ) -> bool {
         let h = run.hdr;
         let iov = [
@@ -199,24 +212,30 @@ impl Coalescer {
         match self.try_merge(run, n) {
             Merge::More => return true,
             Merge::Last => {
-                self.flush(stack, now);
+                self.flush(stack, now, sent);
                 return true;
             }
             Merge::No => {}
         }
         // Not part of the run: deliver the run, then reassemble this packet at the start.
         let body_at = self.end;
-        self.flush(stack, now);
+        self.flush(stack, now, sent);
         let head = n.min(h);
         let body = n - head;
         self.arena.copy_within(body_at..body_at + body, head);
         self.arena[..head].copy_from_slice(&self.scratch[..head]);
-        self.start_or_deliver(stack, now, n);
+        self.start_or_deliver(stack, now, n, sent);
         true
     }
 
     /// The packet at `arena[..n]` starts a run if it can, or goes to the stack as it is.
-    fn start_or_deliver(&mut self, stack: &mut Stack, now: Timestamp, n: usize) {
+    fn start_or_deliver(
+        &mut self,
+        stack: &mut Stack,
+        now: Timestamp,
+        n: usize,
+        sent: &mut dyn FnMut(&mut Stack),
+    ) {
         match self.run_start(stack, n) {
             Some(run) => {
                 self.run = Some(run);
@@ -225,6 +244,7 @@ impl Coalescer {
             None => {
                 self.stats.delivered += 1;
                 deliver(stack, now, &self.arena[..n], self.vnet > 0);
+                sent(stack);
             }
         }
     }
@@ -345,7 +365,7 @@ impl Coalescer {
     }
 
     /// Hands the run (if any) to the stack as one segment.
-    fn flush(&mut self, stack: &mut Stack, now: Timestamp) {
+    fn flush(&mut self, stack: &mut Stack, now: Timestamp, sent: &mut dyn FnMut(&mut Stack)) {
         let Some(run) = self.run.take() else {
             return;
         };
@@ -365,6 +385,7 @@ impl Coalescer {
         self.stats.delivered += 1;
         // Every part's TCP checksum was verified above (or vouched for by the device).
         stack.receive_with(now, p, false);
+        sent(stack);
     }
 }
 
@@ -521,7 +542,13 @@ mod tests {
         }
 
         fn read(&mut self, c: &mut Coalescer) -> usize {
-            c.read_batch(self.dev.as_raw_fd(), &mut self.stack, Timestamp::ZERO, 64)
+            c.read_batch(
+                self.dev.as_raw_fd(),
+                &mut self.stack,
+                Timestamp::ZERO,
+                64,
+                &mut |_| {},
+            )
         }
 
         /// The ACK numbers of every segment the stack sent since the last call.

@@ -52,14 +52,20 @@ const HANDBACK: Duration = Duration::from_millis(1);
 /// checking and sleeps; the poller wakes it when it leaves.
 const LONG_POLL: Duration = Duration::from_millis(10);
 
+/// Packets the device refused to take (counted and dropped, like a lossy link), and the
+/// last device error.
+#[derive(Default)]
+struct DeviceErrors {
+    tx_errors: u64,
+    last: Option<String>,
+}
+
 struct Inner {
     stack: Stack,
     /// The deadline the event loop sleeps until (None: no timer, sleeps until a packet).
     sleeping_until: Option<Timestamp>,
-    /// Packets the device refused to take (counted and dropped, like a lossy link).
-    tx_errors: u64,
-    /// The last device error, if any.
-    last_error: Option<String>,
+    /// Device errors (packets it refused, the last error).
+    errors: DeviceErrors,
     /// Reads packets from the device and merges in-order runs ([`crate::coalesce`]); used
     /// by the event loop and by application threads (see [`Shared::pump`]).
     rx: Coalescer,
@@ -104,8 +110,13 @@ impl Shared {
 
     /// Writes every queued packet to the device.
     fn flush(&self, inner: &mut Inner) {
+        self.transmit(&mut inner.stack, &mut inner.errors);
+    }
+
+    /// Writes every packet the stack has queued to the device.
+    fn transmit(&self, stack: &mut Stack, errors: &mut DeviceErrors) {
         let fd = self.fd();
-        while let Some((p, gso_size)) = inner.stack.pop_transmit_gso() {
+        while let Some((p, gso_size)) = stack.pop_transmit_gso() {
             let n = if self.vnet {
                 // An all-zero virtio-net header requests no offload; a TSO super-segment gets
                 // a GSO header and a partial checksum for the device to complete.
@@ -131,10 +142,10 @@ impl Shared {
                 unsafe { libc::write(fd, p.as_ptr().cast(), p.len()) }
             };
             if n < 0 {
-                inner.tx_errors += 1;
-                inner.last_error = Some(format!("write to TUN: {}", io::Error::last_os_error()));
+                errors.tx_errors += 1;
+                errors.last = Some(format!("write to TUN: {}", io::Error::last_os_error()));
             }
-            inner.stack.recycle(p);
+            stack.recycle(p);
         }
     }
 
@@ -182,7 +193,30 @@ impl Shared {
     /// number of packets processed.
     fn pump(&self, inner: &mut Inner) -> usize {
         let now = self.now();
-        read_device(self.fd(), inner, now)
+        self.read_device(inner, now)
+    }
+
+    /// Reads up to [`READ_BATCH`] queued packets from the device into the stack, writing
+    /// the stack's answers as they come (an ACK leaves before the next packet is read, as
+    /// a kernel's would, not after the whole batch).
+    fn read_device(&self, inner: &mut Inner, now: Timestamp) -> usize {
+        let Inner {
+            stack,
+            rx,
+            coalesce,
+            errors,
+            ..
+        } = inner;
+        let mut sent = |s: &mut Stack| {
+            if s.pending_transmit() > 0 {
+                self.transmit(s, errors)
+            }
+        };
+        if *coalesce {
+            rx.read_batch(self.fd(), stack, now, READ_BATCH, &mut sent)
+        } else {
+            rx.read_batch_plain(self.fd(), stack, now, READ_BATCH, &mut sent)
+        }
     }
 
     /// Retries `f` until it returns something other than `WouldBlock`, waiting for stack
@@ -349,21 +383,6 @@ fn gso_header(p: &[u8], gso_size: u16) -> [u8; VNET_HDR_LEN] {
     h
 }
 
-/// Reads up to [`READ_BATCH`] queued packets from the device into the stack.
-fn read_device(fd: RawFd, inner: &mut Inner, now: Timestamp) -> usize {
-    let Inner {
-        stack,
-        rx,
-        coalesce,
-        ..
-    } = inner;
-    if *coalesce {
-        rx.read_batch(fd, stack, now, READ_BATCH)
-    } else {
-        rx.read_batch_plain(fd, stack, now, READ_BATCH)
-    }
-}
-
 fn set_nonblocking(fd: RawFd) -> io::Result<()> {
     // SAFETY: fcntl on a valid fd.
     let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
@@ -413,7 +432,7 @@ fn event_loop(shared: Arc<Shared>) {
         let rc = ppoll(&mut fds, timeout);
         if rc < 0 && io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
             let mut inner = shared.lock();
-            inner.last_error = Some(format!("ppoll: {}", io::Error::last_os_error()));
+            inner.errors.last = Some(format!("ppoll: {}", io::Error::last_os_error()));
             drop(inner);
             std::thread::sleep(Duration::from_millis(1));
         }
@@ -425,7 +444,7 @@ fn event_loop(shared: Arc<Shared>) {
         let now = shared.now();
         let mut changed = false;
         if !inner.app_polling {
-            changed = read_device(fd, &mut inner, now) > 0;
+            changed = shared.read_device(&mut inner, now) > 0;
         }
         if inner.stack.next_deadline().is_some_and(|d| d <= now) {
             inner.stack.on_timer(now);
@@ -503,8 +522,7 @@ impl NetStack {
             inner: Mutex::new(Inner {
                 stack,
                 sleeping_until: None,
-                tx_errors: 0,
-                last_error: None,
+                errors: DeviceErrors::default(),
                 rx: Coalescer::new(vnet),
                 coalesce: true,
                 app_polling: false,
@@ -562,7 +580,7 @@ impl NetStack {
     /// Packets the device refused, and the last device error.
     pub fn device_errors(&self) -> (u64, Option<String>) {
         let inner = self.shared.lock();
-        (inner.tx_errors, inner.last_error.clone())
+        (inner.errors.tx_errors, inner.errors.last.clone())
     }
 
     /// Passive OPEN on `addr` with the configured backlog.
