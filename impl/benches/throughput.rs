@@ -10,6 +10,7 @@
 //! cargo bench -p tcp-impl --bench throughput            # 100 MB per direction, one run
 //! BENCH_MB=400 BENCH_RUNS=3 cargo bench -p tcp-impl --bench throughput
 //! BENCH_ONLY=impl|offload|smoltcp BENCH_DIR=down|up ...  # one setup / direction (profiling)
+//! BENCH_CC=reno BENCH_BUF_KB=1024 ...   # kernel congestion control, buffers (both stacks)
 //! ```
 
 #[path = "../tests/common/mod.rs"]
@@ -57,6 +58,16 @@ fn print_tcp_info(s: &std::net::TcpStream) {
             ti.tcpi_rwnd_limited,
             ti.tcpi_sndbuf_limited
         );
+    }
+}
+
+/// BENCH_CC=name sets the kernel's congestion control in the benchmark's namespaces, for
+/// both stacks (default: the host's; a namespace may only pick an allowed one, e.g. reno).
+fn set_congestion_control() -> Result<(), tcp_netlab::Error> {
+    match std::env::var("BENCH_CC") {
+        Ok(cc) => std::fs::write("/proc/sys/net/ipv4/tcp_congestion_control", &cc)
+            .map_err(|e| tcp_netlab::Error::new(format!("BENCH_CC={cc}"), e)),
+        Err(_) => Ok(()),
     }
 }
 
@@ -133,6 +144,7 @@ fn kernel_recv(l: std::net::TcpListener) -> (usize, Duration) {
 
 fn bench_impl(total: usize, config: Config, offload: bool) -> (f64, f64) {
     tcp_netlab::run_in_private_netns(move || -> Result<(f64, f64), tcp_netlab::Error> {
+        set_congestion_control()?;
         let net = if offload {
             NetStack::new_offload(make_offload_tun()?, config, vec![STACK_V4])
         } else {
@@ -405,6 +417,7 @@ fn smol_run(fd: RawFd, receive: bool, total: usize) -> usize {
 
 fn bench_smoltcp(total: usize) -> (f64, f64) {
     tcp_netlab::run_in_private_netns(move || -> Result<(f64, f64), tcp_netlab::Error> {
+        set_congestion_control()?;
         let tun = make_tun()?;
         tun.set_nonblocking(true)?;
         let fd = tun.as_raw_fd();
@@ -488,7 +501,7 @@ fn main() {
         all.push((smol, plain, offload));
     }
     if runs > 1 {
-        println!("ranges over {runs} runs (min-max; ratios are per run):");
+        println!("ranges over {runs} runs (min-max; ratios are per run, against the same run's smoltcp):");
         summary(&all);
     }
 }
@@ -512,25 +525,30 @@ fn report(smol: Pair, plain: Pair, offload: Pair) {
     }
 }
 
-/// Prints min-max ranges of every figure and ratio over several runs.
+/// Prints min-max ranges of every figure and ratio over several runs, and the median ratio.
 fn summary(all: &[(Pair, Pair, Pair)]) {
-    let range = |f: &dyn Fn(&(Pair, Pair, Pair)) -> f64| {
-        let v: Vec<f64> = all.iter().map(f).collect();
-        let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
-        let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        (lo, hi)
+    // (min, median, max) of one figure over the runs.
+    let stats = |f: &dyn Fn(&(Pair, Pair, Pair)) -> f64| {
+        let mut v: Vec<f64> = all.iter().map(f).collect();
+        v.sort_by(f64::total_cmp);
+        let median = if v.len() % 2 == 1 {
+            v[v.len() / 2]
+        } else {
+            (v[v.len() / 2 - 1] + v[v.len() / 2]) / 2.0
+        };
+        (v[0], median, v[v.len() - 1])
     };
     for (name, pick) in [("kernel -> stack", 0usize), ("stack -> kernel", 1usize)] {
         let get = move |p: Pair| if pick == 0 { p.0 } else { p.1 };
-        let s = range(&|r| get(r.0));
-        let p = range(&|r| get(r.1));
-        let o = range(&|r| get(r.2));
-        let pr = range(&|r| get(r.1) / get(r.0));
-        let or = range(&|r| get(r.2) / get(r.0));
+        let s = stats(&|r| get(r.0));
+        let p = stats(&|r| get(r.1));
+        let o = stats(&|r| get(r.2));
+        let pr = stats(&|r| get(r.1) / get(r.0));
+        let or = stats(&|r| get(r.2) / get(r.0));
         println!(
-            "  {name}: smoltcp {:.0}-{:.0} MB/s; tcp-impl plain {:.0}-{:.0} MB/s ({:.2}-{:.2}x); \
-             offload {:.0}-{:.0} MB/s ({:.2}-{:.2}x)",
-            s.0, s.1, p.0, p.1, pr.0, pr.1, o.0, o.1, or.0, or.1
+            "  {name}: smoltcp {:.0}-{:.0} MB/s; tcp-impl plain {:.0}-{:.0} MB/s \
+             ({:.2}-{:.2}x, median {:.2}x); offload {:.0}-{:.0} MB/s ({:.2}-{:.2}x, median {:.2}x)",
+            s.0, s.2, p.0, p.2, pr.0, pr.2, pr.1, o.0, o.2, or.0, or.2, or.1
         );
     }
 }
