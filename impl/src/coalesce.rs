@@ -57,6 +57,8 @@ struct Run {
     v6: bool,
     /// Sequence number right after the run's data.
     next_seq: u32,
+    /// Packets merged so far (the first included).
+    packets: u64,
     /// Payload length of the first segment: a longer one never joins the run, a shorter
     /// one ends it (as in GRO).
     seg_size: usize,
@@ -281,6 +283,7 @@ impl Coalescer {
             ip_len,
             v6,
             next_seq: seq.wrapping_add(payload as u32),
+            packets: 1,
             seg_size: payload,
         })
     }
@@ -337,6 +340,7 @@ impl Coalescer {
         }
         self.run = Some(Run {
             next_seq: run.next_seq.wrapping_add(payload as u32),
+            packets: run.packets + 1,
             ..run
         });
         // GRO ends a run at a pushed or short segment: the next one would not join anyway.
@@ -384,7 +388,7 @@ impl Coalescer {
         }
         self.stats.delivered += 1;
         // Every part's TCP checksum was verified above (or vouched for by the device).
-        stack.receive_with(now, p, false);
+        stack.receive_coalesced(now, p, run.packets);
         sent(stack);
     }
 }
@@ -590,9 +594,13 @@ mod tests {
             lab.queue(seq_at(k), MSS, Flags::ACK);
         }
         lab.queue(seq_at(9), MSS, Flags::ACK | Flags::PSH);
+        let before = lab.stack.stats().rx_packets;
         assert_eq!(lab.read(&mut c), 10);
         assert_eq!(c.stats.merged, 9);
         assert_eq!(c.stats.delivered, 1);
+        // Every packet read is counted as received by the stack, merged or not.
+        assert_eq!(lab.stack.stats().rx_packets - before, 10);
+        assert_eq!(lab.stack.stats().rx_coalesced, 9);
         // Ten full-sized segments in one run: acknowledged at once, by a single ACK.
         assert_eq!(lab.acks(), vec![seq_at(10)]);
         assert_eq!(lab.received(), pattern(DATA, 10 * MSS));

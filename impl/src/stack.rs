@@ -28,8 +28,11 @@ pub struct ListenerHandle(pub u64);
 /// Counters of everything the stack dropped, answered or retransmitted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
-    /// IP packets handed to [`Stack::receive`].
+    /// IP packets received: handed to [`Stack::receive`], or merged into one segment by
+    /// receive coalescing ([`Stack::receive_coalesced`]), each counted.
     pub rx_packets: u64,
+    /// Of `rx_packets`, those merged into a preceding packet by receive coalescing.
+    pub rx_coalesced: u64,
     /// Packets dropped as malformed (the sum of the `rx_bad_*` and `rx_truncated` counters).
     pub rx_malformed: u64,
     /// Dropped: truncated header or a length field beyond the buffer.
@@ -378,6 +381,16 @@ impl Stack {
     /// [`Stats`] and dropped.
     pub fn receive(&mut self, now: Timestamp, packet: &[u8]) {
         self.receive_with(now, packet, true)
+    }
+
+    /// Processes one segment that receive coalescing ([`crate::coalesce`]) built from
+    /// `packets` consecutive in-order IP packets (every checksum already verified); they
+    /// are counted as `packets` received packets.
+    pub fn receive_coalesced(&mut self, now: Timestamp, packet: &[u8], packets: u64) {
+        let extra = packets.saturating_sub(1);
+        self.stats.rx_packets += extra;
+        self.stats.rx_coalesced += extra;
+        self.receive_with(now, packet, false)
     }
 
     /// Like [`Stack::receive`], for a packet whose TCP checksum a local device left
