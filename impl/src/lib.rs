@@ -14,6 +14,7 @@
 
 #![warn(missing_docs)]
 
+pub mod coalesce;
 pub mod config;
 pub mod congestion;
 pub mod direct;

@@ -1,10 +1,20 @@
 //! The event loop that drives a [`Stack`] on a TUN device, and std-like sockets on top.
 //!
-//! One background thread owns the device's receive side: it waits (`ppoll`) for a packet or
-//! the next timer deadline, feeds packets to the stack, runs the timers and writes the
-//! stack's output to the device. Application threads call into the same stack under a
-//! mutex; their output is written at once, and a condition variable wakes blocked readers,
-//! writers and acceptors whenever anything happened.
+//! One background thread runs the timers and, by default, the device's receive side: it
+//! waits (`ppoll`) for a packet or the next timer deadline, feeds packets to the stack
+//! (merging in-order runs, [`crate::coalesce`]), runs the timers and writes the stack's
+//! output to the device. Application threads call into the same stack under a mutex; their
+//! output is written at once, and a condition variable wakes blocked readers, writers and
+//! acceptors whenever anything happened.
+//!
+//! Hand-off of the device: a blocked application thread first reads what the device has
+//! queued itself, and then, if no other application thread does, waits on the device
+//! itself (the "device poller") instead of on the condition variable, while the event loop
+//! stops watching the device and keeps only the timers. A packet then wakes one thread —
+//! the one that wants it — instead of the event loop and then the application (two
+//! wake-ups and a lock hand-over per packet). The event loop takes the device back within
+//! [`HANDBACK`] once no application thread polls it; after a long wait ([`LONG_POLL`]) the
+//! leaving poller wakes it at once instead, so that an idle stack does not tick.
 //!
 //! ```no_run
 //! # fn demo(tun: std::os::fd::OwnedFd) -> std::io::Result<()> {
@@ -19,8 +29,8 @@
 //! # Ok(()) }
 //! ```
 
+use crate::coalesce::{CoalesceStats, Coalescer};
 use crate::offload::{OffloadTun, VNET_F_NEEDS_CSUM, VNET_GSO_TCPV4, VNET_GSO_TCPV6, VNET_HDR_LEN};
-use crate::wire::checksum;
 use crate::{
     Config, ConnectionInfo, KeepaliveConfig, ListenerHandle, SocketHandle, Stack, State, Stats,
     TcpError, Timestamp,
@@ -33,28 +43,51 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// Largest packet read from the device (a 64 KB GSO packet plus the virtio-net header).
-const MAX_PACKET: usize = 65536 + 64;
 /// Packets read per loop iteration before timers run and output is flushed.
 const READ_BATCH: usize = 64;
+/// While an application thread polls the device, the event loop checks this often whether
+/// it still does (and takes the device back if not).
+const HANDBACK: Duration = Duration::from_millis(1);
+/// After an application thread has polled the device this long, the event loop stops
+/// checking and sleeps; the poller wakes it when it leaves.
+const LONG_POLL: Duration = Duration::from_millis(10);
+
+/// Packets the device refused to take (counted and dropped, like a lossy link), and the
+/// last device error.
+#[derive(Default)]
+struct DeviceErrors {
+    tx_errors: u64,
+    last: Option<String>,
+}
 
 struct Inner {
     stack: Stack,
     /// The deadline the event loop sleeps until (None: no timer, sleeps until a packet).
     sleeping_until: Option<Timestamp>,
-    /// Packets the device refused to take (counted and dropped, like a lossy link).
-    tx_errors: u64,
-    /// The last device error, if any.
-    last_error: Option<String>,
-    /// Receive buffer for packets read by application threads (see [`Shared::pump`]).
-    rx_buf: Vec<u8>,
+    /// Device errors (packets it refused, the last error).
+    errors: DeviceErrors,
+    /// Reads packets from the device and merges in-order runs ([`crate::coalesce`]); used
+    /// by the event loop and by application threads (see [`Shared::pump`]).
+    rx: Coalescer,
+    /// Merge runs of in-order segments (on by default).
+    coalesce: bool,
+    /// An application thread waits on the device (see the module documentation).
+    app_polling: bool,
+    /// When the current application poll began.
+    app_poll_since: Instant,
+    /// The event loop sleeps without watching the device and without a hand-back
+    /// deadline: the application poller must wake it when it leaves.
+    loop_parked: bool,
 }
 
 struct Shared {
     inner: Mutex<Inner>,
     cond: Condvar,
     device: Box<dyn AsFd + Send + Sync>,
+    /// Wakes the event loop.
     wake: OwnedFd,
+    /// Wakes the application thread that polls the device.
+    app_wake: OwnedFd,
     /// The device prefixes packets with a virtio-net header ([`crate::offload`]).
     vnet: bool,
     stop: AtomicBool,
@@ -77,13 +110,18 @@ impl Shared {
 
     /// Writes every queued packet to the device.
     fn flush(&self, inner: &mut Inner) {
+        self.transmit(&mut inner.stack, &mut inner.errors);
+    }
+
+    /// Writes every packet the stack has queued to the device.
+    fn transmit(&self, stack: &mut Stack, errors: &mut DeviceErrors) {
         let fd = self.fd();
-        while let Some((mut p, gso_size)) = inner.stack.pop_transmit_gso() {
+        while let Some((p, gso_size)) = stack.pop_transmit_gso() {
             let n = if self.vnet {
                 // An all-zero virtio-net header requests no offload; a TSO super-segment gets
                 // a GSO header and a partial checksum for the device to complete.
                 let hdr = if gso_size > 0 {
-                    gso_header(&mut p, gso_size)
+                    gso_header(&p, gso_size)
                 } else {
                     [0u8; VNET_HDR_LEN]
                 };
@@ -104,22 +142,23 @@ impl Shared {
                 unsafe { libc::write(fd, p.as_ptr().cast(), p.len()) }
             };
             if n < 0 {
-                inner.tx_errors += 1;
-                inner.last_error = Some(format!("write to TUN: {}", io::Error::last_os_error()));
+                errors.tx_errors += 1;
+                errors.last = Some(format!("write to TUN: {}", io::Error::last_os_error()));
             }
+            stack.recycle(p);
         }
     }
 
     fn wake_loop(&self) {
-        let one: u64 = 1;
-        // SAFETY: writing 8 bytes to an eventfd we own.
-        unsafe {
-            libc::write(
-                self.wake.as_raw_fd(),
-                (&one as *const u64).cast(),
-                std::mem::size_of::<u64>(),
-            )
-        };
+        signal(&self.wake);
+    }
+
+    /// Wakes the application thread polling the device, if any, so that it re-checks what
+    /// it waits for (what the condition variable does for the others).
+    fn wake_app_poller(&self, inner: &Inner) {
+        if inner.app_polling {
+            signal(&self.app_wake);
+        }
     }
 
     /// Runs `f` on the stack, flushes output, wakes the loop if a timer moved earlier, and
@@ -144,6 +183,7 @@ impl Shared {
             inner.sleeping_until = next;
             self.wake_loop();
         }
+        self.wake_app_poller(inner);
         self.cond.notify_all();
     }
 
@@ -152,20 +192,31 @@ impl Shared {
     /// common case the data it waits for is handled without a thread hand-off. Returns the
     /// number of packets processed.
     fn pump(&self, inner: &mut Inner) -> usize {
-        let fd = self.fd();
         let now = self.now();
-        let mut count = 0;
-        for _ in 0..READ_BATCH {
-            // SAFETY: rx_buf is a valid buffer of rx_buf.len() bytes.
-            let n = unsafe { libc::read(fd, inner.rx_buf.as_mut_ptr().cast(), inner.rx_buf.len()) };
-            if n <= 0 {
-                break;
+        self.read_device(inner, now)
+    }
+
+    /// Reads up to [`READ_BATCH`] queued packets from the device into the stack, writing
+    /// the stack's answers as they come (an ACK leaves before the next packet is read, as
+    /// a kernel's would, not after the whole batch).
+    fn read_device(&self, inner: &mut Inner, now: Timestamp) -> usize {
+        let Inner {
+            stack,
+            rx,
+            coalesce,
+            errors,
+            ..
+        } = inner;
+        let mut sent = |s: &mut Stack| {
+            if s.pending_transmit() > 0 {
+                self.transmit(s, errors)
             }
-            let Inner { stack, rx_buf, .. } = &mut *inner;
-            deliver(stack, now, &rx_buf[..n as usize], self.vnet);
-            count += 1;
+        };
+        if *coalesce {
+            rx.read_batch(self.fd(), stack, now, READ_BATCH, &mut sent)
+        } else {
+            rx.read_batch_plain(self.fd(), stack, now, READ_BATCH, &mut sent)
         }
-        count
     }
 
     /// Retries `f` until it returns something other than `WouldBlock`, waiting for stack
@@ -197,26 +248,121 @@ impl Shared {
                     "the stack's event loop has stopped",
                 ));
             }
-            inner = match deadline {
-                None => self.cond.wait(inner).unwrap_or_else(|e| e.into_inner()),
+            let left = match deadline {
+                None => None,
                 Some(d) => {
                     let left = d.saturating_duration_since(Instant::now());
                     if left.is_zero() {
                         return Err(io::Error::new(io::ErrorKind::TimedOut, "timed out"));
                     }
-                    self.cond
-                        .wait_timeout(inner, left)
-                        .unwrap_or_else(|e| e.into_inner())
-                        .0
+                    Some(left)
                 }
+            };
+            inner = if inner.app_polling {
+                match left {
+                    None => self.cond.wait(inner).unwrap_or_else(|e| e.into_inner()),
+                    Some(left) => {
+                        self.cond
+                            .wait_timeout(inner, left)
+                            .unwrap_or_else(|e| e.into_inner())
+                            .0
+                    }
+                }
+            } else {
+                self.poll_device(inner, left)
             };
         }
     }
 }
 
-/// Builds the virtio-net header for a TSO packet and replaces its TCP checksum by the
-/// pseudo-header sum, as `CHECKSUM_PARTIAL` requires (the device fills in each segment's).
-fn gso_header(p: &mut [u8], gso_size: u16) -> [u8; VNET_HDR_LEN] {
+impl Shared {
+    /// Becomes the device poller: waits, without the lock, until the device has a packet,
+    /// the poller is woken ([`Shared::wake_app_poller`]) or `timeout` passes; then hands
+    /// the device back (waking the event loop if it sleeps without watching it).
+    fn poll_device<'a>(
+        &'a self,
+        mut inner: MutexGuard<'a, Inner>,
+        timeout: Option<Duration>,
+    ) -> MutexGuard<'a, Inner> {
+        inner.app_polling = true;
+        inner.app_poll_since = Instant::now();
+        drop(inner);
+        let mut fds = [
+            libc::pollfd {
+                fd: self.fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+            libc::pollfd {
+                fd: self.app_wake.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+        ];
+        ppoll(&mut fds, timeout);
+        if fds[1].revents & libc::POLLIN != 0 {
+            drain(&self.app_wake);
+        }
+        let mut inner = self.lock();
+        inner.app_polling = false;
+        if inner.loop_parked {
+            inner.loop_parked = false;
+            self.wake_loop();
+        }
+        inner
+    }
+}
+
+/// Adds one to an eventfd (wakes whoever polls it).
+fn signal(fd: &OwnedFd) {
+    let one: u64 = 1;
+    // SAFETY: writing 8 bytes to an eventfd we own.
+    unsafe {
+        libc::write(
+            fd.as_raw_fd(),
+            (&one as *const u64).cast(),
+            std::mem::size_of::<u64>(),
+        )
+    };
+}
+
+/// Resets an eventfd's counter.
+fn drain(fd: &OwnedFd) {
+    let mut v: u64 = 0;
+    // SAFETY: reading 8 bytes from our eventfd into v.
+    unsafe {
+        libc::read(
+            fd.as_raw_fd(),
+            (&mut v as *mut u64).cast(),
+            std::mem::size_of::<u64>(),
+        )
+    };
+}
+
+/// `ppoll` on `fds` for at most `timeout` (`None`: no limit). Returns its result.
+fn ppoll(fds: &mut [libc::pollfd], timeout: Option<Duration>) -> libc::c_int {
+    let ts = timeout.map(|t| libc::timespec {
+        tv_sec: t.as_secs() as libc::time_t,
+        tv_nsec: t.subsec_nanos() as libc::c_long,
+    });
+    let ts_ptr = ts
+        .as_ref()
+        .map_or(std::ptr::null(), |t| t as *const libc::timespec);
+    // SAFETY: fds is a slice of valid pollfds; ts_ptr is null or points to ts.
+    unsafe {
+        libc::ppoll(
+            fds.as_mut_ptr(),
+            fds.len() as libc::nfds_t,
+            ts_ptr,
+            std::ptr::null(),
+        )
+    }
+}
+
+/// Builds the virtio-net header for a TSO packet. Its TCP checksum field already holds the
+/// pseudo-header sum, as `CHECKSUM_PARTIAL` requires ([`Stack::set_tso_partial_checksum`]
+/// is on for a virtio-net device); the device fills in each segment's checksum.
+fn gso_header(p: &[u8], gso_size: u16) -> [u8; VNET_HDR_LEN] {
     let v6 = p.first().is_some_and(|b| b >> 4 == 6);
     let ip_len = if v6 {
         crate::wire::ipv6::HEADER_LEN
@@ -227,22 +373,6 @@ fn gso_header(p: &mut [u8], gso_size: u16) -> [u8; VNET_HDR_LEN] {
     if p.len() < ip_len + tcp_hl {
         return [0u8; VNET_HDR_LEN];
     }
-    let (src, dst): (IpAddr, IpAddr) = if v6 {
-        let mut s = [0u8; 16];
-        let mut d = [0u8; 16];
-        s.copy_from_slice(&p[8..24]);
-        d.copy_from_slice(&p[24..40]);
-        (s.into(), d.into())
-    } else {
-        let mut s = [0u8; 4];
-        let mut d = [0u8; 4];
-        s.copy_from_slice(&p[12..16]);
-        d.copy_from_slice(&p[16..20]);
-        (s.into(), d.into())
-    };
-    let tcp_len = p.len() - ip_len;
-    let partial = !checksum::finish(checksum::pseudo_header_sum(src, dst, tcp_len));
-    p[ip_len + 16..ip_len + 18].copy_from_slice(&partial.to_be_bytes());
     let mut h = [0u8; VNET_HDR_LEN];
     h[0] = VNET_F_NEEDS_CSUM;
     h[1] = if v6 { VNET_GSO_TCPV6 } else { VNET_GSO_TCPV4 };
@@ -251,23 +381,6 @@ fn gso_header(p: &mut [u8], gso_size: u16) -> [u8; VNET_HDR_LEN] {
     h[6..8].copy_from_slice(&(ip_len as u16).to_ne_bytes());
     h[8..10].copy_from_slice(&16u16.to_ne_bytes());
     h
-}
-
-/// Hands one packet read from the device to the stack, stripping the virtio-net header if
-/// the device has one. A packet whose header says `NEEDS_CSUM` was built by the local kernel
-/// with the TCP checksum left to be completed: it is not verified.
-fn deliver(stack: &mut Stack, now: Timestamp, buf: &[u8], vnet: bool) {
-    if !vnet {
-        stack.receive(now, buf);
-        return;
-    }
-    if buf.len() < VNET_HDR_LEN {
-        // Counted as malformed by the parser.
-        stack.receive(now, &[]);
-        return;
-    }
-    let needs_csum = buf[0] & VNET_F_NEEDS_CSUM != 0;
-    stack.receive_with(now, &buf[VNET_HDR_LEN..], !needs_csum);
 }
 
 fn set_nonblocking(fd: RawFd) -> io::Result<()> {
@@ -285,17 +398,28 @@ fn set_nonblocking(fd: RawFd) -> io::Result<()> {
 
 fn event_loop(shared: Arc<Shared>) {
     let fd = shared.fd();
-    let mut buf = vec![0u8; MAX_PACKET];
     while !shared.stop.load(Ordering::Relaxed) {
-        let timeout = {
+        let (timeout, watch_device) = {
             let mut inner = shared.lock();
             let next = inner.stack.next_deadline();
             inner.sleeping_until = next;
-            next.map(|d| d.since(shared.now()))
+            let mut timeout = next.map(|d| d.since(shared.now()));
+            // An application thread polls the device: keep out of its way, but check back
+            // soon unless it has been waiting for long (then it wakes us when it leaves).
+            let watch_device = !inner.app_polling;
+            if !watch_device {
+                if inner.app_poll_since.elapsed() < LONG_POLL {
+                    timeout = Some(timeout.map_or(HANDBACK, |t| t.min(HANDBACK)));
+                } else {
+                    inner.loop_parked = true;
+                }
+            }
+            (timeout, watch_device)
         };
         let mut fds = [
             libc::pollfd {
-                fd,
+                // A negative fd is ignored by ppoll.
+                fd: if watch_device { fd } else { -1 },
                 events: libc::POLLIN,
                 revents: 0,
             },
@@ -305,46 +429,35 @@ fn event_loop(shared: Arc<Shared>) {
                 revents: 0,
             },
         ];
-        let ts = timeout.map(|t| libc::timespec {
-            tv_sec: t.as_secs() as libc::time_t,
-            tv_nsec: t.subsec_nanos() as libc::c_long,
-        });
-        let ts_ptr = ts
-            .as_ref()
-            .map_or(std::ptr::null(), |t| t as *const libc::timespec);
-        // SAFETY: fds is an array of two valid pollfds; ts_ptr is null or points to ts.
-        let rc = unsafe { libc::ppoll(fds.as_mut_ptr(), 2, ts_ptr, std::ptr::null()) };
+        let rc = ppoll(&mut fds, timeout);
         if rc < 0 && io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
             let mut inner = shared.lock();
-            inner.last_error = Some(format!("ppoll: {}", io::Error::last_os_error()));
+            inner.errors.last = Some(format!("ppoll: {}", io::Error::last_os_error()));
             drop(inner);
             std::thread::sleep(Duration::from_millis(1));
         }
         if fds[1].revents & libc::POLLIN != 0 {
-            let mut v: u64 = 0;
-            // SAFETY: reading 8 bytes from our eventfd into v.
-            unsafe {
-                libc::read(
-                    shared.wake.as_raw_fd(),
-                    (&mut v as *mut u64).cast(),
-                    std::mem::size_of::<u64>(),
-                )
-            };
+            drain(&shared.wake);
         }
         let mut inner = shared.lock();
+        inner.loop_parked = false;
         let now = shared.now();
-        for _ in 0..READ_BATCH {
-            // SAFETY: buf is a valid buffer of buf.len() bytes.
-            let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
-            if n <= 0 {
-                break;
-            }
-            deliver(&mut inner.stack, now, &buf[..n as usize], shared.vnet);
+        let mut changed = false;
+        if !inner.app_polling {
+            changed = shared.read_device(&mut inner, now) > 0;
         }
-        inner.stack.on_timer(now);
+        if inner.stack.next_deadline().is_some_and(|d| d <= now) {
+            inner.stack.on_timer(now);
+            changed = true;
+        }
         shared.flush(&mut inner);
+        if changed {
+            shared.wake_app_poller(&inner);
+        }
         drop(inner);
-        shared.cond.notify_all();
+        if changed {
+            shared.cond.notify_all();
+        }
     }
 }
 
@@ -395,17 +508,31 @@ impl NetStack {
         }
         // SAFETY: raw is a fresh fd we own.
         let wake = unsafe { OwnedFd::from_raw_fd(raw) };
+        // SAFETY: as above.
+        let raw = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+        if raw < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: raw is a fresh fd we own.
+        let app_wake = unsafe { OwnedFd::from_raw_fd(raw) };
+        let mut stack = Stack::new(config, addrs);
+        // A virtio-net device completes the checksums of the segments it cuts.
+        stack.set_tso_partial_checksum(vnet);
         let shared = Arc::new(Shared {
             inner: Mutex::new(Inner {
-                stack: Stack::new(config, addrs),
+                stack,
                 sleeping_until: None,
-                tx_errors: 0,
-                last_error: None,
-                rx_buf: vec![0u8; MAX_PACKET],
+                errors: DeviceErrors::default(),
+                rx: Coalescer::new(vnet),
+                coalesce: true,
+                app_polling: false,
+                app_poll_since: Instant::now(),
+                loop_parked: false,
             }),
             cond: Condvar::new(),
             device,
             wake,
+            app_wake,
             vnet,
             stop: AtomicBool::new(false),
             origin: Instant::now(),
@@ -439,10 +566,21 @@ impl NetStack {
         self.shared.lock().stack.stats()
     }
 
+    /// Counters of receive coalescing ([`crate::coalesce`]).
+    pub fn coalesce_stats(&self) -> CoalesceStats {
+        self.shared.lock().rx.stats
+    }
+
+    /// Turns receive coalescing ([`crate::coalesce`]) on (the default) or off; off, every
+    /// packet read goes to the stack as it is.
+    pub fn set_receive_coalescing(&self, on: bool) {
+        self.shared.lock().coalesce = on;
+    }
+
     /// Packets the device refused, and the last device error.
     pub fn device_errors(&self) -> (u64, Option<String>) {
         let inner = self.shared.lock();
-        (inner.tx_errors, inner.last_error.clone())
+        (inner.errors.tx_errors, inner.errors.last.clone())
     }
 
     /// Passive OPEN on `addr` with the configured backlog.
@@ -489,6 +627,7 @@ impl Drop for NetStack {
     fn drop(&mut self) {
         self.shared.stop.store(true, Ordering::Relaxed);
         self.shared.wake_loop();
+        signal(&self.shared.app_wake);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }

@@ -8,6 +8,7 @@
 use crate::config::{Config, KeepaliveConfig};
 use crate::error::TcpError;
 use crate::isn::IsnGenerator;
+use crate::seq::SeqNum;
 use crate::state::State;
 use crate::tcb::{ConnCounters, Connection};
 use crate::time::{earliest, Timestamp};
@@ -27,8 +28,11 @@ pub struct ListenerHandle(pub u64);
 /// Counters of everything the stack dropped, answered or retransmitted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
-    /// IP packets handed to [`Stack::receive`].
+    /// IP packets received: handed to [`Stack::receive`], or merged into one segment by
+    /// receive coalescing ([`Stack::receive_coalesced`]), each counted.
     pub rx_packets: u64,
+    /// Of `rx_packets`, those merged into a preceding packet by receive coalescing.
+    pub rx_coalesced: u64,
     /// Packets dropped as malformed (the sum of the `rx_bad_*` and `rx_truncated` counters).
     pub rx_malformed: u64,
     /// Dropped: truncated header or a length field beyond the buffer.
@@ -51,6 +55,9 @@ pub struct Stats {
     pub syn_backlog_drops: u64,
     /// IP packets produced.
     pub tx_packets: u64,
+    /// Segments not sent because their data had left the send buffer before the packet was
+    /// built (never expected; the data is acknowledged or retransmitted later).
+    pub tx_dropped_stale: u64,
     /// RST segments the stack sent for segments that match no connection.
     pub tx_rst_no_socket: u64,
     /// Segments retransmitted (timeouts, fast retransmits, SYN and SYN,ACK resends).
@@ -162,8 +169,15 @@ pub struct Stack {
     ip_ident: u16,
     /// Packets to send, each with its TSO segment size (0: an ordinary packet).
     tx: VecDeque<(Vec<u8>, u16)>,
+    /// Packet buffers given back by the driver ([`Stack::recycle`]), reused by `emit`.
+    spare: Vec<Vec<u8>>,
+    /// TSO super-segments carry only the pseudo-header sum in their checksum field.
+    tso_partial_checksum: bool,
     stats: Stats,
 }
+
+/// Packet buffers kept for reuse ([`Stack::recycle`]).
+const MAX_SPARE_BUFFERS: usize = 128;
 
 /// First ephemeral port (RFC 6335 section 6: 49152-65535).
 const EPHEMERAL_FIRST: u16 = 49152;
@@ -190,6 +204,8 @@ impl Stack {
             next_port: EPHEMERAL_FIRST + (start % 16384) as u16,
             ip_ident: 0,
             tx: VecDeque::new(),
+            spare: Vec::new(),
+            tso_partial_checksum: false,
             stats: Stats::default(),
         }
     }
@@ -252,6 +268,23 @@ impl Stack {
             .fold(None, earliest)
     }
 
+    /// Gives a transmitted packet's buffer back for reuse (saves an allocation, and the
+    /// page faults of a fresh one, per packet). Optional.
+    pub fn recycle(&mut self, mut buf: Vec<u8>) {
+        if self.spare.len() < MAX_SPARE_BUFFERS {
+            buf.clear();
+            self.spare.push(buf);
+        }
+    }
+
+    /// With `on`, a TSO super-segment (non-zero segment size from
+    /// [`Stack::pop_transmit_gso`]) carries in its TCP checksum field only the
+    /// pseudo-header sum, for a device that completes the checksum of every segment it cuts
+    /// (virtio-net `NEEDS_CSUM`); the stack then does not sum the payload. Off by default.
+    pub fn set_tso_partial_checksum(&mut self, on: bool) {
+        self.tso_partial_checksum = on;
+    }
+
     fn emit(
         &mut self,
         src: SocketAddr,
@@ -260,7 +293,7 @@ impl Stack {
         payload: &[u8],
         gso_size: u16,
     ) {
-        let mut buf = Vec::with_capacity(60 + h.header_len() + payload.len());
+        let mut buf = self.spare.pop().unwrap_or_default();
         self.ip_ident = self.ip_ident.wrapping_add(1);
         wire::build_packet(&mut buf, src.ip(), dst.ip(), h, payload, self.ip_ident);
         if !buf.is_empty() {
@@ -282,7 +315,26 @@ impl Stack {
         let listener = e.listener;
         let owned = e.owned;
         for seg in out {
-            self.emit(local, remote, &seg.header, &seg.payload, seg.gso_size);
+            // The payload is copied from the send buffer straight into the packet.
+            let mut buf = self.spare.pop().unwrap_or_default();
+            self.ip_ident = self.ip_ident.wrapping_add(1);
+            let ip = wire::PacketIp {
+                src: local.ip(),
+                dst: remote.ip(),
+                ident: self.ip_ident,
+            };
+            let partial = seg.gso_size > 0 && self.tso_partial_checksum;
+            let mut complete = true;
+            let seq = SeqNum(seg.header.seq);
+            wire::build_packet_with(&mut buf, ip, &seg.header, seg.payload_len, partial, |o| {
+                complete = e.conn.copy_out_into(o, seq, seg.payload_len);
+            });
+            if complete && !buf.is_empty() {
+                self.stats.tx_packets += 1;
+                self.tx.push_back((buf, seg.gso_size));
+            } else {
+                self.stats.tx_dropped_stale += 1;
+            }
         }
         let mut queued = false;
         if let Some(lh) = listener {
@@ -329,6 +381,16 @@ impl Stack {
     /// [`Stats`] and dropped.
     pub fn receive(&mut self, now: Timestamp, packet: &[u8]) {
         self.receive_with(now, packet, true)
+    }
+
+    /// Processes one segment that receive coalescing ([`crate::coalesce`]) built from
+    /// `packets` consecutive in-order IP packets (every checksum already verified); they
+    /// are counted as `packets` received packets.
+    pub fn receive_coalesced(&mut self, now: Timestamp, packet: &[u8], packets: u64) {
+        let extra = packets.saturating_sub(1);
+        self.stats.rx_packets += extra;
+        self.stats.rx_coalesced += extra;
+        self.receive_with(now, packet, false)
     }
 
     /// Like [`Stack::receive`], for a packet whose TCP checksum a local device left
@@ -728,6 +790,17 @@ impl Stack {
         self.listeners.get(&lh).map_or(Vec::new(), |l| {
             l.embryonic.iter().chain(l.ready.iter()).copied().collect()
         })
+    }
+
+    /// True when `seq` is RCV.NXT of the connection from `remote` to `local`, i.e. a segment
+    /// starting there is in order. Receive coalescing ([`crate::runtime`]) merges only runs
+    /// that start in order, so that every out-of-order segment still gets its own immediate
+    /// duplicate ACK (RFC 5681 section 4.2), which the sender's fast retransmit counts.
+    pub fn is_next_in_order(&self, local: SocketAddr, remote: SocketAddr, seq: u32) -> bool {
+        self.tuples
+            .get(&(local, remote))
+            .and_then(|h| self.conns.get(h))
+            .is_some_and(|e| e.conn.rcv_nxt() == seq)
     }
 
     /// Number of connections the stack tracks (including TIME-WAIT and unaccepted ones).

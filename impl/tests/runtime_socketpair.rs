@@ -7,7 +7,7 @@ use std::net::{IpAddr, Shutdown, SocketAddr};
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::time::Duration;
 use tcp_impl::runtime::NetStack;
-use tcp_impl::{Config, State};
+use tcp_impl::{Config, KeepaliveConfig, State, TcpError};
 
 const A: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1));
 const B: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 2));
@@ -133,4 +133,37 @@ fn dropping_a_stream_closes_it_gracefully() {
     }
     assert_eq!(a.with_stack(|st, _| st.connection_count()), 0);
     assert_eq!(b.with_stack(|st, _| st.connection_count()), 0);
+}
+
+#[test]
+fn a_blocked_reader_learns_at_once_that_a_timer_ended_the_connection() {
+    // The reader blocked in `read` waits on the device itself (the event loop keeps to the
+    // timers); when the keepalive timer gives up on the silent peer, the event loop must
+    // wake it, not leave it sleeping until its own read timeout.
+    let (a, b) = pair(fast());
+    let addr = SocketAddr::new(B, 83);
+    let listener = b.listen(addr).expect("listen");
+    let c = a.connect(addr).expect("connect");
+    let (mut s, _) = listener.accept().expect("accept");
+    // A falls silent: its event loop stops and its stream is never closed (no FIN, no RST).
+    std::mem::forget(c);
+    drop(a);
+    s.set_keepalive(Some(KeepaliveConfig {
+        idle: Duration::from_millis(50),
+        interval: Duration::from_millis(20),
+        count: 2,
+    }))
+    .expect("keepalive");
+    let read_timeout = Duration::from_secs(10);
+    s.set_read_timeout(Some(read_timeout));
+    let t = std::time::Instant::now();
+    let mut buf = [0u8; 8];
+    let err = s.read(&mut buf).expect_err("the peer is gone");
+    let waited = t.elapsed();
+    assert_eq!(s.info().and_then(|i| i.error), Some(TcpError::TimedOut));
+    assert_eq!(err.kind(), ErrorKind::TimedOut);
+    assert!(
+        waited < read_timeout / 2,
+        "the reader slept {waited:?}: the keepalive timeout did not wake it"
+    );
 }

@@ -33,11 +33,14 @@ fn default_mss(v6: bool) -> u32 {
 /// Largest window scale shift (RFC 7323 section 2.3).
 const MAX_WSCALE: u8 = 14;
 
-/// A segment the connection wants sent.
+/// A segment the connection wants sent. Its payload is `payload_len` bytes of the send
+/// buffer from sequence number `header.seq`, copied straight into the packet when the
+/// stack builds it ([`Connection::copy_out_into`], before anything else touches the
+/// connection).
 #[derive(Clone, Debug)]
 pub(crate) struct Outgoing {
     pub header: TcpHeader,
-    pub payload: Vec<u8>,
+    pub payload_len: usize,
     /// For a TSO super-segment (payload larger than the MSS): the MSS to cut it at.
     pub gso_size: u16,
 }
@@ -342,6 +345,10 @@ impl Connection {
     pub fn mss(&self) -> u32 {
         self.mss
     }
+    /// RCV.NXT: the next sequence number expected from the peer.
+    pub fn rcv_nxt(&self) -> u32 {
+        self.rcv_nxt.0
+    }
 
     /// RFC 1122 section 4.2.2.13 (and RFC 9293 section 3.10.7.4, TIME-WAIT): a new SYN
     /// whose sequence number is beyond the old incarnation's RCV.NXT may reopen the
@@ -402,7 +409,8 @@ impl Connection {
         (self.p.recv_buffer as u32 / 2).min(self.mss).max(1)
     }
 
-    fn push(&mut self, seq: SeqNum, flags: Flags, payload: Vec<u8>, options: TcpOptions) {
+    /// Queues a segment at `seq` carrying the `payload_len` send-buffer bytes from `seq`.
+    fn push(&mut self, seq: SeqNum, flags: Flags, payload_len: usize, options: TcpOptions) {
         let syn = flags.contains(Flags::SYN);
         let ack = if flags.contains(Flags::ACK) {
             self.rcv_nxt.0
@@ -432,12 +440,12 @@ impl Connection {
                 urgent: 0,
                 options,
             },
-            gso_size: if payload.len() > self.mss as usize {
+            gso_size: if payload_len > self.mss as usize {
                 self.mss as u16
             } else {
                 0
             },
-            payload,
+            payload_len,
         });
     }
 
@@ -462,12 +470,12 @@ impl Connection {
             Flags::SYN
         };
         let opts = self.syn_options(with_ack);
-        self.push(self.iss, flags, Vec::new(), opts);
+        self.push(self.iss, flags, 0, opts);
     }
 
     /// An ACK <SEQ=SND.NXT><ACK=RCV.NXT>.
     fn send_ack(&mut self) {
-        self.push(self.snd_nxt, Flags::ACK, Vec::new(), TcpOptions::default());
+        self.push(self.snd_nxt, Flags::ACK, 0, TcpOptions::default());
     }
 
     /// RFC 5961 challenge ACK (sections 3.2, 4.2 and 5.2).
@@ -490,7 +498,7 @@ impl Connection {
 
     /// A reset <SEQ=seq><CTL=RST>.
     fn send_rst(&mut self, seq: SeqNum) {
-        self.push(seq, Flags::RST, Vec::new(), TcpOptions::default());
+        self.push(seq, Flags::RST, 0, TcpOptions::default());
     }
 
     // ----------------------------------------------------------------------------------

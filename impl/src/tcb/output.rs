@@ -4,23 +4,33 @@
 use super::*;
 
 impl Connection {
-    /// Copies `len` bytes of the send buffer starting at sequence number `seq`.
-    pub(super) fn copy_out(&self, seq: SeqNum, len: usize) -> Vec<u8> {
-        // The callers only ask for bytes inside the buffer; clamp anyway, so that a bookkeeping
-        // error can shorten a segment but never panic the stack.
-        let off = (seq.since(self.snd_una) as usize).min(self.send_buf.len());
-        let len = len.min(self.send_buf.len() - off);
-        let mut v = Vec::with_capacity(len);
+    /// Appends `len` bytes of the send buffer starting at sequence number `seq` to `out`
+    /// (the payload of a segment from [`Connection::take_output`]). Returns false, and
+    /// appends nothing, if those bytes are not all in the buffer (they were acknowledged
+    /// and dropped since the segment was queued): the caller then drops the segment rather
+    /// than send wrong data, and retransmission recovers as from a loss.
+    pub fn copy_out_into(&self, out: &mut Vec<u8>, seq: SeqNum, len: usize) -> bool {
+        if len == 0 {
+            // Control segments and probes carry no data (their sequence number may lie
+            // outside the buffer, e.g. SND.UNA - 1).
+            return true;
+        }
+        let off = seq.since(self.snd_una) as usize;
+        let fits = seq.ge(self.snd_una) && off + len <= self.send_buf.len();
+        debug_assert!(fits, "segment {seq:?}+{len} outside the send buffer");
+        if !fits {
+            return false;
+        }
         let (a, b) = self.send_buf.as_slices();
         if off < a.len() {
             let end = (off + len).min(a.len());
-            v.extend_from_slice(&a[off..end]);
-            v.extend_from_slice(&b[..len - (end - off)]);
+            out.extend_from_slice(&a[off..end]);
+            out.extend_from_slice(&b[..len - (end - off)]);
         } else {
             let o = off - a.len();
-            v.extend_from_slice(&b[o..o + len]);
+            out.extend_from_slice(&b[o..o + len]);
         }
-        v
+        true
     }
 
     /// Resends the first unacknowledged segment (fast retransmit, RFC 5681 section 3.2; or
@@ -42,14 +52,13 @@ impl Connection {
         if len == 0 && !with_fin {
             return;
         }
-        let payload = self.copy_out(self.snd_una, len);
         let mut flags = Flags::ACK;
         if with_fin {
             flags = flags | Flags::FIN;
         }
         self.counters.retransmits += 1;
         self.rtt_probe = None;
-        self.push(self.snd_una, flags, payload, TcpOptions::default());
+        self.push(self.snd_una, flags, len, TcpOptions::default());
         self.rtx_deadline = Some(now + self.rto.rto());
     }
 
@@ -89,7 +98,6 @@ impl Connection {
                         break;
                     }
                 }
-                let payload = self.copy_out(self.snd_nxt, len as usize);
                 let mut flags = Flags::ACK;
                 if len > 0 && len == unsent {
                     flags = flags | Flags::PSH;
@@ -103,7 +111,7 @@ impl Connection {
                 } else if self.rtt_probe.is_none() {
                     self.rtt_probe = Some((self.snd_nxt.plus(len + u32::from(with_fin)), now));
                 }
-                self.push(self.snd_nxt, flags, payload, TcpOptions::default());
+                self.push(self.snd_nxt, flags, len as usize, TcpOptions::default());
                 self.snd_nxt = self.snd_nxt.plus(len + u32::from(with_fin));
                 if self.snd_nxt.gt(self.snd_max) {
                     self.snd_max = self.snd_nxt;

@@ -31,12 +31,7 @@ impl Connection {
             // its current window.
             self.persist_backoff += 1;
             self.persist_deadline = Some(now + self.persist_interval());
-            self.push(
-                self.snd_una.minus(1),
-                Flags::ACK,
-                Vec::new(),
-                TcpOptions::default(),
-            );
+            self.push(self.snd_una.minus(1), Flags::ACK, 0, TcpOptions::default());
         }
         if self.delack_deadline.is_some_and(|d| d <= now) {
             self.delack_deadline = None;
@@ -88,12 +83,7 @@ impl Connection {
                 self.counters.retransmits += 1;
                 self.send_syn(now, true);
                 if let Some(f) = self.fin_seq {
-                    self.push(
-                        f,
-                        Flags::ACK | Flags::FIN,
-                        Vec::new(),
-                        TcpOptions::default(),
-                    );
+                    self.push(f, Flags::ACK | Flags::FIN, 0, TcpOptions::default());
                 }
                 self.rtx_deadline = Some(now + self.rto.rto());
             }
@@ -141,11 +131,6 @@ impl Connection {
         }
         self.keepalive_probes += 1;
         self.keepalive_deadline = Some(now + k.interval);
-        self.push(
-            self.snd_nxt.minus(1),
-            Flags::ACK,
-            Vec::new(),
-            TcpOptions::default(),
-        );
+        self.push(self.snd_nxt.minus(1), Flags::ACK, 0, TcpOptions::default());
     }
 }

@@ -41,14 +41,22 @@ impl Connection {
         buf[..from_a].copy_from_slice(&a[..from_a]);
         buf[from_a..n].copy_from_slice(&b[..n - from_a]);
         self.recv_buf.drain(..n);
-        // Receiver-side silly window avoidance (RFC 9293 section 3.8.6.2.2): announce the
-        // opened window once it grew by min(buffer / 2, MSS).
+        // A window update of its own is sent only when the sender may be held back by the
+        // window it was last told. Receiver-side silly window avoidance (RFC 9293 section
+        // 3.8.6.2.2, RFC 1122 section 4.2.3.3) allows moving the right edge once it can grow
+        // by min(buffer / 2, MSS); and, as in Linux (`tcp_cleanup_rbuf`), the update is
+        // worth a segment only while less than half of the buffer is still advertised:
+        // otherwise the sender has at least half a buffer of data to send, whose ACKs
+        // (RFC 5681 section 4.2) carry the new window anyway. A zero or small window is
+        // always reopened by an update (no deadlock, RFC 9293 section 3.8.6.1).
         let free = self.p.recv_buffer.saturating_sub(self.recv_buf.len()) as u32;
         let threshold = self.sws_threshold();
+        let half = (self.p.recv_buffer / 2) as u32;
         if matches!(
             self.state,
             State::Established | State::FinWait1 | State::FinWait2
         ) && free.saturating_sub(before) >= threshold
+            && before < half
         {
             self.ack_now = true;
         }

@@ -113,40 +113,73 @@ pub fn build_packet(
     payload: &[u8],
     ident: u16,
 ) {
-    let tcp_len = tcp.header_len() + payload.len();
+    let ip = PacketIp { src, dst, ident };
+    build_packet_with(out, ip, tcp, payload.len(), false, |o| {
+        o.extend_from_slice(payload)
+    });
+}
+
+/// The IP fields of a packet to build: addresses (same family) and the IPv4
+/// identification (ignored for IPv6).
+#[derive(Clone, Copy, Debug)]
+pub struct PacketIp {
+    /// Source address.
+    pub src: IpAddr,
+    /// Destination address.
+    pub dst: IpAddr,
+    /// IPv4 identification.
+    pub ident: u16,
+}
+
+/// Like [`build_packet`], with the payload appended by `fill` (which should append
+/// `payload_len` bytes; the packet is cut or zero-padded to that length otherwise), so that
+/// it can be copied straight from where it is kept. With `partial_checksum` the TCP
+/// checksum field holds only the pseudo-header sum, for a device that completes it.
+pub fn build_packet_with(
+    out: &mut Vec<u8>,
+    ip: PacketIp,
+    tcp: &TcpHeader,
+    payload_len: usize,
+    partial_checksum: bool,
+    fill: impl FnOnce(&mut Vec<u8>),
+) {
+    let hl = tcp.header_len();
+    let tcp_len = hl + payload_len;
     let start = out.len();
-    match (src, dst) {
-        (IpAddr::V4(s), IpAddr::V4(d)) => {
-            out.resize(start + ipv4::HEADER_LEN + tcp_len, 0);
-            Ipv4Header {
-                src: s,
-                dst: d,
-                protocol: tcp::PROTOCOL_TCP,
-                ttl: DEFAULT_TTL,
-                identification: ident,
-                dont_fragment: true,
-                payload_len: tcp_len,
-            }
-            .emit(&mut out[start..]);
-            tcp.emit(&mut out[start + ipv4::HEADER_LEN..], payload, src, dst);
-        }
-        (IpAddr::V6(s), IpAddr::V6(d)) => {
-            out.resize(start + ipv6::HEADER_LEN + tcp_len, 0);
-            Ipv6Header {
-                src: s,
-                dst: d,
-                next_header: tcp::PROTOCOL_TCP,
-                hop_limit: DEFAULT_TTL,
-                flow_label: 0,
-                payload_len: tcp_len,
-            }
-            .emit(&mut out[start..]);
-            tcp.emit(&mut out[start + ipv6::HEADER_LEN..], payload, src, dst);
-        }
+    let ip_len = match (ip.src, ip.dst) {
+        (IpAddr::V4(_), IpAddr::V4(_)) => ipv4::HEADER_LEN,
+        (IpAddr::V6(_), IpAddr::V6(_)) => ipv6::HEADER_LEN,
         // A connection's addresses always share a family (the stack checks this when the
         // connection is made), so this arm is never reached; emit nothing rather than panic.
-        _ => {}
+        _ => return,
+    };
+    out.reserve(ip_len + tcp_len);
+    out.resize(start + ip_len + hl, 0);
+    fill(out);
+    out.resize(start + ip_len + tcp_len, 0);
+    match (ip.src, ip.dst) {
+        (IpAddr::V4(s), IpAddr::V4(d)) => Ipv4Header {
+            src: s,
+            dst: d,
+            protocol: tcp::PROTOCOL_TCP,
+            ttl: DEFAULT_TTL,
+            identification: ip.ident,
+            dont_fragment: true,
+            payload_len: tcp_len,
+        }
+        .emit(&mut out[start..]),
+        (IpAddr::V6(s), IpAddr::V6(d)) => Ipv6Header {
+            src: s,
+            dst: d,
+            next_header: tcp::PROTOCOL_TCP,
+            hop_limit: DEFAULT_TTL,
+            flow_label: 0,
+            payload_len: tcp_len,
+        }
+        .emit(&mut out[start..]),
+        _ => return,
     }
+    tcp.emit_header(&mut out[start + ip_len..], ip.src, ip.dst, partial_checksum);
 }
 
 #[cfg(test)]

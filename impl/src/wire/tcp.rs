@@ -264,6 +264,19 @@ impl TcpHeader {
     pub fn emit(&self, out: &mut [u8], payload: &[u8], src: IpAddr, dst: IpAddr) -> usize {
         let hl = self.header_len();
         let total = hl + payload.len();
+        out[hl..total].copy_from_slice(payload);
+        self.emit_header(&mut out[..total], src, dst, false);
+        total
+    }
+
+    /// Writes the header into the first [`TcpHeader::header_len`] bytes of `segment`, whose
+    /// rest already holds the payload, and fills in the checksum: the full one, or with
+    /// `partial` only the pseudo-header sum (not complemented), which a device with checksum
+    /// offload completes (virtio-net `NEEDS_CSUM`, Linux `CHECKSUM_PARTIAL`).
+    pub fn emit_header(&self, segment: &mut [u8], src: IpAddr, dst: IpAddr, partial: bool) {
+        let hl = self.header_len();
+        let total = segment.len();
+        let out = segment;
         out[0..2].copy_from_slice(&self.src_port.to_be_bytes());
         out[2..4].copy_from_slice(&self.dst_port.to_be_bytes());
         out[4..8].copy_from_slice(&self.seq.to_be_bytes());
@@ -274,9 +287,12 @@ impl TcpHeader {
         out[16..18].copy_from_slice(&[0, 0]);
         out[18..20].copy_from_slice(&self.urgent.to_be_bytes());
         self.options.emit(&mut out[HEADER_LEN..hl]);
-        out[hl..total].copy_from_slice(payload);
-        let sum = checksum::add_bytes(checksum::pseudo_header_sum(src, dst, total), &out[..total]);
-        out[16..18].copy_from_slice(&checksum::finish(sum).to_be_bytes());
-        total
+        let pseudo = checksum::pseudo_header_sum(src, dst, total);
+        let field = if partial {
+            !checksum::finish(pseudo)
+        } else {
+            checksum::finish(checksum::add_bytes(pseudo, &out[..total]))
+        };
+        out[16..18].copy_from_slice(&field.to_be_bytes());
     }
 }

@@ -371,3 +371,36 @@ fn ipv6_bad_tcp_checksum_and_truncation_are_typed() {
     // The unverified parse (device checksum offload) accepts it.
     assert!(parse_packet_with(&moved, false).is_ok());
 }
+
+#[test]
+fn partial_checksum_completes_to_the_full_one() {
+    // A device with checksum offload sums the segment from the TCP header on, with the
+    // field holding the pseudo-header sum, and stores the complement (CHECKSUM_PARTIAL).
+    let payload: Vec<u8> = (0..3001u32).map(|i| (i * 13 % 251) as u8).collect();
+    for (src, dst, ip_len) in [
+        (v4([192, 0, 2, 2]), v4([192, 0, 2, 1]), 20),
+        (
+            v6([0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]),
+            v6([0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]),
+            40,
+        ),
+    ] {
+        let h = header(7, 9, 0x18, 1000, TcpOptions::default());
+        let full = our_packet(src, dst, &h, &payload);
+        let mut partial = Vec::new();
+        let ip = PacketIp { src, dst, ident: 7 };
+        build_packet_with(&mut partial, ip, &h, payload.len(), true, |o| {
+            o.extend_from_slice(&payload)
+        });
+        assert_ne!(
+            partial[ip_len + 16..ip_len + 18],
+            full[ip_len + 16..ip_len + 18]
+        );
+        let completed = checksum::finish(checksum::add_bytes(0, &partial[ip_len..]));
+        partial[ip_len + 16..ip_len + 18].copy_from_slice(&completed.to_be_bytes());
+        assert!(
+            partial == full,
+            "completed packet differs from the fully summed one"
+        );
+    }
+}
