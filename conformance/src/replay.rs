@@ -933,6 +933,60 @@ mod tests {
     }
 
     #[test]
+    fn a_listed_difference_ends_the_replay_unless_its_entry_lets_it_go_on() {
+        let steps = format!(
+            "{HANDSHAKE}  - expect: {{ flags: A, seq: iss+1 }}\n  - expect: {{ flags: FA, seq: iss+1 }}\n"
+        );
+        let script = || {
+            vec![
+                (0, "S", ISS, 0, 0),
+                (1, "RA", ISS + 1, irs() + 1, 0),
+                (1, "A", ISS + 1, irs() + 1, 0),
+            ]
+        };
+        let run_with = |explain: &dyn Fn(&Failure) -> Option<(usize, bool)>| {
+            let v = Vector::from_yaml(&format!(
+                "version: 1\nid: t\ncovers: []\nrole: active\nsteps:\n{steps}"
+            ))
+            .expect("test vector parses");
+            let mut timers = TimerProfile::linux();
+            timers.response = Duration::from_millis(30);
+            timers.delayed_ack_max = Duration::from_millis(10);
+            let ends = Endpoints {
+                target: "192.0.2.1:1000".parse().unwrap(),
+                peer: "192.0.2.2:2000".parse().unwrap(),
+            };
+            let mut t = Scripted {
+                timers,
+                ends,
+                script: script(),
+                injected: 0,
+                next: 0,
+                silent: None,
+            };
+            replay_explained(&mut t, &v, ends, explain)
+        };
+        let rst_ack = |f: &Failure| f.to_string().contains("got RA");
+        let field = |f: &Failure| rst_ack(f).then_some((7, true));
+        // Going on: the RST,ACK is consumed, the next step meets the plain ACK where it expects
+        // a FIN: a second difference, which no entry explains.
+        let out = run_with(&field);
+        assert_eq!(out.deviations.len(), 1);
+        assert_eq!(out.deviations[0].1, 7);
+        let f = out
+            .failure
+            .expect("the FIN step fails after the listed difference");
+        assert_eq!((f.step, f.kind), (5, FailureKind::Field), "{f}");
+        // Ending there: a deviation, the FIN step never runs.
+        let out = run_with(&|f: &Failure| rst_ack(f).then_some((7, false)));
+        assert_eq!((out.failure, out.deviations.len()), (None, 1));
+        // Not listed: a failure at the first difference.
+        let out = run_with(&|_: &Failure| None);
+        assert_eq!(out.failure.map(|f| f.step), Some(4));
+        assert!(out.deviations.is_empty());
+    }
+
+    #[test]
     fn a_possibly_owed_delayed_ack_keeps_the_window_open() {
         // The peer's SYN,ACK is not acknowledged yet: the target may still send a delayed
         // ACK, which no timer report shows, so silence is not proven.
