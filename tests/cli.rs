@@ -147,3 +147,72 @@ fn generate_writes_every_vector_and_removes_stale_ones() {
     );
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
+
+#[test]
+fn replay_json_gives_verdicts_timings_and_the_deviation_entries_used() {
+    // Needs root (CI runs as root): the replay creates its own namespace and TUN device.
+    let vectors = concat!(env!("CARGO_MANIFEST_DIR"), "/vectors");
+    let (code, stdout, stderr) = tcpspec(&[
+        "replay",
+        "--target",
+        "linux",
+        "--vectors",
+        vectors,
+        "--filter",
+        "established/active/",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "needs root; stderr: {stderr}");
+    let v: Value = serde_json::from_str(&stdout).expect("valid JSON");
+    let results = v["results"].as_array().expect("results");
+    assert!(
+        results.len() > 50,
+        "both IP versions of every matching vector"
+    );
+    for r in results {
+        assert!(r["id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("established/active/")));
+        assert!(matches!(r["ip"].as_str(), Some("v4" | "v6")));
+        assert!(
+            matches!(r["verdict"].as_str(), Some("pass" | "deviation")),
+            "{r}"
+        );
+        assert!(r["millis"].as_f64().is_some_and(|ms| ms > 0.0));
+    }
+    let abort = results
+        .iter()
+        .find(|r| r["id"] == "established/active/abort")
+        .expect("the abort vector");
+    assert_eq!(
+        abort["verdict"], "deviation",
+        "Linux sends RST+ACK: {abort}"
+    );
+    let totals = &v["totals"];
+    assert_eq!(
+        totals["total"].as_u64(),
+        Some(results.len() as u64),
+        "{totals}"
+    );
+    assert!(totals["median_ms_without_timers"].as_f64().is_some());
+    let used = v["deviation_use"].as_array().expect("deviation_use");
+    assert!(used
+        .iter()
+        .any(|d| d["id"] == "*/abort" && d["replays"].as_u64() == Some(2)));
+}
+
+#[test]
+fn a_bad_vector_file_is_an_error_with_file_and_line() {
+    let dir = std::env::temp_dir().join(format!("tcpspec-badvec-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(
+        dir.join("bad.yaml"),
+        "version: 1\nid: bad\ncovers: []\nrole: active\nsteps:\n  - expect: { flags: Q }\n",
+    )
+    .expect("bad file");
+    let out = dir.to_str().expect("utf-8 temp path");
+    let (code, _, stderr) = tcpspec(&["replay", "--vectors", out]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("bad.yaml:6"), "file and line: {stderr}");
+}
