@@ -13,11 +13,11 @@
 //! (IPv6 router solicitations, MLD reports) is [`Direction::Outgoing`], reaches the stack (which
 //! drops it as not TCP) and is skipped by [`ImplTarget::capture`].
 
-use crate::linux::{PEER_V4, PEER_V6, TARGET_V4, TARGET_V6};
+use crate::linux::{TARGET_V4, TARGET_V6};
 use crate::target::{AppCheck, CallOutcome, Endpoints, Target};
 use crate::timing::TimerProfile;
 use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 use tcp_impl::runtime::NetStack;
 use tcp_impl::{Config, KeepaliveConfig, ListenerHandle, SocketHandle, State, TcpError};
@@ -369,16 +369,7 @@ impl Target for ImplTarget {
 
     fn endpoints(&mut self, ipv6: bool) -> Endpoints {
         self.counter = self.counter.wrapping_add(1);
-        let n = (self.counter % 20000) as u16;
-        let (t, p) = if ipv6 {
-            (IpAddr::V6(TARGET_V6), IpAddr::V6(PEER_V6))
-        } else {
-            (IpAddr::V4(TARGET_V4), IpAddr::V4(PEER_V4))
-        };
-        Endpoints {
-            target: SocketAddr::new(t, 10000 + n),
-            peer: SocketAddr::new(p, 40000 + n),
-        }
+        crate::target::nth_endpoints(self.counter, ipv6)
     }
 
     fn open(&mut self, ends: Endpoints, role: Role, options: &SocketOptions) -> io::Result<()> {

@@ -412,16 +412,7 @@ impl Target for LinuxTarget {
 
     fn endpoints(&mut self, ipv6: bool) -> Endpoints {
         self.counter = self.counter.wrapping_add(1);
-        let n = (self.counter % 20000) as u16;
-        let (t, p) = if ipv6 {
-            (IpAddr::V6(TARGET_V6), IpAddr::V6(PEER_V6))
-        } else {
-            (IpAddr::V4(TARGET_V4), IpAddr::V4(PEER_V4))
-        };
-        Endpoints {
-            target: SocketAddr::new(t, 10000 + n),
-            peer: SocketAddr::new(p, 40000 + n),
-        }
+        crate::target::nth_endpoints(self.counter, ipv6)
     }
 
     fn open(&mut self, ends: Endpoints, role: Role, options: &SocketOptions) -> io::Result<()> {

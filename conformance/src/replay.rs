@@ -894,6 +894,17 @@ mod tests {
         script: Vec<(usize, &'static str, u32, u32, u32)>,
         silent: Option<Duration>,
     ) -> (Option<Failure>, Vec<String>, Duration) {
+        let out = run_explained(steps, script, silent, &|_| None);
+        (out.failure, out.transcript, out.elapsed)
+    }
+
+    /// Replay `steps` (after the vector header) against a scripted target.
+    fn run_explained(
+        steps: &str,
+        script: Vec<(usize, &'static str, u32, u32, u32)>,
+        silent: Option<Duration>,
+        explain: &dyn Fn(&Failure) -> Option<(usize, bool)>,
+    ) -> Outcome {
         let text = format!("version: 1\nid: t\ncovers: []\nrole: active\nsteps:\n{steps}");
         let v = Vector::from_yaml(&text).expect("test vector parses");
         let mut timers = TimerProfile::linux();
@@ -911,8 +922,7 @@ mod tests {
             next: 0,
             silent,
         };
-        let out = replay(&mut t, &v, ends);
-        (out.failure, out.transcript, out.elapsed)
+        replay_explained(&mut t, &v, ends, explain)
     }
 
     #[test]
@@ -945,26 +955,7 @@ mod tests {
             ]
         };
         let run_with = |explain: &dyn Fn(&Failure) -> Option<(usize, bool)>| {
-            let v = Vector::from_yaml(&format!(
-                "version: 1\nid: t\ncovers: []\nrole: active\nsteps:\n{steps}"
-            ))
-            .expect("test vector parses");
-            let mut timers = TimerProfile::linux();
-            timers.response = Duration::from_millis(30);
-            timers.delayed_ack_max = Duration::from_millis(10);
-            let ends = Endpoints {
-                target: "192.0.2.1:1000".parse().unwrap(),
-                peer: "192.0.2.2:2000".parse().unwrap(),
-            };
-            let mut t = Scripted {
-                timers,
-                ends,
-                script: script(),
-                injected: 0,
-                next: 0,
-                silent: None,
-            };
-            replay_explained(&mut t, &v, ends, explain)
+            run_explained(&steps, script(), None, explain)
         };
         let rst_ack = |f: &Failure| f.to_string().contains("got RA");
         let field = |f: &Failure| rst_ack(f).then_some((7, true));

@@ -11,6 +11,25 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use tcp_model::vector::{AppEvent, Call, Role, SocketOptions, TcpState};
 
+/// Addresses of the `n`-th replay of a job: the target at 192.0.2.1 / 2001:db8::1, port
+/// 10000 + n, the peer at 192.0.2.2 / 2001:db8::2, port 40000 + n (n counted modulo 20000),
+/// so that no state of an earlier replay of the job (e.g. TIME-WAIT) matches a later one.
+/// Documentation addresses only (RFC 5737, RFC 3849).
+pub fn nth_endpoints(n: u32, ipv6: bool) -> Endpoints {
+    use crate::linux::{PEER_V4, PEER_V6, TARGET_V4, TARGET_V6};
+    use std::net::IpAddr;
+    let n = (n % 20000) as u16;
+    let (t, p) = if ipv6 {
+        (IpAddr::V6(TARGET_V6), IpAddr::V6(PEER_V6))
+    } else {
+        (IpAddr::V4(TARGET_V4), IpAddr::V4(PEER_V4))
+    };
+    Endpoints {
+        target: SocketAddr::new(t, 10000 + n),
+        peer: SocketAddr::new(p, 40000 + n),
+    }
+}
+
 /// Addresses of one replay: the target's socket and the peer the replayer plays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Endpoints {
