@@ -4,15 +4,15 @@
 //! (a sender may set PSH on any data segment, RFC 9293 section 3.9.1.2); sequence and
 //! acknowledgment numbers only when the pattern gives them; the payload length always.
 
-use crate::segment::Segment;
+use crate::segment::{Segment, SegmentOptions};
 use crate::symbols::Symbols;
 use std::fmt;
-use tcp_model::vector::{Flags, SegmentPattern};
+use tcp_model::vector::{Flags, OptionValue, OptionsPattern, SegmentPattern};
 
 /// One field that differed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldDiff {
-    /// `flags`, `seq`, `ack` or `len`.
+    /// `flags`, `seq`, `ack`, `len`, `window` or an option (`mss option`, ...).
     pub field: &'static str,
     /// What the vector wanted.
     pub expected: String,
@@ -76,6 +76,61 @@ pub fn compare(pattern: &SegmentPattern, seg: &Segment, sym: &Symbols) -> Vec<Fi
             got: seg.len.to_string(),
         });
     }
+    if let Some(w) = pattern.window {
+        if !w.allows(seg.window) {
+            diffs.push(FieldDiff {
+                field: "window",
+                expected: w.to_string(),
+                got: seg.window.to_string(),
+            });
+        }
+    }
+    if let Some(o) = &pattern.options {
+        diffs.extend(compare_options(o, &seg.options));
+    }
+    diffs
+}
+
+/// Compare the named options (RFC 9293 section 3.1, RFC 7323, RFC 2018).
+fn compare_options(want: &OptionsPattern, got: &SegmentOptions) -> Vec<FieldDiff> {
+    let mut diffs = Vec::new();
+    let shown = |v: Option<u32>| v.map_or("absent".to_string(), |v| v.to_string());
+    for (field, want, got) in [
+        ("mss option", want.mss, got.mss.map(u32::from)),
+        ("wscale option", want.wscale, got.wscale.map(u32::from)),
+    ] {
+        let Some(want) = want else { continue };
+        let ok = match want {
+            OptionValue::Absent => got.is_none(),
+            OptionValue::Value(v) => got == Some(v),
+        };
+        if !ok {
+            diffs.push(FieldDiff {
+                field,
+                expected: want.to_string(),
+                got: shown(got),
+            });
+        }
+    }
+    for (field, want, got) in [
+        (
+            "sack_permitted option",
+            want.sack_permitted,
+            got.sack_permitted,
+        ),
+        ("timestamps option", want.timestamps, got.timestamps),
+    ] {
+        if let Some(want) = want {
+            if want != got {
+                let presence = |p: bool| if p { "present" } else { "absent" }.to_string();
+                diffs.push(FieldDiff {
+                    field,
+                    expected: presence(want),
+                    got: presence(got),
+                });
+            }
+        }
+    }
     diffs
 }
 
@@ -89,6 +144,12 @@ pub fn describe_pattern(p: &SegmentPattern) -> String {
         s.push_str(&format!(" ack={ack}"));
     }
     s.push_str(&format!(" len={}", p.len));
+    if let Some(w) = p.window {
+        s.push_str(&format!(" win {w}"));
+    }
+    if p.options.is_some() {
+        s.push_str(" (with options)");
+    }
     s
 }
 
@@ -115,6 +176,7 @@ mod tests {
             ack,
             window: 100,
             len,
+            options: Default::default(),
         }
     }
 
@@ -146,6 +208,36 @@ mod tests {
             compare(&p, &seg("A", 1001, 0, 3), &sym)[0].field,
             "flags",
             "named PSH is required"
+        );
+    }
+
+    #[test]
+    fn window_and_options_count_only_when_named() {
+        let sym = Symbols {
+            iss: Some(1000),
+            irs: 5000,
+            wnd: Some(100),
+        };
+        let mut s = seg("SA", 1000, 5001, 0);
+        s.options.mss = Some(1460);
+        s.options.sack_permitted = true;
+        assert!(compare(&pat("{ flags: SA }"), &s, &sym).is_empty());
+        let p = pat("{ flags: SA, window: '>= 100', options: { mss: 1460, sack_permitted: true, wscale: absent } }");
+        assert!(compare(&p, &s, &sym).is_empty());
+        let p =
+            pat("{ flags: SA, window: 101, options: { mss: 536, wscale: 7, timestamps: true } }");
+        let d: Vec<String> = compare(&p, &s, &sym)
+            .iter()
+            .map(|d| d.to_string())
+            .collect();
+        assert_eq!(
+            d,
+            [
+                "window differs (expected 101, got 100)",
+                "mss option differs (expected 536, got 1460)",
+                "wscale option differs (expected 7, got absent)",
+                "timestamps option differs (expected present, got absent)",
+            ]
         );
     }
 

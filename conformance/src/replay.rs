@@ -455,6 +455,7 @@ impl Replay<'_> {
             ack,
             window: PEER_WINDOW,
             len: spec.len,
+            options: Default::default(),
         };
         let pkt = segment::build(&seg, &segment::payload_pattern(spec.len))
             .map_err(|e| self.fail(FailureKind::Target, e))?;
@@ -866,6 +867,7 @@ mod tests {
                         ack,
                         window: 1000,
                         len,
+                        options: Default::default(),
                     };
                     let pkt = segment::build(&seg, &segment::payload_pattern(len))
                         .map_err(io::Error::other)?;

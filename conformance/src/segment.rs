@@ -1,7 +1,7 @@
 //! TCP segments on the wire: parse what the target sends, build what the peer sends.
 //! (RFC 9293 section 3.1 header format; IPv4 and IPv6 through etherparse.)
 
-use etherparse::{NetSlice, PacketBuilder, SlicedPacket, TransportSlice};
+use etherparse::{NetSlice, PacketBuilder, SlicedPacket, TcpOptionElement, TransportSlice};
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use tcp_model::vector::Flags;
@@ -23,6 +23,21 @@ pub struct Segment {
     pub window: u16,
     /// Payload length.
     pub len: u32,
+    /// The TCP options it carries (only in parsed segments; the peer sends none).
+    pub options: SegmentOptions,
+}
+
+/// The TCP options of a segment that patterns can name.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SegmentOptions {
+    /// Maximum segment size (RFC 9293 section 3.7.1).
+    pub mss: Option<u16>,
+    /// Window scale shift count (RFC 7323 section 2).
+    pub wscale: Option<u8>,
+    /// SACK-permitted (RFC 2018).
+    pub sack_permitted: bool,
+    /// Timestamps (RFC 7323 section 3).
+    pub timestamps: bool,
 }
 
 impl fmt::Display for Segment {
@@ -53,6 +68,18 @@ pub fn parse(packet: &[u8]) -> Option<Segment> {
     let Some(TransportSlice::Tcp(t)) = &p.transport else {
         return None;
     };
+    let mut options = SegmentOptions::default();
+    for o in t.options_iterator() {
+        // A malformed option list ends the parse of options; the segment itself stands.
+        let Ok(o) = o else { break };
+        match o {
+            TcpOptionElement::MaximumSegmentSize(m) => options.mss = Some(m),
+            TcpOptionElement::WindowScale(w) => options.wscale = Some(w),
+            TcpOptionElement::SelectiveAcknowledgementPermitted => options.sack_permitted = true,
+            TcpOptionElement::Timestamp(..) => options.timestamps = true,
+            _ => {}
+        }
+    }
     Some(Segment {
         src: SocketAddr::new(src, t.source_port()),
         dst: SocketAddr::new(dst, t.destination_port()),
@@ -68,6 +95,7 @@ pub fn parse(packet: &[u8]) -> Option<Segment> {
         ack: t.acknowledgment_number(),
         window: t.window_size(),
         len: t.payload().len() as u32,
+        options,
     })
 }
 
@@ -133,6 +161,7 @@ mod tests {
                 ack: 7,
                 window: 1234,
                 len: 5,
+                options: Default::default(),
             };
             let pkt = build(&seg, &payload_pattern(5)).unwrap();
             assert_eq!(parse(&pkt), Some(seg));

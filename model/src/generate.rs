@@ -413,6 +413,9 @@ fn pattern(ep_before: &Endpoint, seg: &Segment) -> SegmentPattern {
         seq: Some(seq),
         ack,
         len: seg.len as u32,
+        // The model's window is abstract and it has no options: the vectors leave both free.
+        window: None,
+        options: None,
     }
 }
 
