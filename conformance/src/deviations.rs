@@ -153,12 +153,17 @@ impl Deviation {
 
     /// The entry as reports name it: its id, and its `observed` texts if any.
     pub fn label(&self) -> String {
-        if self.observed.is_empty() {
-            self.id.clone()
-        } else {
-            let texts: Vec<String> = self.observed.iter().map(|o| format!("{o:?}")).collect();
-            format!("{} ({})", self.id, texts.join(" | "))
-        }
+        label(&self.id, &self.observed)
+    }
+}
+
+/// How reports name an entry with this id and these `observed` texts.
+pub fn label(id: &str, observed: &[String]) -> String {
+    if observed.is_empty() {
+        id.to_string()
+    } else {
+        let texts: Vec<String> = observed.iter().map(|o| format!("{o:?}")).collect();
+        format!("{id} ({})", texts.join(" | "))
     }
 }
 

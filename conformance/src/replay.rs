@@ -91,8 +91,9 @@ impl fmt::Display for Failure {
 pub struct Outcome {
     /// The first difference no deviation entry explains; `None` when every other step held.
     pub failure: Option<Failure>,
-    /// Differences a deviation entry explains (with the entry's index), in step order: the
-    /// replay went on past each of them, so everything after it was still checked.
+    /// Differences a deviation entry explains (with the entry's index), in step order. The
+    /// replay went on past each one whose entry allows it (so what followed was still checked)
+    /// and ended at one whose entry does not.
     pub deviations: Vec<(Failure, usize)>,
     /// One line per event: calls, segments in (`>`) and out (`<`), checks.
     pub transcript: Vec<String>,

@@ -157,9 +157,6 @@ pub struct DeviationUse {
     /// The entry's `observed` texts.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub observed: Vec<String>,
-    /// How reports name the entry (id and observed texts).
-    #[serde(skip)]
-    pub label: String,
     /// Replays it turned into a `deviation` verdict.
     pub replays: usize,
 }
@@ -205,7 +202,8 @@ impl Report {
             .iter()
             .filter(|d| self.complete || d.replays > 0);
         for d in shown {
-            let _ = writeln!(s, "  {:>4}  {}", d.replays, d.label);
+            let label = crate::deviations::label(&d.id, &d.observed);
+            let _ = writeln!(s, "  {:>4}  {label}", d.replays);
         }
         let unused = self.unused_deviations();
         if !unused.is_empty() {

@@ -2,7 +2,7 @@
 //! thread with its own private network namespace and target, then report.
 
 use crate::args::{IpChoice, ReplayArgs, TargetKind};
-use crate::deviations::Deviations;
+use crate::deviations::{Deviation, Deviations};
 use crate::impl_target::ImplTarget;
 use crate::linux::LinuxTarget;
 use crate::loader::{load_dir, LoadedVector};
@@ -49,7 +49,8 @@ struct Item {
 
 /// A message from a job to the collector.
 enum Msg {
-    Done(Item, Outcome),
+    /// A finished replay, with the indices of the deviation entries that cover its vector.
+    Done(Item, Outcome, Vec<usize>),
     Setup(String),
 }
 
@@ -174,7 +175,8 @@ pub fn run_vectors(
                             tx.send(Msg::Setup(format!("cannot write {}: {e}", path.display())));
                     }
                 }
-                if tx.send(Msg::Done(item, outcome)).is_err() {
+                let indices = covering.iter().map(|(i, _)| *i).collect();
+                if tx.send(Msg::Done(item, outcome, indices)).is_err() {
                     break;
                 }
             }
@@ -192,17 +194,21 @@ pub fn run_vectors(
     for msg in rx {
         match msg {
             Msg::Setup(e) => errors.push(e),
-            Msg::Done(item, outcome) => {
+            Msg::Done(item, outcome, indices) => {
                 let v = &vectors[item.vector].vector;
                 // A replay cut short by Ctrl-C has no verdict: it is left out of the report.
                 let interrupted = outcome.failure.is_some() && crate::interrupt::interrupted();
                 if interrupted {
                     continue;
                 }
-                let covering = deviations.covering(&v.id, item.ipv6);
+                let covering: Vec<(usize, &Deviation)> = indices
+                    .into_iter()
+                    .map(|i| (i, &deviations.entries[i]))
+                    .collect();
                 let (verdict, detail) =
                     classify(outcome.failure.as_ref(), &outcome.deviations, &covering);
                 let mut applied: Vec<usize> = outcome.deviations.iter().map(|(_, i)| *i).collect();
+                applied.sort_unstable();
                 applied.dedup();
                 for &i in &applied {
                     used[i] += 1;
@@ -269,7 +275,6 @@ pub fn run_vectors(
             .map(|(d, replays)| DeviationUse {
                 id: d.id.clone(),
                 observed: d.observed.clone(),
-                label: d.label(),
                 replays,
             })
             .collect(),

@@ -236,6 +236,19 @@ impl Endpoint {
         }
     }
 
+    /// Whether `seg` is the peer's SYN,ACK that, after a simultaneous open, repeats its SYN at
+    /// IRS and acknowledges ours (RFC 9293 Figure 8, line 6): it completes the handshake.
+    pub fn completes_simultaneous_open(&self, seg: &Segment) -> bool {
+        self.state == TcpState::SynReceived
+            && !self.passive
+            && seg.flags.syn
+            && seg.flags.ack
+            && !seg.flags.rst
+            && seg.seq.wrapping_add(1) == self.rcv_nxt
+            && self.snd_una < seg.ack
+            && seg.ack <= self.snd_nxt
+    }
+
     /// RFC 9293 section 3.10.7.4, first: the segment acceptability test (the four cases of
     /// SEG.LEN and RCV.WND being zero or not).
     pub fn acceptable(&self, seg: &Segment, wnd: u16) -> bool {
@@ -650,15 +663,7 @@ fn arrive_other(s: &mut Stepper<'_>, seg: &Segment) {
     // (section 3.10.7.4: only the new parts of a segment are processed) and the rest is taken
     // as an ACK at RCV.NXT. A repeat whose ACK would not complete the handshake is just an
     // old segment (first check below).
-    if e.state == SynReceived
-        && !e.passive
-        && seg.flags.syn
-        && seg.flags.ack
-        && !seg.flags.rst
-        && seg.seq.wrapping_add(1) == e.rcv_nxt
-        && e.snd_una < seg.ack
-        && seg.ack <= e.snd_nxt
-    {
+    if e.completes_simultaneous_open(seg) {
         let mut rest = *seg;
         rest.flags.syn = false;
         rest.seq = e.rcv_nxt;

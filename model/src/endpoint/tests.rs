@@ -2090,14 +2090,7 @@ fn check_step(
             && s.flags.fin
             && !s.flags.rst
             && s.seq + s.len as u16 + 1 == pre.rcv_nxt;
-        let repeated_syn = pre.state == SynReceived
-            && !pre.passive
-            && s.flags.syn
-            && s.flags.ack
-            && !s.flags.rst
-            && s.seq.wrapping_add(1) == pre.rcv_nxt
-            && pre.snd_una < s.ack
-            && s.ack <= pre.snd_nxt;
+        let repeated_syn = pre.completes_simultaneous_open(s);
         let checked = pre.state == SynReceived || pre.is_synchronized();
         if checked && !retransmitted_fin && !repeated_syn && !pre.acceptable(s, p.wnd) {
             // RFC 9293 3.10.7.4 first.
