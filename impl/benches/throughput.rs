@@ -1,30 +1,32 @@
 //! Bulk throughput over a TUN device at MTU 1500, kernel <-> stack in both directions, for
-//! this stack and for smoltcp 0.14 driven over the same TUN setup, in one run. Reported as
-//! MB/s and as the ratio tcp-impl / smoltcp. Needs root (network namespace + TUN).
+//! this stack and for smoltcp 0.14, in one run. Needs root (network namespace + TUN).
 //!
-//! Three setups are measured in every run: smoltcp on a plain TUN, this stack on a plain
-//! TUN, and this stack on the offload TUN (`IFF_VNET_HDR` with TSO/checksum offload, MTU
-//! still 1500); both ratios are against the smoltcp figure of the same run.
+//! Four setups are measured in every run: each stack on a plain TUN and on the offload TUN
+//! (`IFF_VNET_HDR` with TSO/checksum offload, MTU still 1500; smoltcp's drivers are in
+//! `support/smoltcp_tun.rs`). Reported per setup and direction: MB/s, the ratio against
+//! smoltcp on the same TUN (and, for this stack on the offload TUN, against smoltcp on the
+//! plain one), CPU seconds per GB (and the kernel's share), the machine's busy share and how
+//! busy the kernel side's socket thread was.
 //!
 //! ```text
-//! cargo bench -p tcp-impl --bench throughput            # 100 MB per direction, one run
+//! cargo bench -p tcp-impl --bench throughput            # 1000 MB per direction, one run
 //! BENCH_MB=400 BENCH_RUNS=3 cargo bench -p tcp-impl --bench throughput
-//! BENCH_ONLY=impl|offload|smoltcp BENCH_DIR=down|up ...  # one setup / direction (profiling)
+//! BENCH_ONLY=smoltcp|impl|smoltcp-offload|offload BENCH_DIR=down|up ...  # one part (profiling)
 //! BENCH_CC=reno BENCH_BUF_KB=1024 ...   # kernel congestion control, buffers (both stacks)
 //! ```
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "support/cpu.rs"]
+mod cpu;
+#[path = "support/smoltcp_tun.rs"]
+mod smoltcp_tun;
 
 use common::{make_offload_tun, make_tun, KERNEL_V4, STACK_V4};
-use smoltcp::iface::{Config as IfaceConfig, Interface, SocketSet};
-use smoltcp::phy::{self, DeviceCapabilities, Medium};
-use smoltcp::socket::tcp;
-use smoltcp::time::Instant as SmolInstant;
-use smoltcp::wire::{HardwareAddress, IpAddress, IpCidr, Ipv4Address};
+use cpu::{CpuMark, CpuUse};
 use std::io::{Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr};
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd};
 use std::time::{Duration, Instant};
 use tcp_impl::runtime::NetStack;
 use tcp_impl::Config;
@@ -104,11 +106,20 @@ fn mbps(bytes: usize, d: Duration) -> f64 {
     bytes as f64 / 1e6 / d.as_secs_f64()
 }
 
+/// The kernel side's transfer: its duration and the CPU time of the thread that ran the
+/// socket calls (the kernel's TCP work done in them, plus the softirqs it ran).
+#[derive(Clone, Copy, Debug)]
+struct PeerTime {
+    elapsed: Duration,
+    thread_cpu: Duration,
+}
+
 /// Kernel sends `total` bytes to `addr`; returns when the peer has read them all (it closes).
-fn kernel_send(addr: SocketAddr, total: usize) -> Duration {
+fn kernel_send(addr: SocketAddr, total: usize) -> PeerTime {
     let mut s = std::net::TcpStream::connect(addr).expect("kernel connect");
     let buf = vec![0x5au8; CHUNK];
     let t = Instant::now();
+    let cpu = cpu::thread_cpu_time();
     let mut left = total;
     while left > 0 {
         let n = left.min(CHUNK);
@@ -122,11 +133,14 @@ fn kernel_send(addr: SocketAddr, total: usize) -> Duration {
     // Wait for the receiver's FIN: everything was read.
     let mut b = [0u8; 1];
     let _ = s.read(&mut b);
-    t.elapsed()
+    PeerTime {
+        elapsed: t.elapsed(),
+        thread_cpu: cpu::thread_cpu_time().saturating_sub(cpu),
+    }
 }
 
 /// Kernel receives until end of stream; returns bytes and time from first byte.
-fn kernel_recv(l: std::net::TcpListener) -> (usize, Duration) {
+fn kernel_recv(l: std::net::TcpListener) -> (usize, PeerTime) {
     let (mut s, _) = l.accept().expect("kernel accept");
     let mut buf = vec![0u8; CHUNK];
     let mut total = 0;
@@ -136,14 +150,59 @@ fn kernel_recv(l: std::net::TcpListener) -> (usize, Duration) {
         if n == 0 {
             break;
         }
-        start.get_or_insert_with(Instant::now);
+        start.get_or_insert_with(|| (Instant::now(), cpu::thread_cpu_time()));
         total += n;
     }
-    (total, start.map_or(Duration::ZERO, |t| t.elapsed()))
+    let peer = start.map_or(
+        PeerTime {
+            elapsed: Duration::ZERO,
+            thread_cpu: Duration::ZERO,
+        },
+        |(t, c)| PeerTime {
+            elapsed: t.elapsed(),
+            thread_cpu: cpu::thread_cpu_time().saturating_sub(c),
+        },
+    );
+    (total, peer)
 }
 
-fn bench_impl(total: usize, config: Config, offload: bool) -> (f64, f64) {
-    tcp_netlab::run_in_private_netns(move || -> Result<(f64, f64), tcp_netlab::Error> {
+/// One direction of one setup: throughput and the CPU it took.
+#[derive(Clone, Copy, Debug, Default)]
+struct Figure {
+    /// MB/s (10^6 bytes), timed by the kernel side.
+    mbps: f64,
+    /// CPU used from before the connection to after the last byte.
+    cpu: CpuUse,
+    /// Share of one core the kernel side's socket thread was busy during the transfer
+    /// (near 1: the kernel's side of this one connection was the bottleneck).
+    peer_busy: f64,
+}
+
+/// Which directions to run: BENCH_DIR=down or BENCH_DIR=up runs one (for profiling).
+fn runs_direction(down: bool) -> bool {
+    match std::env::var("BENCH_DIR").as_deref() {
+        Ok("down") => down,
+        Ok("up") => !down,
+        _ => true,
+    }
+}
+
+/// Runs `f` (one direction's transfer, returning the kernel side's time) and measures it.
+fn measured(
+    total: usize,
+    f: impl FnOnce() -> Result<PeerTime, tcp_netlab::Error>,
+) -> Result<Figure, tcp_netlab::Error> {
+    let mark = CpuMark::now();
+    let peer = f()?;
+    Ok(Figure {
+        mbps: mbps(total, peer.elapsed),
+        cpu: mark.used(),
+        peer_busy: peer.thread_cpu.as_secs_f64() / peer.elapsed.as_secs_f64().max(1e-9),
+    })
+}
+
+fn bench_impl(total: usize, config: Config, offload: bool) -> (Figure, Figure) {
+    tcp_netlab::run_in_private_netns(move || -> Result<_, tcp_netlab::Error> {
         set_congestion_control()?;
         let net = if offload {
             NetStack::new_offload(make_offload_tun()?, config, vec![STACK_V4])
@@ -151,82 +210,76 @@ fn bench_impl(total: usize, config: Config, offload: bool) -> (f64, f64) {
             NetStack::new(make_tun()?, config, vec![STACK_V4])
         }
         .map_err(|e| tcp_netlab::Error::new("start tcp-impl", e))?;
-        // BENCH_DIR=down or BENCH_DIR=up runs one direction (for profiling).
-        let dir = std::env::var("BENCH_DIR").unwrap_or_default();
-        let mut down = Duration::ZERO;
-        if dir != "up" {
-            down = impl_down(&net, total)?;
+        let mut down = Figure::default();
+        if runs_direction(true) {
+            down = measured(total, || impl_down(&net, total))?;
         }
-        let mut up = Duration::ZERO;
-        if dir != "down" {
-            up = impl_up(&net, total)?;
+        let mut up = Figure::default();
+        if runs_direction(false) {
+            up = measured(total, || impl_up(&net, total))?;
         }
-        Ok((mbps(total, down), mbps(total, up)))
+        Ok((down, up))
     })
     .unwrap_or_else(|e| panic!("tcp-impl benchmark setup failed (needs root): {e}"))
 }
 
 /// Kernel -> stack: the kernel sends `total` bytes, the stack reads them; returns the time.
-fn impl_down(net: &NetStack, total: usize) -> Result<Duration, tcp_netlab::Error> {
-    {
-        let addr = SocketAddr::new(STACK_V4, 7000);
-        let listener = net
-            .listen(addr)
-            .map_err(|e| tcp_netlab::Error::new("listen", e))?;
-        let k = spawn_named("kernel-send", move || kernel_send(addr, total));
-        let (mut s, _) = listener
-            .accept()
-            .map_err(|e| tcp_netlab::Error::new("accept", e))?;
-        let mut buf = vec![0u8; CHUNK];
-        let mut got = 0;
-        let cpu_before = thread_cpu();
-        loop {
-            let n = s
-                .read(&mut buf)
-                .map_err(|e| tcp_netlab::Error::new("read", e))?;
-            if n == 0 {
-                break;
-            }
-            got += n;
+fn impl_down(net: &NetStack, total: usize) -> Result<PeerTime, tcp_netlab::Error> {
+    let addr = SocketAddr::new(STACK_V4, 7000);
+    let listener = net
+        .listen(addr)
+        .map_err(|e| tcp_netlab::Error::new("listen", e))?;
+    let k = spawn_named("kernel-send", move || kernel_send(addr, total));
+    let (mut s, _) = listener
+        .accept()
+        .map_err(|e| tcp_netlab::Error::new("accept", e))?;
+    let mut buf = vec![0u8; CHUNK];
+    let mut got = 0;
+    let cpu_before = thread_cpu();
+    loop {
+        let n = s
+            .read(&mut buf)
+            .map_err(|e| tcp_netlab::Error::new("read", e))?;
+        if n == 0 {
+            break;
         }
-        if std::env::var("BENCH_ONLY").is_ok() {
-            print_cpu_delta(&cpu_before, &thread_cpu());
-        }
-        s.shutdown(Shutdown::Write)
-            .map_err(|e| tcp_netlab::Error::new("shutdown", e))?;
-        let down = k.join().expect("kernel sender");
-        assert_eq!(got, total);
-        if std::env::var("BENCH_ONLY").is_ok() {
-            println!("tcp-impl while receiving: {:?}", net.stats());
-            println!("receive coalescing: {:?}", net.coalesce_stats());
-        }
-        Ok(down)
+        got += n;
     }
+    if std::env::var("BENCH_ONLY").is_ok() {
+        print_cpu_delta(&cpu_before, &thread_cpu());
+    }
+    s.shutdown(Shutdown::Write)
+        .map_err(|e| tcp_netlab::Error::new("shutdown", e))?;
+    let down = k.join().expect("kernel sender");
+    assert_eq!(got, total);
+    if std::env::var("BENCH_ONLY").is_ok() {
+        println!("tcp-impl while receiving: {:?}", net.stats());
+        println!("receive coalescing: {:?}", net.coalesce_stats());
+    }
+    Ok(down)
 }
 
 /// Stack -> kernel: the stack sends `total` bytes, the kernel reads them; returns the time.
-fn impl_up(net: &NetStack, total: usize) -> Result<Duration, tcp_netlab::Error> {
-    {
-        let kaddr = SocketAddr::new(KERNEL_V4, 7001);
-        let kl = std::net::TcpListener::bind(kaddr).expect("bind");
-        let k = spawn_named("kernel-recv", move || kernel_recv(kl));
-        let mut c = net
-            .connect(kaddr)
-            .map_err(|e| tcp_netlab::Error::new("connect", e))?;
-        let data = vec![0xa5u8; CHUNK];
-        let mut left = total;
-        while left > 0 {
-            let n = left.min(CHUNK);
-            c.write_all(&data[..n])
-                .map_err(|e| tcp_netlab::Error::new("write", e))?;
-            left -= n;
-        }
-        c.shutdown(Shutdown::Write)
-            .map_err(|e| tcp_netlab::Error::new("shutdown", e))?;
-        let (n, up) = k.join().expect("kernel receiver");
-        assert_eq!(n, total);
-        Ok(up)
+fn impl_up(net: &NetStack, total: usize) -> Result<PeerTime, tcp_netlab::Error> {
+    let kaddr = SocketAddr::new(KERNEL_V4, 7001);
+    let kl = std::net::TcpListener::bind(kaddr).expect("bind");
+    let k = spawn_named("kernel-recv", move || kernel_recv(kl));
+    let mut c = net
+        .connect(kaddr)
+        .map_err(|e| tcp_netlab::Error::new("connect", e))?;
+    let data = vec![0xa5u8; CHUNK];
+    let mut left = total;
+    while left > 0 {
+        let n = left.min(CHUNK);
+        c.write_all(&data[..n])
+            .map_err(|e| tcp_netlab::Error::new("write", e))?;
+        left -= n;
     }
+    c.shutdown(Shutdown::Write)
+        .map_err(|e| tcp_netlab::Error::new("shutdown", e))?;
+    let (n, up) = k.join().expect("kernel receiver");
+    assert_eq!(n, total);
+    Ok(up)
 }
 
 /// CPU time (user + system, in clock ticks) of every thread of this process, by thread id.
@@ -271,284 +324,288 @@ fn print_cpu_delta(before: &[(String, String, u64)], after: &[(String, String, u
     }
 }
 
-/// A smoltcp device over the TUN fd (one IP packet per read/write).
-struct TunDevice {
-    fd: RawFd,
-    buf: Vec<u8>,
-}
-
-/// Packets smoltcp wrote (reported with BENCH_ONLY, to compare ACK policies).
-static SMOL_TX: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-struct Rx(Vec<u8>);
-struct Tx(RawFd);
-
-impl phy::RxToken for Rx {
-    fn consume<R, F: FnOnce(&[u8]) -> R>(self, f: F) -> R {
-        f(&self.0)
-    }
-}
-
-impl phy::TxToken for Tx {
-    fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
-        let mut buf = vec![0u8; len];
-        let r = f(&mut buf);
-        SMOL_TX.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        // SAFETY: writing a valid buffer to the TUN fd.
-        unsafe { libc::write(self.0, buf.as_ptr().cast(), len) };
-        r
-    }
-}
-
-impl phy::Device for TunDevice {
-    type RxToken<'a> = Rx;
-    type TxToken<'a> = Tx;
-
-    fn receive(&mut self, _t: SmolInstant) -> Option<(Rx, Tx)> {
-        // SAFETY: reading into our buffer from the non-blocking TUN fd.
-        let n = unsafe { libc::read(self.fd, self.buf.as_mut_ptr().cast(), self.buf.len()) };
-        if n <= 0 {
-            return None;
-        }
-        Some((Rx(self.buf[..n as usize].to_vec()), Tx(self.fd)))
-    }
-
-    fn transmit(&mut self, _t: SmolInstant) -> Option<Tx> {
-        Some(Tx(self.fd))
-    }
-
-    fn capabilities(&self) -> DeviceCapabilities {
-        let mut c = DeviceCapabilities::default();
-        c.medium = Medium::Ip;
-        c.max_transmission_unit = 1500;
-        c
-    }
-}
-
-fn wait_readable(fd: RawFd, timeout: Option<smoltcp::time::Duration>) {
-    let mut pfd = libc::pollfd {
-        fd,
-        events: libc::POLLIN,
-        revents: 0,
-    };
-    let ms = timeout.map_or(-1, |d| d.total_millis().min(100) as libc::c_int);
-    // SAFETY: one valid pollfd.
-    unsafe { libc::poll(&mut pfd, 1, ms) };
-}
-
-fn now() -> SmolInstant {
-    SmolInstant::now()
-}
-
-/// Drives smoltcp: `receive` true = kernel sends to smoltcp, else smoltcp sends to kernel.
-fn smol_run(fd: RawFd, receive: bool, total: usize) -> usize {
-    let mut dev = TunDevice {
-        fd,
-        buf: vec![0u8; 65536],
-    };
-    let mut iface = Interface::new(IfaceConfig::new(HardwareAddress::Ip), &mut dev, now());
-    iface.update_ip_addrs(|a| {
-        a.push(IpCidr::new(IpAddress::v4(192, 0, 2, 2), 24))
-            .expect("addr");
-    });
-    iface
-        .routes_mut()
-        .add_default_ipv4_route(Ipv4Address::new(192, 0, 2, 1))
-        .expect("route");
-    let sock = tcp::Socket::new(
-        tcp::SocketBuffer::new(vec![0u8; buffer_bytes()]),
-        tcp::SocketBuffer::new(vec![0u8; buffer_bytes()]),
-    );
-    let mut sockets = SocketSet::new(vec![]);
-    let h = sockets.add(sock);
-    {
-        let s = sockets.get_mut::<tcp::Socket>(h);
-        if receive {
-            s.listen(7000).expect("listen");
-        } else {
-            s.connect(iface.context(), (IpAddress::v4(192, 0, 2, 1), 7001), 49152)
-                .expect("connect");
-        }
-    }
-    let data = vec![0xa5u8; CHUNK];
-    let mut done = 0usize;
-    let mut closed = false;
-    loop {
-        iface.poll(now(), &mut dev, &mut sockets);
-        let s = sockets.get_mut::<tcp::Socket>(h);
-        if receive {
-            while s.can_recv() {
-                match s.recv(|b| (b.len(), b.len())) {
-                    Ok(n) => done += n,
-                    Err(_) => break,
-                }
-            }
-            if done >= total && !closed {
-                s.close();
-                closed = true;
-            }
-            if closed && !s.is_open() {
-                break;
-            }
-        } else {
-            while done < total && s.can_send() {
-                let n = (total - done).min(CHUNK);
-                match s.send_slice(&data[..n]) {
-                    Ok(0) | Err(_) => break,
-                    Ok(k) => done += k,
-                }
-            }
-            if done >= total && !closed {
-                s.close();
-                closed = true;
-            }
-            if closed && !s.is_open() {
-                break;
-            }
-        }
-        if closed && matches!(s.state(), tcp::State::TimeWait | tcp::State::Closed) {
-            break;
-        }
-        let delay = iface.poll_delay(now(), &sockets);
-        wait_readable(fd, delay);
-    }
-    done
-}
-
-fn bench_smoltcp(total: usize) -> (f64, f64) {
-    tcp_netlab::run_in_private_netns(move || -> Result<(f64, f64), tcp_netlab::Error> {
+/// smoltcp on a plain or an offload TUN (see `support/smoltcp_tun.rs` for its drivers).
+fn bench_smoltcp(total: usize, offload: bool) -> (Figure, Figure) {
+    tcp_netlab::run_in_private_netns(move || -> Result<_, tcp_netlab::Error> {
         set_congestion_control()?;
-        let tun = make_tun()?;
-        tun.set_nonblocking(true)?;
-        let fd = tun.as_raw_fd();
+        let tun: Box<dyn AsFd + Send> = if offload {
+            Box::new(make_offload_tun()?)
+        } else {
+            Box::new(make_tun()?)
+        };
+        let fd = tun.as_fd().as_raw_fd();
+        set_nonblocking(fd)?;
         let addr = SocketAddr::new(IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 2)), 7000);
-        let dir = std::env::var("BENCH_DIR").unwrap_or_default();
-        let mut down = Duration::ZERO;
-        if dir != "up" {
-            let k = spawn_named("kernel-send", move || kernel_send(addr, total));
-            let cpu_before = thread_cpu();
-            let got = smol_run(fd, true, total);
+        let buffer = buffer_bytes();
+        let mut down = Figure::default();
+        if runs_direction(true) {
+            down = measured(total, || {
+                let k = spawn_named("kernel-send", move || kernel_send(addr, total));
+                let cpu_before = thread_cpu();
+                let got = smoltcp_tun::smol_run(fd, offload, true, total, buffer);
+                if std::env::var("BENCH_ONLY").is_ok() {
+                    print_cpu_delta(&cpu_before, &thread_cpu());
+                }
+                let d = k.join().expect("kernel sender");
+                assert_eq!(got, total);
+                Ok(d)
+            })?;
             if std::env::var("BENCH_ONLY").is_ok() {
-                print_cpu_delta(&cpu_before, &thread_cpu());
+                use std::sync::atomic::Ordering::Relaxed;
+                println!(
+                    "smoltcp sent {} packets while receiving; the driver cut {} TSO packets \
+                     into {} segments",
+                    smoltcp_tun::SMOL_TX.load(Relaxed),
+                    smoltcp_tun::SPLIT_IN.load(Relaxed),
+                    smoltcp_tun::SPLIT_OUT.load(Relaxed)
+                );
             }
-            down = k.join().expect("kernel sender");
-            if std::env::var("BENCH_ONLY").is_ok() {
-                let n = SMOL_TX.load(std::sync::atomic::Ordering::Relaxed);
-                println!("smoltcp sent {n} packets while receiving");
-            }
-            assert_eq!(got, total);
         }
-        if dir == "down" {
-            return Ok((mbps(total, down), 0.0));
+        let mut up = Figure::default();
+        if runs_direction(false) {
+            up = measured(total, || {
+                let kl = std::net::TcpListener::bind(SocketAddr::new(KERNEL_V4, 7001))
+                    .map_err(|e| tcp_netlab::Error::new("bind the kernel listener", e))?;
+                let k = spawn_named("kernel-recv", move || kernel_recv(kl));
+                smoltcp_tun::smol_run(fd, offload, false, total, buffer);
+                let (n, d) = k.join().expect("kernel receiver");
+                assert_eq!(n, total);
+                Ok(d)
+            })?;
         }
-        let kl = std::net::TcpListener::bind(SocketAddr::new(KERNEL_V4, 7001)).expect("bind");
-        let k = spawn_named("kernel-recv", move || kernel_recv(kl));
-        smol_run(fd, false, total);
-        let (n, up) = k.join().expect("kernel receiver");
-        assert_eq!(n, total);
         drop(tun);
-        Ok((mbps(total, down), mbps(total, up)))
+        Ok((down, up))
     })
     .unwrap_or_else(|e| panic!("smoltcp benchmark setup failed (needs root): {e}"))
 }
 
+fn set_nonblocking(fd: std::os::fd::RawFd) -> Result<(), tcp_netlab::Error> {
+    // SAFETY: fcntl on a valid fd.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    // SAFETY: as above.
+    if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) } < 0 {
+        return Err(tcp_netlab::Error::new(
+            "make the TUN fd non-blocking",
+            std::io::Error::last_os_error(),
+        ));
+    }
+    Ok(())
+}
+
+/// The four setups of every run: each stack on each TUN setup.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Setup {
+    SmolPlain,
+    ImplPlain,
+    SmolOffload,
+    ImplOffload,
+}
+
+const SETUPS: [Setup; 4] = [
+    Setup::SmolPlain,
+    Setup::ImplPlain,
+    Setup::SmolOffload,
+    Setup::ImplOffload,
+];
+
+impl Setup {
+    fn name(self) -> &'static str {
+        match self {
+            Setup::SmolPlain => "smoltcp plain",
+            Setup::ImplPlain => "tcp-impl plain",
+            Setup::SmolOffload => "smoltcp offload",
+            Setup::ImplOffload => "tcp-impl offload",
+        }
+    }
+
+    /// The name BENCH_ONLY takes.
+    fn key(self) -> &'static str {
+        match self {
+            Setup::SmolPlain => "smoltcp",
+            Setup::ImplPlain => "impl",
+            Setup::SmolOffload => "smoltcp-offload",
+            Setup::ImplOffload => "offload",
+        }
+    }
+
+    fn run(self, total: usize) -> (Figure, Figure) {
+        match self {
+            Setup::SmolPlain => bench_smoltcp(total, false),
+            Setup::ImplPlain => bench_impl(total, impl_config(), false),
+            Setup::SmolOffload => bench_smoltcp(total, true),
+            Setup::ImplOffload => bench_impl(total, impl_config(), true),
+        }
+    }
+}
+
+/// One run: (down, up) per setup, in `SETUPS` order.
+type Run = [(Figure, Figure); 4];
+
 fn main() {
     // A stuck transfer must not hang the benchmark forever.
     std::thread::spawn(|| {
-        std::thread::sleep(Duration::from_secs(600));
-        eprintln!("throughput benchmark did not finish within 600 s");
+        std::thread::sleep(Duration::from_secs(900));
+        eprintln!("throughput benchmark did not finish within 900 s");
         std::process::exit(1);
     });
+    smoltcp_tun::split_check();
     // `cargo bench` passes `--bench`; ignore arguments.
     let mb: usize = std::env::var("BENCH_MB")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(100);
+        .unwrap_or(1000);
     let total = mb * 1_000_000;
-    // BENCH_ONLY=impl or BENCH_ONLY=smoltcp runs one side (for profiling).
-    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
-    if only == "impl" {
-        let (d, u) = bench_impl(total, impl_config(), false);
-        println!("tcp-impl only: kernel -> stack {d:.1} MB/s, stack -> kernel {u:.1} MB/s");
+    // BENCH_ONLY=<setup> runs one setup (for profiling).
+    if let Ok(only) = std::env::var("BENCH_ONLY") {
+        let Some(setup) = SETUPS.iter().find(|s| s.key() == only) else {
+            let keys: Vec<&str> = SETUPS.iter().map(|s| s.key()).collect();
+            eprintln!("BENCH_ONLY={only:?}: expected one of {}", keys.join(", "));
+            std::process::exit(2);
+        };
+        let (d, u) = setup.run(total);
+        println!(
+            "{} only: kernel -> stack {:.1} MB/s, stack -> kernel {:.1} MB/s",
+            setup.name(),
+            d.mbps,
+            u.mbps
+        );
         return;
     }
-    if only == "offload" {
-        let (d, u) = bench_impl(total, impl_config(), true);
-        println!("tcp-impl offload only: kernel -> stack {d:.1} MB/s, stack -> kernel {u:.1} MB/s");
-        return;
-    }
-    if only == "smoltcp" {
-        let (d, u) = bench_smoltcp(total);
-        println!("smoltcp only: kernel -> stack {d:.1} MB/s, stack -> kernel {u:.1} MB/s");
-        return;
-    }
-    // BENCH_RUNS=n repeats the whole comparison (each run measures all three setups, so
+    // BENCH_RUNS=n repeats the whole comparison (each run measures all four setups, so
     // every ratio compares numbers taken moments apart under the same load).
     let runs: usize = std::env::var("BENCH_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1)
         .max(1);
-    let mut all = Vec::new();
+    let mut all: Vec<Run> = Vec::new();
     for run in 1..=runs {
-        let smol = bench_smoltcp(total);
-        let plain = bench_impl(total, impl_config(), false);
-        // The same stack on a TUN device with a virtio-net header and TSO/checksum offload
-        // (the kernel hands over up to 64 KB per packet; the link MTU is still 1500).
-        let offload = bench_impl(total, impl_config(), true);
+        let figures = SETUPS.map(|s| s.run(total));
         println!("run {run}/{runs}, {mb} MB per direction, MTU 1500:");
-        report(smol, plain, offload);
-        all.push((smol, plain, offload));
+        report(&figures, total);
+        all.push(figures);
     }
     if runs > 1 {
-        println!("ranges over {runs} runs (min-max; ratios are per run, against the same run's smoltcp):");
-        summary(&all);
+        summary(&all, total);
     }
 }
 
-type Pair = (f64, f64);
+const DIRECTIONS: [&str; 2] = ["kernel -> stack", "stack -> kernel"];
 
-/// Prints one run: MB/s per setup and direction, and the ratios against smoltcp.
-fn report(smol: Pair, plain: Pair, offload: Pair) {
-    println!(
-        "  {:<16} {:>14} {:>26} {:>26}",
-        "direction", "smoltcp plain", "tcp-impl plain (ratio)", "tcp-impl offload (ratio)"
-    );
-    for (name, pick) in [("kernel -> stack", 0usize), ("stack -> kernel", 1usize)] {
-        let get = |p: Pair| if pick == 0 { p.0 } else { p.1 };
-        let (s, p, o) = (get(smol), get(plain), get(offload));
+fn pick(f: (Figure, Figure), dir: usize) -> Figure {
+    if dir == 0 {
+        f.0
+    } else {
+        f.1
+    }
+}
+
+/// The smoltcp setup on the same TUN as `setup`.
+fn same_tun_smoltcp(setup: Setup) -> Setup {
+    match setup {
+        Setup::SmolPlain | Setup::ImplPlain => Setup::SmolPlain,
+        Setup::SmolOffload | Setup::ImplOffload => Setup::SmolOffload,
+    }
+}
+
+/// The ratio column of one setup: against smoltcp on the same TUN, and for this stack on the
+/// offload TUN also against smoltcp on the plain TUN (smoltcp's own kind of driver).
+fn ratios(run: &Run, i: usize, dir: usize) -> String {
+    let setup = SETUPS[i];
+    let me = pick(run[i], dir).mbps;
+    let base = |s: Setup| pick(run[SETUPS.iter().position(|x| *x == s).unwrap_or(0)], dir).mbps;
+    match setup {
+        Setup::SmolPlain | Setup::SmolOffload => String::new(),
+        Setup::ImplPlain => format!("{:.2}x", me / base(Setup::SmolPlain)),
+        Setup::ImplOffload => format!(
+            "{:.2}x ({:.2}x vs smoltcp plain)",
+            me / base(same_tun_smoltcp(setup)),
+            me / base(Setup::SmolPlain)
+        ),
+    }
+}
+
+/// Prints one run: MB/s, ratios, CPU seconds per GB of the whole process (and the kernel's
+/// share of it), the machine's busy share of its 2 cores, and how busy the kernel side's
+/// socket thread was (of one core).
+fn report(run: &Run, bytes: usize) {
+    for (dir, name) in DIRECTIONS.iter().enumerate() {
         println!(
-            "  {name:<16} {s:>9.1} MB/s {p:>12.1} MB/s ({:>5.2}x) {o:>12.1} MB/s ({:>5.2}x)",
-            p / s,
-            o / s
+            "  {name:<18} {:>9}  {:<34} {:>14} {:>8} {:>13}",
+            "MB/s", "ratio (same TUN)", "CPU s/GB (sys)", "machine", "kernel socket"
         );
+        for (i, setup) in SETUPS.iter().enumerate() {
+            let f = pick(run[i], dir);
+            println!(
+                "  {:<18} {:>9.1}  {:<34} {:>6.2} ({:>3.0}%) {:>7.0}% {:>12.0}%",
+                setup.name(),
+                f.mbps,
+                ratios(run, i, dir),
+                f.cpu.seconds_per_gb(bytes),
+                f.cpu.sys_share() * 100.0,
+                f.cpu.machine_busy * 100.0,
+                f.peer_busy * 100.0
+            );
+        }
     }
 }
 
-/// Prints min-max ranges of every figure and ratio over several runs, and the median ratio.
-fn summary(all: &[(Pair, Pair, Pair)]) {
-    // (min, median, max) of one figure over the runs.
-    let stats = |f: &dyn Fn(&(Pair, Pair, Pair)) -> f64| {
-        let mut v: Vec<f64> = all.iter().map(f).collect();
-        v.sort_by(f64::total_cmp);
-        let median = if v.len() % 2 == 1 {
-            v[v.len() / 2]
-        } else {
-            (v[v.len() / 2 - 1] + v[v.len() / 2]) / 2.0
-        };
-        (v[0], median, v[v.len() - 1])
+/// (min, median, max) of `v`.
+fn spread(mut v: Vec<f64>) -> (f64, f64, f64) {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    let median = if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
     };
-    for (name, pick) in [("kernel -> stack", 0usize), ("stack -> kernel", 1usize)] {
-        let get = move |p: Pair| if pick == 0 { p.0 } else { p.1 };
-        let s = stats(&|r| get(r.0));
-        let p = stats(&|r| get(r.1));
-        let o = stats(&|r| get(r.2));
-        let pr = stats(&|r| get(r.1) / get(r.0));
-        let or = stats(&|r| get(r.2) / get(r.0));
-        println!(
-            "  {name}: smoltcp {:.0}-{:.0} MB/s; tcp-impl plain {:.0}-{:.0} MB/s \
-             ({:.2}-{:.2}x, median {:.2}x); offload {:.0}-{:.0} MB/s ({:.2}-{:.2}x, median {:.2}x)",
-            s.0, s.2, p.0, p.2, pr.0, pr.2, pr.1, o.0, o.2, or.0, or.2, or.1
-        );
+    (v[0], median, v[n - 1])
+}
+
+/// Prints min-max ranges (median in brackets) of every figure and ratio over the runs.
+fn summary(all: &[Run], bytes: usize) {
+    println!(
+        "over {} runs, min-max [median]; ratios are per run, against smoltcp on the same TUN:",
+        all.len()
+    );
+    for (dir, name) in DIRECTIONS.iter().enumerate() {
+        println!("  {name}:");
+        for (i, setup) in SETUPS.iter().enumerate() {
+            let m = spread(all.iter().map(|r| pick(r[i], dir).mbps).collect());
+            let cpu = spread(
+                all.iter()
+                    .map(|r| pick(r[i], dir).cpu.seconds_per_gb(bytes))
+                    .collect(),
+            );
+            let peer = spread(all.iter().map(|r| pick(r[i], dir).peer_busy).collect());
+            let mut line = format!(
+                "    {:<18} {:>6.0}-{:<6.0} MB/s [{:.0}], CPU {:.2} s/GB, kernel socket {:.0}%",
+                setup.name(),
+                m.0,
+                m.2,
+                m.1,
+                cpu.1,
+                peer.1 * 100.0
+            );
+            let base = same_tun_smoltcp(*setup);
+            if base != *setup {
+                let b = SETUPS.iter().position(|x| *x == base).unwrap_or(0);
+                let r = spread(
+                    all.iter()
+                        .map(|run| pick(run[i], dir).mbps / pick(run[b], dir).mbps)
+                        .collect(),
+                );
+                line += &format!("  {:.2}-{:.2}x [{:.2}x]", r.0, r.2, r.1);
+            }
+            if *setup == Setup::ImplOffload {
+                let r = spread(
+                    all.iter()
+                        .map(|run| pick(run[i], dir).mbps / pick(run[0], dir).mbps)
+                        .collect(),
+                );
+                line += &format!(", vs smoltcp plain {:.2}-{:.2}x [{:.2}x]", r.0, r.2, r.1);
+            }
+            println!("{line}");
+        }
     }
 }
