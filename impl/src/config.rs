@@ -1,6 +1,20 @@
 //! Tunables of the stack, with the RFC defaults where an RFC gives one.
 
 use std::time::Duration;
+use thiserror::Error;
+
+/// A [`Config`] value the stack cannot work with, naming the field and the rule it breaks.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[error("invalid stack configuration: {field} {problem}")]
+pub struct ConfigError {
+    /// The field, as named in [`Config`].
+    pub field: &'static str,
+    /// What is wrong with its value.
+    pub problem: String,
+}
+
+/// Largest receive buffer: the largest window RFC 7323 section 2.3 allows (2^30 bytes).
+pub const MAX_RECV_BUFFER: usize = 1 << 30;
 
 /// Keepalive parameters (RFC 1122 section 4.2.3.6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,6 +80,74 @@ pub struct Config {
     pub tso: bool,
 }
 
+impl Config {
+    /// Checks every value against the rule it must follow; the first broken one is
+    /// reported. [`crate::runtime::NetStack`] checks its configuration with this.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |field, problem: String| Err(ConfigError { field, problem });
+        // IPv4 header (20) + TCP header (20) + at least one byte (RFC 791's minimum MTU is
+        // 68; RFC 8200 section 5 asks 1280 of IPv6 links, which the stack does not enforce).
+        if !(68..=65535).contains(&self.mtu) {
+            return bad("mtu", format!("is {}; it must be 68 to 65535", self.mtu));
+        }
+        if self.recv_buffer == 0 || self.recv_buffer > MAX_RECV_BUFFER {
+            return bad(
+                "recv_buffer",
+                format!(
+                    "is {}; it must be 1 to 2^30 bytes (RFC 7323 2.3)",
+                    self.recv_buffer
+                ),
+            );
+        }
+        if self.send_buffer == 0 {
+            return bad("send_buffer", "is 0; it must be at least 1 byte".into());
+        }
+        if self.min_rto.is_zero() || self.min_rto > self.max_rto {
+            return bad(
+                "min_rto",
+                format!(
+                    "is {:?}; it must be above zero and at most max_rto ({:?})",
+                    self.min_rto, self.max_rto
+                ),
+            );
+        }
+        if self.initial_rto < self.min_rto || self.initial_rto > self.max_rto {
+            return bad(
+                "initial_rto",
+                format!(
+                    "is {:?}; it must lie between min_rto ({:?}) and max_rto ({:?})",
+                    self.initial_rto, self.min_rto, self.max_rto
+                ),
+            );
+        }
+        // RFC 1122 section 4.2.3.2: the delay MUST be less than 0.5 seconds.
+        if self.delayed_ack >= Duration::from_millis(500) {
+            return bad(
+                "delayed_ack",
+                format!(
+                    "is {:?}; RFC 1122 4.2.3.2 requires less than 500 ms",
+                    self.delayed_ack
+                ),
+            );
+        }
+        if self.ack_every_segments == 0 {
+            return bad("ack_every_segments", "is 0; it must be at least 1".into());
+        }
+        if self.backlog == 0 {
+            return bad("backlog", "is 0; it must be at least 1".into());
+        }
+        if let Some(k) = self.keepalive {
+            if k.idle.is_zero() || k.interval.is_zero() || k.count == 0 {
+                return bad(
+                    "keepalive",
+                    format!("is {k:?}; idle, interval and count must all be above zero"),
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -86,6 +168,101 @@ impl Default for Config {
             backlog: 128,
             challenge_ack_limit: 100,
             tso: false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_is_valid() {
+        assert_eq!(Config::default().validate(), Ok(()));
+    }
+
+    #[test]
+    fn each_broken_rule_names_its_field() {
+        let d = Config::default();
+        let cases: Vec<(Config, &str)> = vec![
+            (
+                Config {
+                    mtu: 40,
+                    ..d.clone()
+                },
+                "mtu",
+            ),
+            (
+                Config {
+                    recv_buffer: 0,
+                    ..d.clone()
+                },
+                "recv_buffer",
+            ),
+            (
+                Config {
+                    recv_buffer: MAX_RECV_BUFFER + 1,
+                    ..d.clone()
+                },
+                "recv_buffer",
+            ),
+            (
+                Config {
+                    send_buffer: 0,
+                    ..d.clone()
+                },
+                "send_buffer",
+            ),
+            (
+                Config {
+                    min_rto: Duration::from_secs(120),
+                    ..d.clone()
+                },
+                "min_rto",
+            ),
+            (
+                Config {
+                    initial_rto: Duration::from_millis(1),
+                    ..d.clone()
+                },
+                "initial_rto",
+            ),
+            (
+                Config {
+                    delayed_ack: Duration::from_millis(500),
+                    ..d.clone()
+                },
+                "delayed_ack",
+            ),
+            (
+                Config {
+                    ack_every_segments: 0,
+                    ..d.clone()
+                },
+                "ack_every_segments",
+            ),
+            (
+                Config {
+                    backlog: 0,
+                    ..d.clone()
+                },
+                "backlog",
+            ),
+            (
+                Config {
+                    keepalive: Some(KeepaliveConfig {
+                        count: 0,
+                        ..KeepaliveConfig::default()
+                    }),
+                    ..d.clone()
+                },
+                "keepalive",
+            ),
+        ];
+        for (c, field) in cases {
+            let e = c.validate().expect_err(field);
+            assert_eq!(e.field, field);
+            assert!(e.to_string().contains(field), "{e}");
         }
     }
 }

@@ -31,7 +31,7 @@ mod tcb;
 pub mod time;
 pub mod wire;
 
-pub use config::{Config, KeepaliveConfig};
+pub use config::{Config, ConfigError, KeepaliveConfig};
 pub use error::TcpError;
 pub use stack::{ConnectionInfo, ListenerHandle, SocketHandle, Stack, Stats};
 pub use state::State;

@@ -1,10 +1,18 @@
 //! Out-of-order segment queue (RFC 9293 section 3.10.7.4, seventh step: segments beyond
 //! RCV.NXT but inside the window are held until the gap before them is filled).
 //!
-//! The caller only inserts data that lies inside the receive window, so the queue's memory
-//! is bounded by the window.
+//! The caller only inserts data that lies inside the receive window, so the queued bytes are
+//! bounded by the window; the number of separate runs is bounded by [`MAX_RUNS`], so that a
+//! peer sending many tiny segments with gaps between them cannot make the queue cost
+//! hundreds of thousands of allocations and quadratic insertion work. RFC 9293 lets a
+//! receiver drop out-of-order segments (section 3.10.7.4: it "may" queue them), and
+//! Linux likewise prunes its out-of-order queue under memory pressure
+//! (`tcp_prune_ofo_queue`); a dropped piece is simply sent again by the peer.
 
 use crate::seq::SeqNum;
+
+/// The most separate runs (blocks of contiguous data with gaps between them) kept queued.
+pub const MAX_RUNS: usize = 256;
 
 /// Segments received ahead of RCV.NXT, plus an out-of-order FIN.
 #[derive(Clone, Debug, Default)]
@@ -26,9 +34,15 @@ impl Reassembly {
         self.runs.iter().map(|(_, d)| d.len()).sum()
     }
 
+    /// Number of separate runs queued.
+    pub fn runs(&self) -> usize {
+        self.runs.len()
+    }
+
     /// Queues `data` starting at `seq` (which must be after `rcv_nxt`), dropping any part
-    /// already queued. `fin` marks a FIN right after the data.
-    pub fn insert(&mut self, rcv_nxt: SeqNum, seq: SeqNum, data: &[u8], fin: bool) {
+    /// already queued. `fin` marks a FIN right after the data. Returns false when (part of)
+    /// the data was not queued because it would have made more than [`MAX_RUNS`] runs.
+    pub fn insert(&mut self, rcv_nxt: SeqNum, seq: SeqNum, data: &[u8], fin: bool) -> bool {
         if fin {
             self.fin = Some(seq.plus(data.len() as u32));
         }
@@ -38,7 +52,7 @@ impl Reassembly {
         if start.lt(rcv_nxt) {
             let skip = rcv_nxt.since(start) as usize;
             if skip >= data.len() {
-                return;
+                return true;
             }
             data = &data[skip..];
             start = rcv_nxt;
@@ -69,17 +83,45 @@ impl Reassembly {
             let a = cur.since(start) as usize;
             pieces.push((cur, data[a..].to_vec()));
         }
+        let mut all_queued = true;
         for (s, d) in pieces {
             if d.is_empty() {
                 continue;
             }
-            let pos = self
+            let pos = self.runs.partition_point(|(x, _)| x.le(s));
+            // A piece touching the run before or after it extends that run; only a piece
+            // with gaps on both sides adds a run, and that is what the limit refuses.
+            let joins_prev = pos > 0 && {
+                let (ps, pd) = &self.runs[pos - 1];
+                ps.plus(pd.len() as u32) == s
+            };
+            let joins_next = self
                 .runs
-                .iter()
-                .position(|(x, _)| s.lt(*x))
-                .unwrap_or(self.runs.len());
-            self.runs.insert(pos, (s, d));
+                .get(pos)
+                .is_some_and(|(ns, _)| s.plus(d.len() as u32) == *ns);
+            if joins_prev && joins_next {
+                let (_, next) = self.runs.remove(pos);
+                let prev = &mut self.runs[pos - 1].1;
+                prev.extend_from_slice(&d);
+                prev.extend_from_slice(&next);
+            } else if joins_prev {
+                self.runs[pos - 1].1.extend_from_slice(&d);
+            } else if joins_next {
+                let (_, next) = self.runs.remove(pos);
+                let mut joined = d;
+                joined.extend_from_slice(&next);
+                self.runs.insert(pos, (s, joined));
+            } else if self.runs.len() < MAX_RUNS {
+                self.runs.insert(pos, (s, d));
+            } else {
+                all_queued = false;
+                if self.fin == Some(s.plus(d.len() as u32)) {
+                    // The FIN after refused data cannot be delivered in order from here.
+                    self.fin = None;
+                }
+            }
         }
+        all_queued
     }
 
     /// Removes and returns the data that starts at `rcv_nxt` (possibly several runs joined),
@@ -139,6 +181,34 @@ mod tests {
         assert_eq!(r.queued_bytes(), 10);
         let (out, _) = r.pop_ready(SeqNum(115));
         assert_eq!(out, b"56789");
+    }
+
+    #[test]
+    fn runs_are_bounded_and_adjacent_pieces_join() {
+        let mut r = Reassembly::default();
+        let base = SeqNum(0);
+        // One byte every other sequence number: each piece is a run of its own.
+        for i in 0..MAX_RUNS as u32 {
+            assert!(r.insert(base, SeqNum(10 + 2 * i), b"x", false));
+        }
+        assert_eq!(r.runs(), MAX_RUNS);
+        // A piece with gaps on both sides is refused now...
+        let far = SeqNum(10 + 2 * MAX_RUNS as u32 + 5);
+        assert!(!r.insert(base, far, b"y", false));
+        assert_eq!(r.runs(), MAX_RUNS);
+        assert_eq!(r.queued_bytes(), MAX_RUNS);
+        // ...but one that extends a run is taken, and one filling a gap merges two runs.
+        assert!(r.insert(base, SeqNum(11), b"z", false));
+        assert_eq!(r.runs(), MAX_RUNS - 1);
+        assert_eq!(r.queued_bytes(), MAX_RUNS + 1);
+        // Filling every gap delivers everything in order.
+        for i in 1..MAX_RUNS as u32 {
+            assert!(r.insert(base, SeqNum(11 + 2 * i), b"z", false));
+        }
+        assert_eq!(r.runs(), 1);
+        let (out, _) = r.pop_ready(SeqNum(10));
+        assert_eq!(out.len(), 2 * MAX_RUNS);
+        assert!(out.chunks(2).all(|c| c == b"xz"));
     }
 
     #[test]

@@ -469,7 +469,9 @@ pub struct NetStack {
 
 impl NetStack {
     /// Starts the stack on `device` (e.g. a `tcp_netlab::Tun`, or the raw TUN fd), answering
-    /// for the IP addresses `addrs`. The device is switched to non-blocking mode.
+    /// for the IP addresses `addrs`. The device is switched to non-blocking mode. A
+    /// configuration that fails [`Config::validate`] is refused (`InvalidInput`, naming the
+    /// field).
     pub fn new<D: AsFd + Send + Sync + 'static>(
         device: D,
         config: Config,
@@ -500,6 +502,9 @@ impl NetStack {
         config: Config,
         addrs: Vec<IpAddr>,
     ) -> io::Result<NetStack> {
+        config
+            .validate()
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         set_nonblocking(device.as_fd().as_raw_fd())?;
         // SAFETY: eventfd returns a new fd or -1.
         let raw = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };

@@ -70,6 +70,9 @@ pub struct Stats {
     pub challenge_acks: u64,
     /// Challenge ACKs suppressed by the RFC 5961 section 7 rate limit.
     pub challenge_acks_suppressed: u64,
+    /// Out-of-order segments (or parts) not queued because the reassembly queue already
+    /// held [`crate::reassembly::MAX_RUNS`] separate runs (the peer sends them again).
+    pub rx_ooo_dropped: u64,
     /// TIME-WAIT connections replaced by a new SYN (RFC 1122 section 4.2.2.13).
     pub time_wait_reopened: u64,
     /// Connections opened actively.
@@ -103,6 +106,7 @@ impl Stats {
         self.rto_expiries += c.rto_expiries;
         self.challenge_acks += c.challenge_acks;
         self.challenge_acks_suppressed += c.challenge_acks_suppressed;
+        self.rx_ooo_dropped += c.ooo_dropped;
     }
 }
 
@@ -184,6 +188,9 @@ const EPHEMERAL_FIRST: u16 = 49152;
 
 impl Stack {
     /// A stack that owns the IP addresses `addrs` (packets to other addresses are dropped).
+    ///
+    /// The configuration is taken as it is; check one that comes from outside with
+    /// [`Config::validate`] first (`NetStack` does).
     pub fn new(config: Config, addrs: Vec<IpAddr>) -> Stack {
         let isn = IsnGenerator::new();
         // Start the ephemeral search at a key-dependent port (RFC 6056 flavour).

@@ -305,3 +305,16 @@ fn offload_device_ipv6_both_ways() {
         assert_eq!(st, State::Closed);
     });
 }
+
+/// The HTTP example's claim, checked: keep-alive serves N requests over one handshake,
+/// `Connection: close` needs one handshake per request (every body verified by the client).
+#[test]
+fn http_keep_alive_saves_a_handshake_per_request() {
+    in_lab(Config::default(), |net| {
+        let n = 20;
+        let (with, _) = common::http::run(net, n, 2000, true, 8080);
+        let (without, _) = common::http::run(net, n, 2000, false, 8081);
+        assert_eq!(with, 1, "handshakes with keep-alive");
+        assert_eq!(without, n as u64, "handshakes with Connection: close");
+    });
+}

@@ -294,9 +294,11 @@ impl Connection {
         ack: SeqNum,
         payload_len: usize,
     ) -> bool {
-        // RFC 9293: an ACK for something not yet sent is answered with an ACK and dropped.
+        // RFC 9293 3.10.7.4 (fifth step): an ACK for something not yet sent is answered
+        // with an ACK and dropped. RFC 5961 section 5.2 makes that ACK a challenge ACK, so
+        // it is throttled like the others (section 7).
         if ack.gt(self.snd_max) {
-            self.ack_now = true;
+            self.challenge_ack(now);
             return false;
         }
         // RFC 5961 section 5.2: acceptable only if SND.UNA - MAX.SND.WND <= SEG.ACK.
@@ -374,7 +376,9 @@ impl Connection {
                 return false;
             }
             // Out of order: queue it and send an immediate duplicate ACK (RFC 5681 section 4.2).
-            self.reasm.insert(self.rcv_nxt, start, data, fin);
+            if !self.reasm.insert(self.rcv_nxt, start, data, fin) {
+                self.counters.ooo_dropped += 1;
+            }
             self.ack_now = true;
             return false;
         }

@@ -53,6 +53,7 @@ pub(crate) struct ConnCounters {
     pub rto_expiries: u64,
     pub challenge_acks: u64,
     pub challenge_acks_suppressed: u64,
+    pub ooo_dropped: u64,
     pub segments_in: u64,
     pub segments_out: u64,
 }

@@ -13,6 +13,7 @@ const MS: Duration = Duration::from_millis(1);
 mod closing;
 mod data;
 mod keepalive;
+mod limits;
 mod opening;
 mod rfc5961;
 mod robustness;

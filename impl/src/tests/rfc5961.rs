@@ -152,3 +152,30 @@ fn zero_window_still_accepts_the_ack_of_a_data_segment() {
     assert_eq!(info.readable, 4096, "the text was not");
     assert_eq!(last_from(&net, Dir::BtoA).ack, h.seq);
 }
+
+#[test]
+fn ack_of_unsent_data_is_a_throttled_challenge_ack() {
+    let cb = Config {
+        challenge_ack_limit: 3,
+        ..fast_config()
+    };
+    let (mut net, _ha, hb) = established_with(fast_config(), cb, false);
+    let last = last_from(&net, Dir::AtoB);
+    // SEG.ACK > SND.NXT: RFC 5961 section 5.2 answers with a (challenge) ACK and drops it.
+    let h = forged(&net, Flags::ACK, 0, Some(last.ack.wrapping_add(1000)));
+    let before = net.seen.len();
+    for _ in 0..10 {
+        net.inject(Dir::AtoB, &h, b"data");
+    }
+    net.run_for(MS);
+    let replies = net.seen[before..]
+        .iter()
+        .filter(|s| s.dir == Dir::BtoA)
+        .count();
+    assert_eq!(replies, 3, "only the section 7 budget is answered");
+    let s = net.b.stats();
+    assert_eq!((s.challenge_acks, s.challenge_acks_suppressed), (3, 7));
+    let info = net.b.info(hb).expect("info");
+    assert_eq!(info.readable, 0, "the segments were dropped, text and all");
+    assert_eq!(info.state, State::Established);
+}
