@@ -137,6 +137,9 @@ pub struct ConnectionInfo {
     pub mss: u32,
     /// Smoothed RTT, once measured.
     pub srtt: Option<Duration>,
+    /// Current retransmission timeout, including any exponential backoff (RFC 6298 section
+    /// 5.5) still in force. Read-only view of the RTO estimator.
+    pub rto: Duration,
 }
 
 #[derive(Debug)]
@@ -765,6 +768,7 @@ impl Stack {
                 cwnd: c.cwnd(),
                 mss: c.mss(),
                 srtt: c.srtt(),
+                rto: c.rto(),
             }
         })
     }

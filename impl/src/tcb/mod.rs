@@ -343,6 +343,10 @@ impl Connection {
     pub fn srtt(&self) -> Option<Duration> {
         self.rto.srtt()
     }
+    /// The current RTO, backoff included.
+    pub fn rto(&self) -> Duration {
+        self.rto.rto()
+    }
     pub fn mss(&self) -> u32 {
         self.mss
     }

@@ -20,32 +20,148 @@ fn bulk_v6() {
     assert!(transfer_a_to_b(&mut net, ha, hb, &data, Duration::from_secs(60)) == data);
 }
 
-#[test]
-fn window_scaling_lets_more_than_64k_fly() {
-    let (mut net, ha, hb) = established();
-    net.latency = 20 * MS;
-    let data = pattern(3_000_000);
-    // Let the sender run ahead before the receiver reads anything.
-    let mut sent = 0;
-    while let Ok(n) = net.a.send(net.now, ha, &data[sent..]) {
-        sent += n;
+/// What the trace shows about one direction of a connection: the most data the sender had
+/// in flight at any moment, and whether it ever sent past the receiver's right edge.
+struct Flight {
+    /// Max over time of (highest SEQ + LEN sent) - (highest ACK the receiver had sent).
+    max_flight: u64,
+    /// Highest sequence offset (from the sender's ISS) the sender reached.
+    max_sent: u64,
+    /// Highest right edge (SEG.ACK + SEG.WND << shift) the receiver advertised.
+    max_edge: u64,
+    /// Sender segments that ended beyond the right edge advertised so far.
+    overruns: Vec<(u64, u64)>,
+}
+
+/// Replays the trace for data sent in `dir`, reading the receiver's window fields with
+/// `recv_shift` (never scaled on a SYN, RFC 7323 section 2.2). Offsets are relative to the
+/// sender's ISS `iss`.
+fn flight_in(net: &Net, dir: Dir, iss: u32, recv_shift: u8) -> Flight {
+    let rel = |x: u32| u64::from(x.wrapping_sub(iss));
+    let mut f = Flight {
+        max_flight: 0,
+        max_sent: 0,
+        max_edge: 0,
+        overruns: Vec::new(),
+    };
+    let mut acked = 0u64;
+    for s in &net.seen {
+        let t = &s.tcp;
+        if s.dir == dir {
+            if s.len == 0 {
+                continue;
+            }
+            let end = rel(t.seq) + s.len as u64;
+            if end > f.max_edge {
+                f.overruns.push((end, f.max_edge));
+            }
+            f.max_sent = f.max_sent.max(end);
+        } else if t.flags.contains(Flags::ACK) {
+            let shift = if t.flags.contains(Flags::SYN) {
+                0
+            } else {
+                recv_shift
+            };
+            acked = acked.max(rel(t.ack));
+            f.max_edge = f.max_edge.max(rel(t.ack) + (u64::from(t.window) << shift));
+        }
+        f.max_flight = f.max_flight.max(f.max_sent.saturating_sub(acked));
     }
-    net.run_for(Duration::from_millis(400));
-    let info = net.a.info(ha).expect("info");
-    let in_flight_limit = info.cwnd;
-    assert!(in_flight_limit > 65535, "cwnd {in_flight_limit}");
-    let unacked = sent - info.send_queued;
-    assert!(unacked > 65535 || info.send_queued < sent, "nothing moved");
-    let max_window = net
-        .seen
-        .iter()
-        .filter(|s| s.dir == Dir::BtoA && !s.tcp.flags.contains(Flags::SYN))
-        .map(|s| u64::from(s.tcp.window) << 4)
-        .max()
-        .expect("acks");
-    assert!(max_window > 65535, "scaled window {max_window}");
-    let rest = transfer_a_to_b(&mut net, ha, hb, &data[..0], Duration::ZERO);
-    assert!(rest.is_empty());
+    f
+}
+
+/// Fills the receiver's window while it does not read: queues 1 MB and runs 2 s.
+fn fill_without_reading(net: &mut Net, from_a: bool, h: SocketHandle) {
+    let data = pattern(1_000_000);
+    let mut sent = 0;
+    loop {
+        let r = if from_a {
+            net.a.send(net.now, h, &data[sent..])
+        } else {
+            net.b.send(net.now, h, &data[sent..])
+        };
+        match r {
+            Ok(n) if n > 0 && sent + n < data.len() => sent += n,
+            _ => break,
+        }
+    }
+    net.run_for(Duration::from_secs(2));
+}
+
+#[test]
+fn window_scaling_uses_the_peers_shift_and_lets_more_than_64k_fly() {
+    // Different buffers give different shifts: A 200000 bytes -> shift 2, B 120000 -> 1.
+    let ca = Config {
+        recv_buffer: 200_000,
+        ..fast_config()
+    };
+    let cb = Config {
+        recv_buffer: 120_000,
+        ..fast_config()
+    };
+    let (mut net, ha, hb) = established_with(ca, cb, false);
+    let (syn, synack) = (net.seen[0].tcp, net.seen[1].tcp);
+    assert_eq!(syn.flags, Flags::SYN);
+    assert_eq!(synack.flags, Flags::SYN | Flags::ACK);
+    let a_shift = syn.options.window_scale.expect("A offers window scaling");
+    let b_shift = synack
+        .options
+        .window_scale
+        .expect("B accepts window scaling");
+    assert_eq!((a_shift, b_shift), (2, 1));
+    // RFC 7323 section 2.2: the window field of a SYN or SYN,ACK is never scaled (scaled,
+    // these would be 200000 >> 2 = 50000 and 120000 >> 1 = 60000).
+    assert_eq!(syn.window, 65535);
+    assert_eq!(synack.window, 65535);
+    // From then on each side scales what it advertises by its own shift: A's handshake ACK
+    // announces its whole buffer.
+    let ack = net.seen[2].tcp;
+    assert_eq!(ack.flags, Flags::ACK);
+    assert_eq!(u32::from(ack.window) << a_shift, 200_000);
+
+    // A -> B: grow cwnd while B reads, then let B's window fill without reading.
+    let warm = pattern(1_000_000);
+    assert!(transfer_a_to_b(&mut net, ha, hb, &warm, Duration::from_secs(10)) == warm);
+    fill_without_reading(&mut net, true, ha);
+    let f = flight_in(&net, Dir::AtoB, syn.seq, b_shift);
+    // More than 65535 << (b_shift - 1) in flight: impossible if A read B's windows with no
+    // shift (or any shift below B's) ...
+    assert!(
+        f.max_flight > 65535 << (b_shift - 1),
+        "A had at most {} bytes in flight",
+        f.max_flight
+    );
+    // ... and never past B's right edge read with B's shift: a larger shift overruns it
+    // once B stops reading.
+    assert!(
+        f.overruns.is_empty(),
+        "A overran B's window (end, edge): {:?}",
+        &f.overruns[..f.overruns.len().min(3)]
+    );
+    assert_eq!(f.max_sent, f.max_edge, "A fills B's window exactly");
+
+    // B -> A: the same with A's shift.
+    let mut buf = vec![0u8; 65536];
+    while let Ok(n) = net.b.recv(net.now, hb, &mut buf) {
+        if n == 0 {
+            break;
+        }
+    }
+    let got = transfer_b_to_a(&mut net, hb, ha, &warm, Duration::from_secs(10));
+    assert!(got == warm);
+    fill_without_reading(&mut net, false, hb);
+    let f = flight_in(&net, Dir::BtoA, synack.seq, a_shift);
+    assert!(
+        f.max_flight > 65535 << (a_shift - 1),
+        "B had at most {} bytes in flight",
+        f.max_flight
+    );
+    assert!(
+        f.overruns.is_empty(),
+        "B overran A's window (end, edge): {:?}",
+        &f.overruns[..f.overruns.len().min(3)]
+    );
+    assert_eq!(f.max_sent, f.max_edge, "B fills A's window exactly");
 }
 
 #[test]
@@ -157,6 +273,162 @@ fn retransmission_timeout_backs_off_and_gives_up() {
             "{gaps:?}"
         );
     }
+}
+
+#[test]
+fn rto_doubles_on_each_expiry_up_to_max_rto() {
+    // RFC 6298 section 5.5: RTO <- RTO * 2 on each expiry; section 2.5: a maximum may be
+    // placed on it (here 1 s, reached after five doublings of 50 ms).
+    let ca = Config {
+        max_rto: Duration::from_secs(1),
+        max_retries: 8,
+        ..fast_config()
+    };
+    let (mut net, ha, _hb) = established_with(ca, fast_config(), false);
+    let rto0 = net.a.info(ha).expect("info").rto;
+    assert_eq!(
+        rto0,
+        Duration::from_millis(50),
+        "min_rto after a 2 ms handshake RTT"
+    );
+    net.set_filter(|dir, _, _| {
+        if dir == Dir::AtoB {
+            Fate::Drop
+        } else {
+            Fate::Deliver
+        }
+    });
+    net.a.send(net.now, ha, b"anyone?").expect("send");
+    net.run_for(Duration::from_secs(20));
+    assert_eq!(
+        net.a.info(ha).expect("info").error,
+        Some(TcpError::TimedOut)
+    );
+    let times: Vec<_> = net
+        .seen
+        .iter()
+        .filter(|s| s.dir == Dir::AtoB && s.len > 0)
+        .map(|s| s.at)
+        .collect();
+    let gaps: Vec<_> = times.windows(2).map(|w| w[1].since(w[0])).collect();
+    let expected: Vec<_> = (0..8)
+        .map(|i| (rto0 * (1 << i)).min(Duration::from_secs(1)))
+        .collect();
+    assert_eq!(gaps, expected);
+}
+
+/// Karn's algorithm (RFC 6298 section 3) after a timeout: a data segment is lost, resent
+/// when the RTO expires, and the ACK of the retransmission comes late. That ACK is ambiguous
+/// and gives no RTT sample; the backed-off RTO stays in force for new data until a segment
+/// that was never retransmitted is acknowledged (RFC 6298 section 5, note after rule 5.7).
+#[test]
+fn karn_after_timeout_no_sample_and_backoff_kept_until_a_fresh_sample() {
+    let (mut net, ha, _hb) = established();
+    let info = net.a.info(ha).expect("info");
+    let srtt0 = info.srtt.expect("handshake RTT sample");
+    let rto0 = info.rto;
+    assert_eq!(rto0, Duration::from_millis(50));
+    let end = next_seq(&net, Dir::AtoB).wrapping_add(100);
+    let mut lost = false;
+    net.set_filter(move |dir, t, len| match dir {
+        Dir::AtoB if len > 0 && !lost => {
+            lost = true;
+            Fate::Drop
+        }
+        Dir::BtoA if t.ack == end => Fate::Delay(30 * MS),
+        _ => Fate::Deliver,
+    });
+    net.a.send(net.now, ha, &pattern(100)).expect("send");
+    let t0 = net.now;
+    assert!(net.run_until(Duration::from_secs(1), |n| {
+        n.a.info(ha).expect("info").send_queued == 0
+    }));
+    let s = net.a.stats();
+    assert_eq!((s.rto_expiries, s.retransmits), (1, 1), "{s:?}");
+    // The ACK arrived long after both transmissions (a sample would be >= 100 ms) ...
+    assert!(net.now.since(t0) > 2 * rto0, "{:?}", net.now.since(t0));
+    let info = net.a.info(ha).expect("info");
+    // ... and was not used: SRTT is the handshake's, the RTO still backed off.
+    assert_eq!(
+        info.srtt,
+        Some(srtt0),
+        "sample taken from a retransmitted segment"
+    );
+    assert_eq!(info.rto, 2 * rto0, "backoff dropped without a fresh sample");
+
+    // New data, never retransmitted (one small segment: after the timeout cwnd is one
+    // segment). B's delayed ACK (40 ms) is held 20 ms more, so it arrives after rto0 but
+    // before 2 * rto0: with the backed-off RTO in force nothing is resent, and the ACK is a
+    // valid sample that collapses the RTO.
+    let end = next_seq(&net, Dir::AtoB).wrapping_add(100);
+    net.set_filter(move |dir, t, _| {
+        if dir == Dir::BtoA && t.ack == end {
+            Fate::Delay(20 * MS)
+        } else {
+            Fate::Deliver
+        }
+    });
+    net.a.send(net.now, ha, &pattern(100)).expect("send");
+    let t1 = net.now;
+    assert!(net.run_until(Duration::from_secs(1), |n| {
+        n.a.info(ha).expect("info").send_queued == 0
+    }));
+    let rtt = net.now.since(t1);
+    assert!(rtt > rto0 && rtt < 2 * rto0, "ACK after {rtt:?}");
+    let s = net.a.stats();
+    assert_eq!(
+        (s.rto_expiries, s.retransmits),
+        (1, 1),
+        "resent with a collapsed RTO: {s:?}"
+    );
+    let info = net.a.info(ha).expect("info");
+    assert!(info.srtt > Some(srtt0), "no fresh sample: {:?}", info.srtt);
+    assert!(
+        info.rto < 2 * rto0,
+        "backoff kept after a fresh sample: {:?}",
+        info.rto
+    );
+}
+
+/// Karn's algorithm after a fast retransmit: the timed segment is lost, resent on three
+/// duplicate ACKs, and the ACK covering the retransmission is late. No sample is taken.
+#[test]
+fn karn_after_fast_retransmit_no_sample() {
+    let (mut net, ha, hb) = established();
+    let warm = pattern(100_000);
+    assert!(transfer_a_to_b(&mut net, ha, hb, &warm, Duration::from_secs(5)) == warm);
+    net.run_for(Duration::from_millis(200));
+    let before = net.a.stats();
+    let srtt0 = net.a.info(ha).expect("info").srtt;
+    assert!(srtt0.is_some());
+    let first = next_seq(&net, Dir::AtoB);
+    let end = first.wrapping_add(6 * 1460);
+    let mut lost = false;
+    net.set_filter(move |dir, t, len| match dir {
+        Dir::AtoB if len > 0 && t.seq == first && !lost => {
+            lost = true;
+            Fate::Drop
+        }
+        Dir::BtoA if t.ack == end => Fate::Delay(20 * MS),
+        _ => Fate::Deliver,
+    });
+    // Six segments at once; the first (the timed one) is lost, the other five bring
+    // duplicate ACKs.
+    net.a.send(net.now, ha, &pattern(6 * 1460)).expect("send");
+    let t0 = net.now;
+    assert!(net.run_until(Duration::from_secs(1), |n| {
+        n.a.info(ha).expect("info").send_queued == 0
+    }));
+    assert!(net.now.since(t0) >= 20 * MS);
+    let s = net.a.stats();
+    assert_eq!(s.fast_retransmits - before.fast_retransmits, 1, "{s:?}");
+    assert_eq!(s.retransmits - before.retransmits, 1, "{s:?}");
+    assert_eq!(s.rto_expiries, before.rto_expiries, "{s:?}");
+    assert_eq!(
+        net.a.info(ha).expect("info").srtt,
+        srtt0,
+        "sample taken from a retransmitted segment"
+    );
 }
 
 #[test]

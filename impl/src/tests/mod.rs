@@ -139,6 +139,20 @@ fn last_from(net: &Net, dir: Dir) -> TcpHeader {
         .tcp
 }
 
+/// The sequence number right after the last segment sent in `dir` (the sender's SND.NXT
+/// once nothing was retransmitted).
+fn next_seq(net: &Net, dir: Dir) -> u32 {
+    let s = net
+        .seen
+        .iter()
+        .rev()
+        .find(|s| s.dir == dir)
+        .expect("a segment was sent");
+    let ctl =
+        u32::from(s.tcp.flags.contains(Flags::SYN)) + u32::from(s.tcp.flags.contains(Flags::FIN));
+    s.tcp.seq.wrapping_add(s.len as u32 + ctl)
+}
+
 /// A segment from A to B on an established connection, using A's current numbers.
 fn forged(net: &Net, flags: Flags, seq_delta: i64, ack: Option<u32>) -> TcpHeader {
     let last_a = last_from(net, Dir::AtoB);

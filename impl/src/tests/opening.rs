@@ -349,3 +349,133 @@ fn repeated_syn_ack_in_simultaneous_open_needs_an_acceptable_ack() {
     net.run_for(MS);
     assert_eq!(net.a.state(ha), State::Established);
 }
+
+/// The stack under test (A connecting if `active`, else B listening) gets a hand-made SYN
+/// (or SYN,ACK) without an MSS option from a peer the test plays, then sends 20000 bytes,
+/// acknowledged by hand. Returns its send MSS and the largest data segment it sent.
+fn largest_segment_after_a_syn_without_mss(v6: bool, active: bool) -> (u32, usize) {
+    let mut net = if v6 {
+        Net::new_v6(fast_config(), fast_config())
+    } else {
+        Net::new(fast_config(), fast_config())
+    };
+    // `out`: what the stack under test sends (lost: the other stack plays no part).
+    let (out, back) = if active {
+        (Dir::AtoB, Dir::BtoA)
+    } else {
+        (Dir::BtoA, Dir::AtoB)
+    };
+    net.set_filter(move |dir, _, _| {
+        if dir == out {
+            Fate::Drop
+        } else {
+            Fate::Deliver
+        }
+    });
+    let no_options = TcpOptions::default();
+    assert_eq!(no_options.mss, None);
+    let h = if active {
+        let ha = net.a.connect(net.now, net.b_sock(80)).expect("connect");
+        net.run_for(MS);
+        let syn = net.seen[0].tcp;
+        assert_eq!(syn.flags, Flags::SYN);
+        let synack = reply_to(&syn, Flags::SYN | Flags::ACK, 5000, syn.seq.wrapping_add(1));
+        assert_eq!(synack.options, no_options);
+        net.inject(back, &synack, &[]);
+        net.run_for(MS);
+        ha
+    } else {
+        let lh = net.b.listen(net.b_sock(80), None).expect("listen");
+        let syn = TcpHeader {
+            src_port: 40000,
+            dst_port: 80,
+            seq: 5000,
+            ack: 0,
+            flags: Flags::SYN,
+            window: 8192,
+            urgent: 0,
+            options: no_options,
+        };
+        net.inject(back, &syn, &[]);
+        net.run_for(MS);
+        let synack = last_from(&net, out);
+        assert_eq!(synack.flags, Flags::SYN | Flags::ACK);
+        let ack = TcpHeader {
+            seq: 5001,
+            ack: synack.seq.wrapping_add(1),
+            flags: Flags::ACK,
+            ..syn
+        };
+        net.inject(back, &ack, &[]);
+        net.run_for(MS);
+        net.b.accept(lh).expect("accept")
+    };
+    fn stack(net: &mut Net, active: bool) -> &mut crate::Stack {
+        if active {
+            &mut net.a
+        } else {
+            &mut net.b
+        }
+    }
+    assert_eq!(stack(&mut net, active).state(h), State::Established);
+    let now = net.now;
+    assert_eq!(
+        stack(&mut net, active).send(now, h, &pattern(20_000)),
+        Ok(20_000)
+    );
+    let first = net.seen.iter().find(|s| s.dir == out).expect("sent").tcp;
+    for _ in 0..200 {
+        net.run_for(MS);
+        if stack(&mut net, active).info(h).expect("info").send_queued == 0 {
+            break;
+        }
+        let ack = TcpHeader {
+            src_port: first.dst_port,
+            dst_port: first.src_port,
+            seq: 5001,
+            ack: next_seq(&net, out),
+            flags: Flags::ACK,
+            window: 8192,
+            urgent: 0,
+            options: TcpOptions::default(),
+        };
+        net.inject(back, &ack, &[]);
+    }
+    net.run_for(MS);
+    let info = stack(&mut net, active).info(h).expect("info");
+    assert_eq!(info.send_queued, 0, "all data acknowledged");
+    let largest = net
+        .seen
+        .iter()
+        .filter(|s| s.dir == out)
+        .map(|s| s.len)
+        .max()
+        .expect("data sent");
+    (info.mss, largest)
+}
+
+#[test]
+fn mss_defaults_to_536_without_the_option_v4() {
+    // RFC 9293 section 3.7.1 (MUST-15): no MSS option received -> send MSS 536 for IPv4
+    // (our own MSS, 1460, is larger and not the limit).
+    for active in [false, true] {
+        assert_eq!(
+            largest_segment_after_a_syn_without_mss(false, active),
+            (536, 536),
+            "active open: {active}"
+        );
+    }
+}
+
+#[test]
+fn mss_defaults_to_1220_without_the_option_v6() {
+    // RFC 9293 section 3.7.1 (MUST-15): 1220 for IPv6 (the RFC 8200 minimum MTU of 1280
+    // minus 60 bytes of headers); our own MSS, 1440, is larger.
+    for active in [false, true] {
+        assert_eq!(
+            largest_segment_after_a_syn_without_mss(true, active),
+            (1220, 1220),
+            "active open: {active}"
+        );
+    }
+}
