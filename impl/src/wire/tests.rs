@@ -19,7 +19,7 @@ fn header(seq: u32, ack: u32, flags: u8, window: u16, options: TcpOptions) -> Tc
         dst_port: 80,
         seq,
         ack,
-        flags: Flags(flags & 0x1f),
+        flags: Flags(flags),
         window,
         urgent: 0,
         options,
@@ -47,6 +47,12 @@ fn check_with_etherparse(bytes: &[u8], h: &TcpHeader, payload: &[u8]) {
     assert_eq!(tcp.ack(), h.flags.contains(Flags::ACK));
     assert_eq!(tcp.fin(), h.flags.contains(Flags::FIN));
     assert_eq!(tcp.rst(), h.flags.contains(Flags::RST));
+    assert_eq!(tcp.psh(), h.flags.contains(Flags::PSH));
+    assert_eq!(tcp.urg(), h.flags.contains(Flags::URG));
+    assert_eq!(tcp.ece(), h.flags.contains(Flags::ECE));
+    assert_eq!(tcp.cwr(), h.flags.contains(Flags::CWR));
+    assert!(!tcp.ns(), "the reserved bits stay clear");
+    assert_eq!(tcp.urgent_pointer(), h.urgent);
     assert_eq!(tcp.window_size(), h.window);
     assert_eq!(tcp.payload(), payload);
     let mut mss = None;
@@ -102,7 +108,8 @@ fn etherparse_options(o: &TcpOptions) -> Vec<TcpOptionElement> {
     v
 }
 
-/// Builds a packet with etherparse and checks that our parser reads the same fields.
+/// Builds a packet with etherparse (every control bit; the urgent pointer is only settable
+/// with URG there) for our parser to read back.
 fn etherparse_packet(v6_family: bool, h: &TcpHeader, payload: &[u8]) -> Vec<u8> {
     let ip = if v6_family {
         PacketBuilder::ipv6(
@@ -129,6 +136,15 @@ fn etherparse_packet(v6_family: bool, h: &TcpHeader, payload: &[u8]) -> Vec<u8> 
     if h.flags.contains(Flags::PSH) {
         b = b.psh();
     }
+    if h.flags.contains(Flags::URG) {
+        b = b.urg(h.urgent);
+    }
+    if h.flags.contains(Flags::ECE) {
+        b = b.ece();
+    }
+    if h.flags.contains(Flags::CWR) {
+        b = b.cwr();
+    }
     let b = b
         .options(&etherparse_options(&h.options))
         .expect("options fit");
@@ -154,13 +170,32 @@ fn arb_options() -> impl Strategy<Value = TcpOptions> {
         )
 }
 
+/// All eight control bits, URG, ECE and CWR included, with every combination likely.
+fn arb_flags() -> impl Strategy<Value = u8> {
+    prop_oneof![
+        any::<u8>(),
+        // URG, ECE and CWR on a plain ACK (the common shapes on a real connection).
+        (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(u, e, c, p)| {
+            0x10 | u8::from(u) << 5 | u8::from(e) << 6 | u8::from(c) << 7 | u8::from(p) << 3
+        }),
+    ]
+}
+
+/// An urgent pointer, mostly nonzero, including the extremes.
+fn arb_urgent() -> impl Strategy<Value = u16> {
+    prop_oneof![Just(0u16), Just(1), Just(u16::MAX), any::<u16>()]
+}
+
 proptest! {
     #[test]
-    fn ours_to_etherparse(seq: u32, ack: u32, flags in 0u8..32, window: u16,
+    fn ours_to_etherparse(seq: u32, ack: u32, flags in arb_flags(), window: u16,
+                          urgent in arb_urgent(),
                           options in arb_options(),
                           payload in proptest::collection::vec(any::<u8>(), 0..300),
                           family6: bool) {
         let mut h = header(seq, ack, flags, window, options);
+        // Our encoder writes the urgent pointer whether or not URG is set.
+        h.urgent = urgent;
         if !h.flags.contains(Flags::ACK) {
             h.ack = 0;
         }
@@ -179,13 +214,17 @@ proptest! {
     }
 
     #[test]
-    fn etherparse_to_ours(seq: u32, ack: u32, flags in 0u8..32, window: u16,
+    fn etherparse_to_ours(seq: u32, ack: u32, flags in arb_flags(), window: u16,
+                          urgent in arb_urgent(),
                           options in arb_options(),
                           payload in proptest::collection::vec(any::<u8>(), 0..300),
                           family6: bool) {
         let mut h = header(seq, ack, flags, window, options);
         if !h.flags.contains(Flags::ACK) {
             h.ack = 0;
+        }
+        if h.flags.contains(Flags::URG) {
+            h.urgent = urgent;
         }
         let bytes = etherparse_packet(family6, &h, &payload);
         let p = parse_packet(&bytes).expect("we parse etherparse's packet");
