@@ -474,6 +474,24 @@ mod tests {
 
     /// A stack with one established connection from PEER:40000 to ME:80, and a datagram
     /// socketpair standing in for the device (one datagram = one packet).
+    /// A non-blocking `AF_UNIX` datagram socketpair standing in for the TUN device (one
+    /// datagram = one packet): the stack's end and the test's end.
+    fn datagram_pair() -> (OwnedFd, OwnedFd) {
+        let mut fds = [0; 2];
+        // SAFETY: socketpair writes two fds into the array.
+        let rc = unsafe {
+            libc::socketpair(
+                libc::AF_UNIX,
+                libc::SOCK_DGRAM | libc::SOCK_NONBLOCK,
+                0,
+                fds.as_mut_ptr(),
+            )
+        };
+        assert_eq!(rc, 0, "socketpair: {}", std::io::Error::last_os_error());
+        // SAFETY: both fds are fresh and ours.
+        unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) }
+    }
+
     struct Lab {
         stack: Stack,
         h: SocketHandle,
@@ -512,19 +530,7 @@ mod tests {
         let our_seq = wire::parse_packet(&synack).expect("valid").tcp.seq + 1;
         stack.receive(now, &packet(&header(DATA, our_seq, Flags::ACK), &[]));
         let h = stack.accept(lh).expect("established");
-        let mut fds = [0; 2];
-        // SAFETY: socketpair writes two fds into the array.
-        let rc = unsafe {
-            libc::socketpair(
-                libc::AF_UNIX,
-                libc::SOCK_DGRAM | libc::SOCK_NONBLOCK,
-                0,
-                fds.as_mut_ptr(),
-            )
-        };
-        assert_eq!(rc, 0, "socketpair: {}", std::io::Error::last_os_error());
-        // SAFETY: both fds are fresh and ours.
-        let (dev, peer) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        let (dev, peer) = datagram_pair();
         Lab {
             stack,
             h,
@@ -730,19 +736,7 @@ mod tests {
         let our_seq = wire::parse_packet(&synack).expect("valid").tcp.seq + 1;
         stack.receive(now, &build(&header(DATA, our_seq, Flags::ACK)));
         stack.accept(lh).expect("established");
-        let mut fds = [0; 2];
-        // SAFETY: socketpair writes two fds into the array.
-        let rc = unsafe {
-            libc::socketpair(
-                libc::AF_UNIX,
-                libc::SOCK_DGRAM | libc::SOCK_NONBLOCK,
-                0,
-                fds.as_mut_ptr(),
-            )
-        };
-        assert_eq!(rc, 0, "socketpair: {}", std::io::Error::last_os_error());
-        // SAFETY: both fds are fresh and ours.
-        let (dev, wire) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        let (dev, wire) = datagram_pair();
         FuzzLab {
             stack,
             me,

@@ -33,6 +33,27 @@ struct Flight {
     overruns: Vec<(u64, u64)>,
 }
 
+/// Asserts that `sender` read `receiver`'s windows with the receiver's shift: more than
+/// 65535 << (shift - 1) in flight (impossible with no shift or any smaller one), never past
+/// the right edge read with that shift (a larger shift overruns it once the receiver stops
+/// reading), and the window filled exactly.
+fn assert_uses_peer_shift(f: &Flight, shift: u8, sender: &str, receiver: &str) {
+    assert!(
+        f.max_flight > 65535 << (shift - 1),
+        "{sender} had at most {} bytes in flight",
+        f.max_flight
+    );
+    assert!(
+        f.overruns.is_empty(),
+        "{sender} overran {receiver}'s window (end, edge): {:?}",
+        &f.overruns[..f.overruns.len().min(3)]
+    );
+    assert_eq!(
+        f.max_sent, f.max_edge,
+        "{sender} fills {receiver}'s window exactly"
+    );
+}
+
 /// Replays the trace for data sent in `dir`, reading the receiver's window fields with
 /// `recv_shift` (never scaled on a SYN, RFC 7323 section 2.2). Offsets are relative to the
 /// sender's ISS `iss`.
@@ -123,22 +144,12 @@ fn window_scaling_uses_the_peers_shift_and_lets_more_than_64k_fly() {
     let warm = pattern(1_000_000);
     assert!(transfer_a_to_b(&mut net, ha, hb, &warm, Duration::from_secs(10)) == warm);
     fill_without_reading(&mut net, true, ha);
-    let f = flight_in(&net, Dir::AtoB, syn.seq, b_shift);
-    // More than 65535 << (b_shift - 1) in flight: impossible if A read B's windows with no
-    // shift (or any shift below B's) ...
-    assert!(
-        f.max_flight > 65535 << (b_shift - 1),
-        "A had at most {} bytes in flight",
-        f.max_flight
+    assert_uses_peer_shift(
+        &flight_in(&net, Dir::AtoB, syn.seq, b_shift),
+        b_shift,
+        "A",
+        "B",
     );
-    // ... and never past B's right edge read with B's shift: a larger shift overruns it
-    // once B stops reading.
-    assert!(
-        f.overruns.is_empty(),
-        "A overran B's window (end, edge): {:?}",
-        &f.overruns[..f.overruns.len().min(3)]
-    );
-    assert_eq!(f.max_sent, f.max_edge, "A fills B's window exactly");
 
     // B -> A: the same with A's shift.
     let mut buf = vec![0u8; 65536];
@@ -150,18 +161,12 @@ fn window_scaling_uses_the_peers_shift_and_lets_more_than_64k_fly() {
     let got = transfer_b_to_a(&mut net, hb, ha, &warm, Duration::from_secs(10));
     assert!(got == warm);
     fill_without_reading(&mut net, false, hb);
-    let f = flight_in(&net, Dir::BtoA, synack.seq, a_shift);
-    assert!(
-        f.max_flight > 65535 << (a_shift - 1),
-        "B had at most {} bytes in flight",
-        f.max_flight
+    assert_uses_peer_shift(
+        &flight_in(&net, Dir::BtoA, synack.seq, a_shift),
+        a_shift,
+        "B",
+        "A",
     );
-    assert!(
-        f.overruns.is_empty(),
-        "B overran A's window (end, edge): {:?}",
-        &f.overruns[..f.overruns.len().min(3)]
-    );
-    assert_eq!(f.max_sent, f.max_edge, "B fills A's window exactly");
 }
 
 #[test]
@@ -259,20 +264,25 @@ fn retransmission_timeout_backs_off_and_gives_up() {
         net.a.info(ha).expect("info").error,
         Some(TcpError::TimedOut)
     );
-    let times: Vec<_> = net
-        .seen
-        .iter()
-        .filter(|s| s.dir == Dir::AtoB && s.len > 0)
-        .map(|s| s.at)
-        .collect();
-    assert_eq!(times.len(), 6, "original + max_retries");
-    let gaps: Vec<_> = times.windows(2).map(|w| w[1].since(w[0])).collect();
+    let gaps = data_gaps_a_to_b(&net);
+    assert_eq!(gaps.len(), 5, "original + max_retries");
     for w in gaps.windows(2) {
         assert!(
             w[1] >= w[0] * 2 || w[1] == Duration::from_secs(4),
             "{gaps:?}"
         );
     }
+}
+
+/// The times between consecutive data segments from A (transmissions and retransmissions).
+fn data_gaps_a_to_b(net: &Net) -> Vec<Duration> {
+    let times: Vec<_> = net
+        .seen
+        .iter()
+        .filter(|s| s.dir == Dir::AtoB && s.len > 0)
+        .map(|s| s.at)
+        .collect();
+    times.windows(2).map(|w| w[1].since(w[0])).collect()
 }
 
 #[test]
@@ -304,13 +314,7 @@ fn rto_doubles_on_each_expiry_up_to_max_rto() {
         net.a.info(ha).expect("info").error,
         Some(TcpError::TimedOut)
     );
-    let times: Vec<_> = net
-        .seen
-        .iter()
-        .filter(|s| s.dir == Dir::AtoB && s.len > 0)
-        .map(|s| s.at)
-        .collect();
-    let gaps: Vec<_> = times.windows(2).map(|w| w[1].since(w[0])).collect();
+    let gaps = data_gaps_a_to_b(&net);
     let expected: Vec<_> = (0..8)
         .map(|i| (rto0 * (1 << i)).min(Duration::from_secs(1)))
         .collect();
