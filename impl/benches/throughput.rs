@@ -108,7 +108,7 @@ fn mbps(bytes: usize, d: Duration) -> f64 {
 
 /// The kernel side's transfer: its duration and the CPU time of the thread that ran the
 /// socket calls (the kernel's TCP work done in them, plus the softirqs it ran).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 struct PeerTime {
     elapsed: Duration,
     thread_cpu: Duration,
@@ -153,16 +153,10 @@ fn kernel_recv(l: std::net::TcpListener) -> (usize, PeerTime) {
         start.get_or_insert_with(|| (Instant::now(), cpu::thread_cpu_time()));
         total += n;
     }
-    let peer = start.map_or(
-        PeerTime {
-            elapsed: Duration::ZERO,
-            thread_cpu: Duration::ZERO,
-        },
-        |(t, c)| PeerTime {
-            elapsed: t.elapsed(),
-            thread_cpu: cpu::thread_cpu_time().saturating_sub(c),
-        },
-    );
+    let peer = start.map_or(PeerTime::default(), |(t, c)| PeerTime {
+        elapsed: t.elapsed(),
+        thread_cpu: cpu::thread_cpu_time().saturating_sub(c),
+    });
     (total, peer)
 }
 
@@ -235,7 +229,7 @@ fn impl_down(net: &NetStack, total: usize) -> Result<PeerTime, tcp_netlab::Error
         .map_err(|e| tcp_netlab::Error::new("accept", e))?;
     let mut buf = vec![0u8; CHUNK];
     let mut got = 0;
-    let cpu_before = thread_cpu();
+    let cpu_before = cpu::thread_cpu();
     loop {
         let n = s
             .read(&mut buf)
@@ -246,7 +240,7 @@ fn impl_down(net: &NetStack, total: usize) -> Result<PeerTime, tcp_netlab::Error
         got += n;
     }
     if std::env::var("BENCH_ONLY").is_ok() {
-        print_cpu_delta(&cpu_before, &thread_cpu());
+        cpu::print_cpu_delta(&cpu_before, &cpu::thread_cpu());
     }
     s.shutdown(Shutdown::Write)
         .map_err(|e| tcp_netlab::Error::new("shutdown", e))?;
@@ -282,48 +276,6 @@ fn impl_up(net: &NetStack, total: usize) -> Result<PeerTime, tcp_netlab::Error> 
     Ok(up)
 }
 
-/// CPU time (user + system, in clock ticks) of every thread of this process, by thread id.
-fn thread_cpu() -> Vec<(String, String, u64)> {
-    let mut v = Vec::new();
-    let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
-        return v;
-    };
-    for e in dir.flatten() {
-        let tid = e.file_name().to_string_lossy().into_owned();
-        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
-            continue;
-        };
-        let comm = stat
-            .split_once('(')
-            .and_then(|(_, r)| r.rsplit_once(')'))
-            .map_or("?", |(c, _)| c)
-            .to_string();
-        let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-        let f: Vec<&str> = rest.split_whitespace().collect();
-        // Fields 14 and 15 of stat (utime, stime) are the 12th and 13th after the comm.
-        let t = f.get(11).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0)
-            + f.get(12).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0);
-        v.push((tid, comm, t));
-    }
-    v
-}
-
-/// Prints each thread's CPU time (ms) between two snapshots (profiling aid for BENCH_ONLY).
-fn print_cpu_delta(before: &[(String, String, u64)], after: &[(String, String, u64)]) {
-    // SAFETY: sysconf has no preconditions.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
-    for (tid, comm, t) in after {
-        let b = before
-            .iter()
-            .find(|(x, _, _)| x == tid)
-            .map_or(0, |(_, _, t)| *t);
-        let ms = (t - b.min(*t)) * 1000 / hz;
-        if ms > 0 {
-            println!("  thread {tid} {comm}: {ms} ms CPU");
-        }
-    }
-}
-
 /// smoltcp on a plain or an offload TUN (see `support/smoltcp_tun.rs` for its drivers).
 fn bench_smoltcp(total: usize, offload: bool) -> (Figure, Figure) {
     tcp_netlab::run_in_private_netns(move || -> Result<_, tcp_netlab::Error> {
@@ -341,10 +293,10 @@ fn bench_smoltcp(total: usize, offload: bool) -> (Figure, Figure) {
         if runs_direction(true) {
             down = measured(total, || {
                 let k = spawn_named("kernel-send", move || kernel_send(addr, total));
-                let cpu_before = thread_cpu();
+                let cpu_before = cpu::thread_cpu();
                 let got = smoltcp_tun::smol_run(fd, offload, true, total, buffer);
                 if std::env::var("BENCH_ONLY").is_ok() {
-                    print_cpu_delta(&cpu_before, &thread_cpu());
+                    cpu::print_cpu_delta(&cpu_before, &cpu::thread_cpu());
                 }
                 let d = k.join().expect("kernel sender");
                 assert_eq!(got, total);
@@ -409,6 +361,11 @@ const SETUPS: [Setup; 4] = [
 ];
 
 impl Setup {
+    /// Position in `SETUPS` (and in a `Run`): the declaration order.
+    fn index(self) -> usize {
+        self as usize
+    }
+
     fn name(self) -> &'static str {
         match self {
             Setup::SmolPlain => "smoltcp plain",
@@ -513,7 +470,7 @@ fn same_tun_smoltcp(setup: Setup) -> Setup {
 fn ratios(run: &Run, i: usize, dir: usize) -> String {
     let setup = SETUPS[i];
     let me = pick(run[i], dir).mbps;
-    let base = |s: Setup| pick(run[SETUPS.iter().position(|x| *x == s).unwrap_or(0)], dir).mbps;
+    let base = |s: Setup| pick(run[s.index()], dir).mbps;
     match setup {
         Setup::SmolPlain | Setup::SmolOffload => String::new(),
         Setup::ImplPlain => format!("{:.2}x", me / base(Setup::SmolPlain)),
@@ -589,7 +546,7 @@ fn summary(all: &[Run], bytes: usize) {
             );
             let base = same_tun_smoltcp(*setup);
             if base != *setup {
-                let b = SETUPS.iter().position(|x| *x == base).unwrap_or(0);
+                let b = base.index();
                 let r = spread(
                     all.iter()
                         .map(|run| pick(run[i], dir).mbps / pick(run[b], dir).mbps)
@@ -600,7 +557,9 @@ fn summary(all: &[Run], bytes: usize) {
             if *setup == Setup::ImplOffload {
                 let r = spread(
                     all.iter()
-                        .map(|run| pick(run[i], dir).mbps / pick(run[0], dir).mbps)
+                        .map(|run| {
+                            pick(run[i], dir).mbps / pick(run[Setup::SmolPlain.index()], dir).mbps
+                        })
                         .collect(),
                 );
                 line += &format!(", vs smoltcp plain {:.2}-{:.2}x [{:.2}x]", r.0, r.2, r.1);

@@ -33,7 +33,7 @@
 use crate::offload::{VNET_F_NEEDS_CSUM, VNET_HDR_LEN};
 use crate::wire::checksum;
 use crate::{Stack, Timestamp};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::os::fd::RawFd;
 
 /// Largest packet read from the device (a 64 KB GSO packet plus the virtio-net header).
@@ -267,26 +267,21 @@ impl Coalescer {
         if payload == 0 || p.len() + payload > MAX_RUN_IP {
             return None;
         }
-        let (src, dst) = addresses(p, v6);
         if !self.checksum_ok(buf, v6, ip_len, &[]) {
             return None;
         }
         // Everything else the stack checks (TCP options, addresses, ports): a packet it
         // would drop goes to it alone, so that it is counted as dropped once per packet
         // (the packets that would join the run carry the same headers).
-        crate::wire::parse_packet_with(p, false).ok()?;
-        let ports = |i: usize| u16::from_be_bytes([tcp[i], tcp[i + 1]]);
-        let seq = u32::from_be_bytes([tcp[4], tcp[5], tcp[6], tcp[7]]);
-        let local = SocketAddr::new(dst, ports(2));
-        let remote = SocketAddr::new(src, ports(0));
-        if !stack.is_next_in_order(local, remote, seq) {
+        let seg = crate::wire::parse_packet_with(p, false).ok()?;
+        if !stack.is_next_in_order(seg.dst_socket(), seg.src_socket(), seg.tcp.seq) {
             return None;
         }
         Some(Run {
             hdr: v + ip_len + hl,
             ip_len,
             v6,
-            next_seq: seq.wrapping_add(payload as u32),
+            next_seq: seg.tcp.seq.wrapping_add(payload as u32),
             packets: 1,
             seg_size: payload,
         })
@@ -464,6 +459,7 @@ mod tests {
     use super::*;
     use crate::wire::{self, Flags, TcpHeader, TcpOptions};
     use crate::{Config, SocketHandle, TcpError};
+    use std::net::SocketAddr;
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
     const ME: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2));
@@ -472,8 +468,6 @@ mod tests {
     /// The peer's first data sequence number (its ISN is 1000).
     const DATA: u32 = 1001;
 
-    /// A stack with one established connection from PEER:40000 to ME:80, and a datagram
-    /// socketpair standing in for the device (one datagram = one packet).
     /// A non-blocking `AF_UNIX` datagram socketpair standing in for the TUN device (one
     /// datagram = one packet): the stack's end and the test's end.
     fn datagram_pair() -> (OwnedFd, OwnedFd) {
@@ -492,6 +486,8 @@ mod tests {
         unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) }
     }
 
+    /// A stack with one established connection from PEER:40000 to ME:80, and a datagram
+    /// socketpair standing in for the device (one datagram = one packet).
     struct Lab {
         stack: Stack,
         h: SocketHandle,

@@ -109,3 +109,45 @@ pub fn thread_cpu_time() -> Duration {
     unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut ru) };
     timeval(ru.ru_utime) + timeval(ru.ru_stime)
 }
+
+/// CPU time (user + system, in clock ticks) of every thread of this process, by thread id.
+pub fn thread_cpu() -> Vec<(String, String, u64)> {
+    let mut v = Vec::new();
+    let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
+        return v;
+    };
+    for e in dir.flatten() {
+        let tid = e.file_name().to_string_lossy().into_owned();
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+            continue;
+        };
+        let comm = stat
+            .split_once('(')
+            .and_then(|(_, r)| r.rsplit_once(')'))
+            .map_or("?", |(c, _)| c)
+            .to_string();
+        let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        // Fields 14 and 15 of stat (utime, stime) are the 12th and 13th after the comm.
+        let t = f.get(11).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0)
+            + f.get(12).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0);
+        v.push((tid, comm, t));
+    }
+    v
+}
+
+/// Prints each thread's CPU time (ms) between two snapshots (profiling aid for BENCH_ONLY).
+pub fn print_cpu_delta(before: &[(String, String, u64)], after: &[(String, String, u64)]) {
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    for (tid, comm, t) in after {
+        let b = before
+            .iter()
+            .find(|(x, _, _)| x == tid)
+            .map_or(0, |(_, _, t)| *t);
+        let ms = (t - b.min(*t)) * 1000 / hz;
+        if ms > 0 {
+            println!("  thread {tid} {comm}: {ms} ms CPU");
+        }
+    }
+}

@@ -34,7 +34,7 @@ const TCP_CWR: u8 = 0x80;
 
 /// Packets smoltcp wrote (reported with BENCH_ONLY, to compare ACK policies).
 pub static SMOL_TX: AtomicU64 = AtomicU64::new(0);
-/// TSO super-packets the offload driver cut up, and the segments it made of them.
+/// TSO super-packets the offload driver cut up.
 pub static SPLIT_IN: AtomicU64 = AtomicU64::new(0);
 /// Segments made by the offload driver.
 pub static SPLIT_OUT: AtomicU64 = AtomicU64::new(0);
