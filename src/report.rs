@@ -3,7 +3,7 @@
 use anyhow::Result;
 use serde_json::json;
 use std::fmt::Write;
-use tcp_model::check::{peak_memory_kib, Report, Status};
+use tcp_model::check::{peak_memory_kib, Overall, Report, RunEnd, Status};
 use tcp_model::properties;
 
 /// The table of verdicts followed by the counterexample charts.
@@ -12,29 +12,33 @@ pub fn text(report: &Report) -> String {
     let b = &report.budgets;
     let _ = writeln!(
         out,
-        "tcpspec check: losses={} duplicates={} incarnations={} bytes={} crash={}",
+        "tcpspec check: losses={} duplicates={} incarnations={} bytes={} crash={} attacks={} \
+         max-states={}",
         b.losses,
         b.duplicates,
         b.incarnations,
         b.bytes,
-        if b.crash { "on" } else { "off" }
+        if b.crash { "on" } else { "off" },
+        b.attacks,
+        report.max_states
     );
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "{:<18} {:<36} {:<10} {:<12} {:>10} {:>8}",
+        "{:<19} {:<36} {:<10} {:<20} {:>10} {:>8}",
         "variant", "property", "kind", "status", "states", "seconds"
     );
-    let _ = writeln!(out, "{}", "-".repeat(99));
+    let _ = writeln!(out, "{}", "-".repeat(108));
     for o in &report.outcomes {
         let status = match (o.status, o.expected_violation) {
             (Status::Violated, true) => "VIOLATED (expected)".to_string(),
             (Status::Violated, false) => "VIOLATED".to_string(),
+            (Status::Inconclusive, _) => "INCONCLUSIVE".to_string(),
             (s, _) => s.word().to_string(),
         };
         let _ = writeln!(
             out,
-            "{:<18} {:<36} {:<10} {:<12} {:>10} {:>8.2}",
+            "{:<19} {:<36} {:<10} {:<20} {:>10} {:>8.2}",
             o.variant.name(),
             o.property,
             o.kind,
@@ -45,6 +49,23 @@ pub fn text(report: &Report) -> String {
     }
     let states: usize = report.runs.iter().map(|r| r.states).sum();
     let _ = writeln!(out);
+    let _ = writeln!(out, "runs:");
+    for r in &report.runs {
+        let _ = writeln!(
+            out,
+            "  {:<19} {:<14} {:>10} states {:>8.2} s  {}",
+            r.variant.name(),
+            r.scenario.name(),
+            r.states,
+            r.seconds,
+            match r.end {
+                RunEnd::Complete => "complete",
+                RunEnd::Found => "stopped at its counterexample",
+                RunEnd::StateBudget => "STOPPED at --max-states",
+                RunEnd::MemoryBudget => "STOPPED at the memory budget",
+            }
+        );
+    }
     let _ = writeln!(
         out,
         "{} runs, {} states in {:.2} s ({:.0} states/s){}",
@@ -74,15 +95,28 @@ pub fn text(report: &Report) -> String {
         out.push_str(&chart.to_text());
     }
     let _ = writeln!(out);
-    let failures = report.failures();
-    if failures.is_empty() {
-        let _ = writeln!(
-            out,
-            "OK: standard TCP satisfies every property; every switch breaks the property it protects."
-        );
-    } else {
-        for f in failures {
-            let _ = writeln!(out, "FAIL: {f}");
+    match report.overall() {
+        Overall::Ok => {
+            let _ = writeln!(
+                out,
+                "OK: standard TCP satisfies every property; every switch breaks the properties it \
+                 protects."
+            );
+        }
+        Overall::Failed(reasons) => {
+            for f in reasons {
+                let _ = writeln!(out, "FAIL: {f}");
+            }
+        }
+        Overall::Inconclusive(reasons) => {
+            for f in reasons {
+                let _ = writeln!(out, "INCONCLUSIVE: {f}");
+            }
+            let _ = writeln!(
+                out,
+                "The check stopped at its budget before deciding these (nothing wrong was found \
+                 before that); raise --max-states or --max-memory-mib, or lower the budgets."
+            );
         }
     }
     out
@@ -113,7 +147,13 @@ pub fn json(report: &Report) -> Result<String> {
         "runs": report.runs,
         "seconds": report.seconds,
         "peak_memory_kib": peak_memory_kib(),
+        "max_states": report.max_states,
         "success": report.success(),
+        "overall": match report.overall() {
+            Overall::Ok => "ok",
+            Overall::Failed(_) => "failed",
+            Overall::Inconclusive(_) => "inconclusive",
+        },
     });
     Ok(serde_json::to_string_pretty(&value)?)
 }

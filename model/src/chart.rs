@@ -4,6 +4,7 @@
 
 use crate::config::Scenario;
 use crate::segment::Segment;
+use crate::statespace::Trace;
 use crate::system::{Action, Flight, SysState, System};
 use crate::vector::TcpState;
 use serde::Serialize;
@@ -49,10 +50,22 @@ pub enum StepEvent {
     },
     /// One tick of time passed.
     Tick,
-    /// A host crashed and restarted, forgetting its connection.
+    /// A host crashed, forgetting its connection; its application is gone.
     Crash {
         /// The host.
         host: char,
+    },
+    /// A crashed host's application started again.
+    Reboot {
+        /// The host.
+        host: char,
+    },
+    /// The off-path attacker's segment arrived at a host.
+    Inject {
+        /// The receiving host.
+        host: char,
+        /// The segment.
+        segment: Segment,
     },
 }
 
@@ -84,6 +97,10 @@ pub struct Chart {
     pub initial: (TcpState, TcpState),
     /// The steps.
     pub steps: Vec<ChartStep>,
+    /// For a run that loops forever: the step after which the loop starts (the state after
+    /// it recurs after the last step).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loops_after: Option<usize>,
 }
 
 fn host_name(h: u8) -> char {
@@ -134,26 +151,54 @@ fn notes(before: &SysState, after: &SysState) -> Vec<String> {
                 a.received - b.received
             ));
         }
-        if a.eofs > b.eofs {
+        if a.eof_now && !b.eof_now {
             notes.push(format!("{name}'s application reads end-of-stream"));
         }
         if a.crashed_in != b.crashed_in {
             notes.push(format!("{name} forgets its connection (crash)"));
         }
+        if a.incomplete && !b.incomplete {
+            notes.push(format!(
+                "{name}'s connection ended without all its data and end-of-stream, and nothing \
+                 excuses it"
+            ));
+        }
     }
     let (hb, ha) = (&before.history, &after.history);
-    if ha.unexplained_reset && !hb.unexplained_reset {
-        notes.push("a connection is reset although nobody aborted, crashed or timed out".into());
-    }
-    if ha.stale_accepted && !hb.stale_accepted {
-        notes.push("a segment of an earlier incarnation is accepted into a later one".into());
+    let flags = [
+        (
+            ha.unexplained_reset && !hb.unexplained_reset,
+            "a connection is reset although nothing explains it",
+        ),
+        (
+            ha.stale_accepted && !hb.stale_accepted,
+            "a segment of an earlier incarnation is accepted into a later one",
+        ),
+        (
+            ha.needless_timeout && !hb.needless_timeout,
+            "an endpoint gives up on a live, reachable peer",
+        ),
+        (
+            ha.blind_reset && !hb.blind_reset,
+            "the attacker ends a connection without an exact RST",
+        ),
+        (
+            ha.blind_data && !hb.blind_data,
+            "the attacker's data is accepted outside the window or RFC 5961's ACK range",
+        ),
+    ];
+    for (happened, text) in flags {
+        if happened {
+            notes.push(text.into());
+        }
     }
     notes
 }
 
-/// Build the chart of a path (as returned by stateright: each state with the action taken
-/// from it, the last state with none).
-pub fn chart(sys: &System, path: &[(SysState, Option<Action>)]) -> Chart {
+/// Build the chart of a run: each state with the action taken from it, the last state with
+/// none; a lasso marks where its loop starts.
+pub fn chart(sys: &System, trace: &Trace<SysState, Action>) -> Chart {
+    let path = &trace.steps;
     let (a_role, b_role) = match sys.config.scenario {
         Scenario::PeerToPeer => ("peer", "peer"),
         _ => ("client", "server"),
@@ -190,6 +235,11 @@ pub fn chart(sys: &System, path: &[(SysState, Option<Action>)]) -> Chart {
             },
             Action::Tick => StepEvent::Tick,
             Action::Crash(h) => StepEvent::Crash { host: host_name(h) },
+            Action::Reboot(h) => StepEvent::Reboot { host: host_name(h) },
+            Action::Inject(h, segment) => StepEvent::Inject {
+                host: host_name(h),
+                segment,
+            },
         };
         let sent = new_flights(&before.net, &after.net)
             .into_iter()
@@ -209,6 +259,7 @@ pub fn chart(sys: &System, path: &[(SysState, Option<Action>)]) -> Chart {
         b_role,
         initial,
         steps,
+        loops_after: trace.cycle_start,
     }
 }
 
@@ -231,6 +282,9 @@ impl Chart {
         );
         let mut prev = self.initial;
         for st in &self.steps {
+            if self.loops_after == Some(st.step - 1) {
+                let _ = writeln!(out, "{:>4}  >>> loop: from here the run repeats forever >>>", "");
+            }
             let a_change = (st.a != prev.0).then(|| format!("-> {}", st.a));
             let b_change = (st.b != prev.1).then(|| format!("-> {}", st.b));
             prev = (st.a, st.b);
@@ -280,6 +334,22 @@ impl Chart {
                         right = text;
                     }
                 }
+                StepEvent::Reboot { host } => {
+                    let text = "*** REBOOT: the application starts again ***".to_string();
+                    if *host == 'A' {
+                        left = text;
+                    } else {
+                        right = text;
+                    }
+                }
+                StepEvent::Inject { host, segment } => {
+                    let text = format!("rcv {segment} [from the ATTACKER]");
+                    if *host == 'A' {
+                        left = text;
+                    } else {
+                        right = text;
+                    }
+                }
             }
             if let Some(m) = middle {
                 let _ = writeln!(out, "{:>4}{}", st.step, m);
@@ -315,6 +385,13 @@ impl Chart {
             for n in &st.notes {
                 let _ = writeln!(out, "{:>4}  ({n})", "");
             }
+        }
+        if let Some(k) = self.loops_after {
+            let _ = writeln!(
+                out,
+                "{:>4}  <<< back to the state after step {k}: the loop repeats forever <<<",
+                ""
+            );
         }
         let _ = writeln!(
             out,

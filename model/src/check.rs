@@ -1,29 +1,41 @@
 //! Runs the model checker over standard TCP and every mechanism switch and gathers a report:
-//! for each variant and property, whether it holds or is violated, with how many states were
-//! explored, how long it took, and the counterexample (or example) as a chart.
+//! for each variant and property, whether it holds, is violated or could not be decided within
+//! the budget, with how many states were explored, how long it took, and the counterexample (or
+//! example) as a chart.
 
 use crate::chart::{chart, Chart};
 use crate::config::{Budgets, Config, Scenario};
+use crate::fault::Fault;
 use crate::mechanism::Variant;
-use crate::properties::{self, Kind};
+use crate::properties::{self, searchable};
+use crate::statespace::{self, Budget, Kind, Stop, Trace, Verdict};
 use crate::system::{Action, SysState, System};
 use serde::Serialize;
-use stateright::{Checker, HasDiscoveries, Model};
-use std::collections::{BTreeMap, BTreeSet};
-use std::time::{Duration, Instant};
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// The default state budget: about 2.5 GB of search structures and frontier at this model's
+/// size per state, well inside a 24 GB machine (see `--max-states`).
+pub const DEFAULT_MAX_STATES: usize = 40_000_000;
+/// The default memory budget: the search stops itself before the process holds this much.
+pub const DEFAULT_MAX_MEMORY: u64 = 12 << 30;
 
 /// What to check.
 #[derive(Clone, Debug)]
 pub struct CheckOptions {
     /// Network budgets and application sizes.
     pub budgets: Budgets,
-    /// Checker threads for exhaustive runs.
+    /// Worker threads per exploration.
     pub threads: usize,
-    /// Explore mechanism switches exhaustively (all properties) instead of stopping at the
-    /// counterexample to the property each switch must break.
+    /// Explore mechanism switches exhaustively (all properties, all scenarios) instead of
+    /// stopping at the counterexample each switch must produce.
     pub exhaustive: bool,
     /// Variants to run, standard first.
     pub variants: Vec<Variant>,
+    /// Scenarios to run (a switch runs only if the scenario of its counterexample is here).
+    pub scenarios: Vec<Scenario>,
+    /// When a search gives up.
+    pub budget: Budget,
 }
 
 impl Default for CheckOptions {
@@ -33,6 +45,11 @@ impl Default for CheckOptions {
             threads: 2,
             exhaustive: false,
             variants: Variant::ALL.to_vec(),
+            scenarios: Scenario::ALL.to_vec(),
+            budget: Budget {
+                max_states: DEFAULT_MAX_STATES,
+                max_memory: DEFAULT_MAX_MEMORY,
+            },
         }
     }
 }
@@ -45,8 +62,8 @@ pub enum Status {
     Holds,
     /// Always/eventually: a counterexample exists. Sometimes: unreachable.
     Violated,
-    /// The runs that include it stopped early (a switch's run stops at its counterexample).
-    NotChecked,
+    /// The exploration that had to decide it stopped at its budget first.
+    Inconclusive,
 }
 
 impl Status {
@@ -55,9 +72,23 @@ impl Status {
         match self {
             Status::Holds => "holds",
             Status::Violated => "violated",
-            Status::NotChecked => "not-checked",
+            Status::Inconclusive => "inconclusive",
         }
     }
+}
+
+/// Why a run ended, for reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunEnd {
+    /// Every reachable state explored.
+    Complete,
+    /// Stopped at the counterexample it was looking for.
+    Found,
+    /// Stopped at `--max-states`.
+    StateBudget,
+    /// Stopped at the memory budget.
+    MemoryBudget,
 }
 
 /// One model-checking run: a variant in a scenario.
@@ -69,12 +100,12 @@ pub struct Run {
     pub scenario: Scenario,
     /// Unique states explored.
     pub states: usize,
+    /// Transitions between them.
+    pub edges: usize,
     /// Wall-clock seconds.
     pub seconds: f64,
-    /// The exploration visited every reachable state.
-    pub complete: bool,
-    /// Names of the properties that had a discovery.
-    pub discovered: Vec<&'static str>,
+    /// Why it ended.
+    pub end: RunEnd,
 }
 
 /// The verdict of one property under one variant.
@@ -92,12 +123,12 @@ pub struct Outcome {
     pub states: usize,
     /// Seconds spent by those runs.
     pub seconds: f64,
-    /// The scenario whose run decided it.
+    /// The scenario whose run decided it (a counterexample's or example's).
     pub scenario: Option<Scenario>,
     /// The counterexample (violated always/eventually) as a chart.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub counterexample: Option<Chart>,
-    /// This is the property the variant's switch must violate.
+    /// This is a property the variant's switch must violate.
     pub expected_violation: bool,
 }
 
@@ -106,35 +137,61 @@ pub struct Outcome {
 pub struct Report {
     /// Budgets used.
     pub budgets: Budgets,
+    /// The state and memory budget of each run.
+    pub max_states: usize,
     /// Every run.
     pub runs: Vec<Run>,
     /// Every verdict.
     pub outcomes: Vec<Outcome>,
     /// Total seconds.
     pub seconds: f64,
+    /// Peak resident memory in bytes, when known.
+    pub peak_memory: Option<u64>,
+}
+
+/// The report's bottom line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Overall {
+    /// Standard TCP satisfies every property and every switch produced its counterexamples.
+    Ok,
+    /// Something is wrong: these reasons.
+    Failed(Vec<String>),
+    /// Nothing is wrong so far, but these could not be decided within the budget.
+    Inconclusive(Vec<String>),
 }
 
 impl Report {
-    /// Standard TCP violates nothing and every switch breaks the property it protects.
+    /// Standard TCP violates nothing and every switch breaks the properties it protects.
     pub fn success(&self) -> bool {
-        self.failures().is_empty()
+        self.overall() == Overall::Ok
     }
 
-    /// Human-readable reasons the report is a failure.
-    pub fn failures(&self) -> Vec<String> {
-        let mut out = Vec::new();
+    /// The bottom line, with reasons.
+    pub fn overall(&self) -> Overall {
+        let mut failed = Vec::new();
+        let mut undecided = Vec::new();
         for o in &self.outcomes {
-            if o.variant == Variant::Standard && o.status == Status::Violated {
-                out.push(format!("standard TCP violates {}", o.property));
-            }
-            if o.expected_violation && o.status != Status::Violated {
-                out.push(format!(
+            let what = format!("{} {}", o.variant, o.property);
+            match (o.variant == Variant::Standard, o.expected_violation, o.status) {
+                (true, _, Status::Violated) => failed.push(format!("standard TCP violates {}", o.property)),
+                (false, true, Status::Holds) => failed.push(format!(
                     "switch {} does not produce a counterexample to {}",
                     o.variant, o.property
-                ));
+                )),
+                (_, _, Status::Inconclusive) => undecided.push(format!(
+                    "{what}: inconclusive: {} states explored",
+                    o.states
+                )),
+                _ => {}
             }
         }
-        out
+        if !failed.is_empty() {
+            Overall::Failed(failed)
+        } else if !undecided.is_empty() {
+            Overall::Inconclusive(undecided)
+        } else {
+            Overall::Ok
+        }
     }
 }
 
@@ -151,95 +208,99 @@ pub struct Progress {
     pub runs_total: usize,
     /// States explored by the current run so far.
     pub states: usize,
+    /// Resident memory in bytes, when known.
+    pub memory: Option<u64>,
 }
 
-/// The (variant, scenario) runs `opts` asks for, in order.
-pub fn plan(opts: &CheckOptions) -> Vec<(Variant, Scenario)> {
+/// One planned run: the variant, the scenario, and the properties it stops at (none: explore
+/// everything).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Planned {
+    /// The variant.
+    pub variant: Variant,
+    /// The scenario.
+    pub scenario: Scenario,
+    /// Stop at the first counterexample to one of these.
+    pub stop_on: Vec<&'static str>,
+}
+
+/// The runs `opts` asks for, in order: standard TCP over every scenario, explored completely;
+/// each switch in the scenario that shows each counterexample it must produce, stopping there
+/// (or, with `exhaustive`, over every scenario completely).
+pub fn plan(opts: &CheckOptions) -> Vec<Planned> {
     let mut plan = Vec::new();
-    for &v in &opts.variants {
-        for sc in Scenario::ALL {
-            let wanted = match (v.must_violate(), opts.exhaustive) {
-                (Some(p), false) => properties::names_for(sc).contains(&p),
-                _ => true,
-            };
-            if wanted {
-                plan.push((v, sc));
+    for &variant in &opts.variants {
+        let expected = variant.must_violate();
+        if variant == Variant::Standard || opts.exhaustive {
+            for &scenario in &opts.scenarios {
+                plan.push(Planned {
+                    variant,
+                    scenario,
+                    stop_on: Vec::new(),
+                });
             }
+            continue;
+        }
+        for &(property, scenario) in expected {
+            if !opts.scenarios.contains(&scenario) {
+                continue;
+            }
+            plan.push(Planned {
+                variant,
+                scenario,
+                stop_on: vec![property],
+            });
         }
     }
     plan
 }
 
-type Path = Vec<(SysState, Option<Action>)>;
+type Found = Trace<SysState, Action>;
 
-/// Cut a discovery path at the first state where it becomes a discovery (BFS with several
-/// threads may report a longer path that runs past it).
-fn trim(sys: &System, name: &str, mut path: Path) -> Path {
-    let Some(spec) = properties::spec(name) else {
-        return path;
-    };
-    let found = |s: &SysState| {
-        let ok = properties::evaluate(name, sys, s);
-        match spec.kind {
-            Kind::Sometimes => ok,
-            _ => !ok,
-        }
-    };
-    if let Some(i) = path.iter().position(|(s, _)| found(s)) {
-        path.truncate(i + 1);
-        if let Some(last) = path.last_mut() {
-            last.1 = None;
-        }
-    }
-    path
+/// What one run decided, per property.
+struct RunResult {
+    run: Run,
+    system: System,
+    verdicts: BTreeMap<&'static str, Verdict<SysState, Action>>,
 }
 
-/// Run one (variant, scenario) exploration.
 fn run_one(
-    variant: Variant,
-    scenario: Scenario,
+    planned: &Planned,
     opts: &CheckOptions,
-    on_states: &mut dyn FnMut(usize),
-) -> (Run, BTreeMap<&'static str, Path>, System) {
-    let sys = System::new(Config::new(scenario, variant, opts.budgets));
-    let early = match (variant.must_violate(), opts.exhaustive) {
-        (Some(p), false) => Some(p),
-        _ => None,
+    fault: Fault,
+    on_progress: &mut dyn FnMut(usize, Option<u64>),
+) -> RunResult {
+    let config = Config::with_fault(planned.scenario, planned.variant, opts.budgets, fault);
+    let system = System::new(config);
+    let props = searchable(planned.scenario);
+    let e = statespace::explore(
+        &system,
+        &props,
+        statespace::Options {
+            threads: opts.threads,
+            budget: opts.budget,
+            stop_on: planned.stop_on.clone(),
+            progress: &mut |p| on_progress(p.states, p.memory),
+        },
+    );
+    let end = match e.stop {
+        Stop::Complete => RunEnd::Complete,
+        Stop::Decided(_) => RunEnd::Found,
+        Stop::StateBudget => RunEnd::StateBudget,
+        Stop::MemoryBudget => RunEnd::MemoryBudget,
     };
-    let mut builder = sys.clone().checker();
-    builder = match early {
-        // A single thread makes BFS return the shortest counterexample, deterministically.
-        Some(p) => builder
-            .threads(1)
-            .finish_when(HasDiscoveries::AnyOf(BTreeSet::from([p]))),
-        None => builder.threads(opts.threads.max(1)),
-    };
-    let start = Instant::now();
-    let checker = builder.spawn_bfs();
-    while !checker.is_done() {
-        on_states(checker.unique_state_count());
-        std::thread::sleep(Duration::from_millis(100));
+    RunResult {
+        run: Run {
+            variant: planned.variant,
+            scenario: planned.scenario,
+            states: e.states,
+            edges: e.edges,
+            seconds: e.seconds,
+            end,
+        },
+        system,
+        verdicts: e.verdicts.into_iter().collect(),
     }
-    let checker = checker.join();
-    let seconds = start.elapsed().as_secs_f64();
-    let states = checker.unique_state_count();
-    let mut paths = BTreeMap::new();
-    for (name, path) in checker.discoveries() {
-        paths.insert(name, trim(&sys, name, path.into_vec()));
-    }
-    // An early-stopping run explored everything unless it found what it stopped for; a run
-    // without early stop ends early only when every property has a discovery, which decides
-    // them all.
-    let complete = early.is_none_or(|p| !paths.contains_key(p));
-    let run = Run {
-        variant,
-        scenario,
-        states,
-        seconds,
-        complete,
-        discovered: paths.keys().copied().collect(),
-    };
-    (run, paths, sys)
 }
 
 /// Check every planned run and gather the report. `progress` is called often while a run is
@@ -247,91 +308,141 @@ fn run_one(
 pub fn check(opts: &CheckOptions, progress: &mut dyn FnMut(Progress)) -> Report {
     let start = Instant::now();
     let plan = plan(opts);
-    let mut runs = Vec::new();
-    let mut found: Vec<(Variant, Scenario, &'static str, Path, System)> = Vec::new();
-    for (i, &(variant, scenario)) in plan.iter().enumerate() {
-        let settled = !opts.exhaustive
-            && variant
-                .must_violate()
-                .is_some_and(|p| found.iter().any(|f| f.0 == variant && f.2 == p));
-        if settled {
-            continue; // the switch already has its counterexample
-        }
-        let mut on_states = |states| {
+    let mut results = Vec::new();
+    let mut peak = None;
+    for (i, planned) in plan.iter().enumerate() {
+        let mut on_progress = |states, memory: Option<u64>| {
+            peak = peak.max(memory);
             progress(Progress {
-                variant,
-                scenario,
+                variant: planned.variant,
+                scenario: planned.scenario,
                 runs_done: i,
                 runs_total: plan.len(),
                 states,
+                memory,
             })
         };
-        let (run, paths, sys) = run_one(variant, scenario, opts, &mut on_states);
-        for (name, path) in paths {
-            found.push((variant, scenario, name, path, sys.clone()));
-        }
-        runs.push(run);
+        results.push(run_one(planned, opts, Fault::None, &mut on_progress));
     }
-    let outcomes = verdicts(opts, &runs, &found);
+    let outcomes = verdicts(opts, &results);
     Report {
         budgets: opts.budgets,
-        runs,
+        max_states: opts.budget.max_states,
+        runs: results.iter().map(|r| r.run.clone()).collect(),
         outcomes,
         seconds: start.elapsed().as_secs_f64(),
+        peak_memory: peak.max(statespace::resident_memory()),
     }
 }
 
-fn verdicts(
-    opts: &CheckOptions,
-    runs: &[Run],
-    found: &[(Variant, Scenario, &'static str, Path, System)],
-) -> Vec<Outcome> {
+fn verdicts(opts: &CheckOptions, results: &[RunResult]) -> Vec<Outcome> {
     let mut outcomes = Vec::new();
     for &variant in &opts.variants {
         for spec in properties::ALL {
-            let checked_in: Vec<&Run> = runs
+            let expected = variant
+                .must_violate()
                 .iter()
-                .filter(|r| r.variant == variant)
-                .filter(|r| properties::names_for(r.scenario).contains(&spec.name))
+                .any(|(p, _)| *p == spec.name);
+            let full = variant == Variant::Standard || opts.exhaustive;
+            if !full && !expected {
+                continue; // a switch's run only answers for the properties it must break
+            }
+            let runs: Vec<&RunResult> = results
+                .iter()
+                .filter(|r| r.run.variant == variant && r.verdicts.contains_key(spec.name))
+                .filter(|r| full || r.run.scenario == scenario_of(variant, spec.name))
                 .collect();
-            if checked_in.is_empty() {
+            if runs.is_empty() {
                 continue;
             }
-            let hit = found
-                .iter()
-                .find(|(v, _, name, _, _)| *v == variant && *name == spec.name);
-            let all_complete = checked_in.iter().all(|r| r.complete);
-            let status = match (spec.kind, hit.is_some(), all_complete) {
-                (Kind::Sometimes, true, _) => Status::Holds,
-                (Kind::Sometimes, false, true) => Status::Violated,
-                (_, true, _) => Status::Violated,
-                (_, false, true) => Status::Holds,
-                (_, false, false) => Status::NotChecked,
-            };
-            let expected_violation = variant.must_violate() == Some(spec.name);
-            if !opts.exhaustive && variant != Variant::Standard && !expected_violation {
-                continue; // a switch's run only answers for the property it must break
-            }
-            let counterexample = match (spec.kind, hit) {
-                (Kind::Always | Kind::Eventually, Some((_, _, _, path, sys))) => {
-                    Some(chart(sys, path))
-                }
-                _ => None,
-            };
-            outcomes.push(Outcome {
-                variant,
-                property: spec.name,
-                kind: spec.kind.name(),
-                status,
-                states: checked_in.iter().map(|r| r.states).sum(),
-                seconds: checked_in.iter().map(|r| r.seconds).sum(),
-                scenario: hit.map(|(_, sc, _, _, _)| *sc),
-                counterexample,
-                expected_violation,
-            });
+            outcomes.push(combine(variant, spec, &runs, expected));
         }
     }
     outcomes
+}
+
+fn scenario_of(variant: Variant, property: &str) -> Scenario {
+    variant
+        .must_violate()
+        .iter()
+        .find(|(p, _)| *p == property)
+        .map(|(_, s)| *s)
+        .unwrap_or(Scenario::ClientServer)
+}
+
+/// One outcome from the verdicts of the runs that checked a property.
+fn combine(
+    variant: Variant,
+    spec: &properties::Spec,
+    runs: &[&RunResult],
+    expected: bool,
+) -> Outcome {
+    let decisive = runs.iter().find_map(|r| match &r.verdicts[spec.name] {
+        Verdict::Violated(t) | Verdict::Reached(t) => Some((r, t)),
+        _ => None,
+    });
+    let undecided = runs
+        .iter()
+        .any(|r| matches!(r.verdicts[spec.name], Verdict::Undecided));
+    let status = match (spec.kind, decisive.is_some(), undecided) {
+        (Kind::Sometimes, true, _) => Status::Holds,
+        (_, true, _) => Status::Violated,
+        (_, false, true) => Status::Inconclusive,
+        (Kind::Sometimes, false, false) => Status::Violated,
+        (_, false, false) => Status::Holds,
+    };
+    let counterexample = match (spec.kind, decisive) {
+        (Kind::Always | Kind::Eventually, Some((r, t))) => Some(chart(&r.system, t)),
+        _ => None,
+    };
+    Outcome {
+        variant,
+        property: spec.name,
+        kind: spec.kind.name(),
+        status,
+        states: runs.iter().map(|r| r.run.states).sum(),
+        seconds: runs.iter().map(|r| r.run.seconds).sum(),
+        scenario: decisive.map(|(r, _)| r.run.scenario),
+        counterexample,
+        expected_violation: expected,
+    }
+}
+
+/// Check standard TCP with a seeded fault, stopping at the first violation of any always or
+/// eventually property: the properties that reported it, with their scenarios and charts.
+/// Test builds only can name a fault other than [`Fault::None`].
+pub fn check_fault(
+    fault: Fault,
+    budgets: Budgets,
+    scenarios: &[Scenario],
+) -> Vec<(Scenario, &'static str, Found)> {
+    let opts = CheckOptions {
+        budgets,
+        ..CheckOptions::default()
+    };
+    let mut found = Vec::new();
+    for &scenario in scenarios {
+        let stop_on = properties::for_scenario(scenario)
+            .into_iter()
+            .filter(|p| p.kind != Kind::Sometimes)
+            .map(|p| p.name)
+            .collect();
+        let planned = Planned {
+            variant: Variant::Standard,
+            scenario,
+            stop_on,
+        };
+        let r = run_one(&planned, &opts, fault, &mut |_, _| {});
+        for (name, v) in r.verdicts {
+            if let Verdict::Violated(t) = v {
+                found.push((scenario, name, t));
+            }
+        }
+        if !found.is_empty() {
+            break;
+        }
+    }
+    found
 }
 
 /// Peak resident memory of this process in KiB (Linux `VmHWM`), if known.

@@ -9,7 +9,9 @@
 //! as further vectors. Numbers are symbolic (`iss`, `irs`, `wnd`): see [`crate::vector`].
 
 use crate::endpoint::{step, Endpoint, Event, Output, Params, Transition, UserCall};
+use crate::fault::Fault;
 use crate::mechanism::Mechanisms;
+use crate::policy::Policy;
 use crate::segment::{ctl, Segment, Seq};
 use crate::vector::{
     AppEvent, Call, Flags, Keepalive, Millis, Role, SegmentPattern, SegmentSpec, SeqExpr, SeqVar,
@@ -18,13 +20,16 @@ use crate::vector::{
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
 /// The target's ISS inside the model (written `iss` in vectors).
-const ISS: Seq = 1000;
-/// The peer's ISS inside the model (written `irs` in vectors).
-const IRS: Seq = 5000;
-/// The acknowledgment number the peer uses before the target has chosen an ISS.
-const STRAY_ACK: Seq = 12345;
+const ISS: Seq = Seq(16);
+/// The peer's ISS inside the model (written `irs` in vectors), half the space from ISS.
+const IRS: Seq = Seq(144);
+/// The acknowledgment number the peer uses before the target has chosen an ISS, inside the
+/// model (a quarter of the space from both ISS and IRS).
+const STRAY_ACK: Seq = Seq(80);
+/// How [`STRAY_ACK`] is written in vectors: an absolute number.
+const STRAY_ACK_WRITTEN: i64 = 12345;
 /// The receive window inside the model; vectors write window-relative numbers with `wnd`.
-const WND: u16 = 8;
+const WND: u8 = 8;
 /// Exploration depth (events) when searching for the shortest path to each state.
 const MAX_DEPTH: usize = 9;
 /// Quiet window after the event under test.
@@ -152,6 +157,8 @@ pub fn params() -> Params {
         msl: 2,
         keepalive: None,
         mech: Mechanisms::STANDARD,
+        policy: Policy::MODEL,
+        fault: Fault::None,
     }
 }
 
@@ -262,8 +269,13 @@ fn stimuli(ep: &Endpoint) -> Vec<Stimulus> {
     all
 }
 
+/// The signed distance from `base` to `v` in sequence space.
+fn dist(base: Seq, v: Seq) -> i64 {
+    v.minus(base) as i8 as i64
+}
+
 fn expr(var: SeqVar, base: Seq, v: Seq) -> SeqExpr {
-    SeqExpr::new(var, v as i64 - base as i64)
+    SeqExpr::new(var, dist(base, v))
 }
 
 /// Turn a stimulus into a concrete model event and its symbolic segment.
@@ -294,7 +306,7 @@ fn apply_form(ep: &Endpoint, stimulus: Stimulus) -> Applied {
                 SeqClass::InWindow => (base + 1, expr(SeqVar::Irs, IRS, base + 1)),
                 SeqClass::WindowEdge => (
                     base + WND,
-                    SeqExpr::with_window(SeqVar::Irs, base as i64 - IRS as i64),
+                    SeqExpr::with_window(SeqVar::Irs, dist(IRS, base)),
                 ),
                 // The model's window is small, so its own value is one window past the edge;
                 // the vector's is [`BEYOND_MARGIN`] past it. Both are simply beyond the window.
@@ -302,17 +314,17 @@ fn apply_form(ep: &Endpoint, stimulus: Stimulus) -> Applied {
                     base + 2 * WND,
                     SeqExpr::with_window(
                         SeqVar::Irs,
-                        base as i64 - IRS as i64 + i64::from(BEYOND_MARGIN),
+                        dist(IRS, base) + i64::from(BEYOND_MARGIN),
                     ),
                 ),
             };
             let (ack_value, ack_expr) = match ack_class {
-                None => (0, None),
+                None => (Seq(0), None),
                 Some(_) if !has_iss(ep) => (
                     STRAY_ACK,
                     Some(SeqExpr {
                         vars: vec![],
-                        offset: STRAY_ACK as i64,
+                        offset: STRAY_ACK_WRITTEN,
                     }),
                 ),
                 Some(AckClass::Old) => {
@@ -391,21 +403,21 @@ fn advance(t: &Target, applied: &Applied, p: &Params) -> Option<(Target, Transit
 /// The symbolic pattern of a segment the target sends.
 fn pattern(ep_before: &Endpoint, seg: &Segment) -> SegmentPattern {
     let knows_iss = has_iss(ep_before) || seg.flags.syn;
-    let seq = if knows_iss && seg.seq.abs_diff(ISS) < 1000 {
+    let near = |base: Seq, v: Seq| dist(base, v).abs() < 40;
+    let seq = if knows_iss && near(ISS, seg.seq) {
         expr(SeqVar::Iss, ISS, seg.seq)
-    } else if seg.seq.abs_diff(IRS) < 1000 {
+    } else if near(IRS, seg.seq) {
         expr(SeqVar::Irs, IRS, seg.seq)
     } else {
-        SeqExpr {
-            vars: vec![],
-            offset: seg.seq as i64,
-        }
+        absolute(seg.seq)
     };
     let ack = seg.flags.ack.then(|| {
-        if seg.ack.abs_diff(IRS) < 1000 {
+        if near(IRS, seg.ack) {
             expr(SeqVar::Irs, IRS, seg.ack)
-        } else {
+        } else if near(ISS, seg.ack) {
             expr(SeqVar::Iss, ISS, seg.ack)
+        } else {
+            absolute(seg.ack)
         }
     });
     SegmentPattern {
@@ -416,6 +428,20 @@ fn pattern(ep_before: &Endpoint, seg: &Segment) -> SegmentPattern {
         // The model's window is abstract and it has no options: the vectors leave both free.
         window: None,
         options: None,
+    }
+}
+
+/// A number the model does not relate to either ISN: the stray acknowledgment (written as the
+/// absolute number the replayer sends), or 0.
+fn absolute(v: Seq) -> SeqExpr {
+    let offset = if dist(STRAY_ACK, v).abs() < 40 {
+        STRAY_ACK_WRITTEN + dist(STRAY_ACK, v)
+    } else {
+        v.0 as i64
+    };
+    SeqExpr {
+        vars: vec![],
+        offset,
     }
 }
 

@@ -1,17 +1,29 @@
 //! A model-checked specification of TCP connection management.
 //!
-//! - [`endpoint`]: one endpoint's pure transition function (RFC 9293, RFC 5961, RFC 1122).
-//! - [`system`]: two hosts, their applications and a lossy network, as a stateright model.
-//! - [`properties`]: what the checker proves; [`mechanism`]: the switches that break it.
-//! - [`vector`]: the conformance test vector schema.
+//! - [`segment`]: segments over a small, wrapping sequence space.
+//! - [`endpoint`]: one endpoint's pure transition function (RFC 9293, RFC 5961, RFC 1122);
+//!   [`policy`]: the choices the RFCs leave open; [`mechanism`]: the switches that remove a
+//!   mechanism; [`fault`]: seeded bugs (test builds only).
+//! - [`config`]: scenarios, budgets and timers; [`system`]: two hosts, their applications, a
+//!   lossy network, crashes and an off-path attacker, as a stateright model.
+//! - [`properties`]: what the checker proves; [`statespace`]: the exploration that decides
+//!   them (with loops for liveness, and budgets); [`check`]: the runs and the report;
+//!   [`chart`]: counterexamples as message-sequence charts.
+//! - [`generate`]: conformance vectors from the endpoint; [`vector`]: their schema.
 
 pub mod chart;
 pub mod check;
 pub mod config;
 pub mod endpoint;
+pub mod fault;
 pub mod generate;
 pub mod mechanism;
+pub mod policy;
 pub mod properties;
 pub mod segment;
+pub mod statespace;
 pub mod system;
 pub mod vector;
+
+#[cfg(test)]
+mod faults;

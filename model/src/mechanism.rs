@@ -1,6 +1,7 @@
 //! Mechanism switches: each turns off one mechanism of TCP so that the model checker can show
 //! what that mechanism is for (a counterexample to the property it protects).
 
+use crate::config::Scenario;
 use serde::Serialize;
 use std::fmt;
 
@@ -28,6 +29,15 @@ pub struct Mechanisms {
     pub isn_clock: bool,
     /// Keepalive probes on an idle connection (RFC 1122 section 4.2.3.6), when configured.
     pub keepalive: bool,
+    /// RFC 5961 section 3.2: only a RST at exactly RCV.NXT resets; an in-window one draws a
+    /// challenge ACK. When off, any RST in the window resets (RFC 793).
+    pub rst_exact_match: bool,
+    /// RFC 5961 section 4.2: a SYN in a synchronized state draws a challenge ACK. When off, a
+    /// SYN in the window resets the connection (RFC 793).
+    pub syn_challenge_ack: bool,
+    /// RFC 5961 section 5.2: an ACK below SND.UNA - MAX.SND.WND is dropped with a challenge
+    /// ACK. When off, such an old ACK is ignored and the segment's text processed (RFC 793).
+    pub ack_range_check: bool,
 }
 
 impl Mechanisms {
@@ -37,6 +47,9 @@ impl Mechanisms {
         time_wait: TimeWait::TwoMsl,
         isn_clock: true,
         keepalive: true,
+        rst_exact_match: true,
+        syn_challenge_ack: true,
+        ack_range_check: true,
     };
 }
 
@@ -56,17 +69,26 @@ pub enum Variant {
     ConstantIsn,
     /// No keepalive probes.
     NoKeepalive,
+    /// Any RST inside the window resets (RFC 793 before RFC 5961).
+    Rfc793Rst,
+    /// A SYN inside the window resets (RFC 793 before RFC 5961).
+    Rfc793Syn,
+    /// No RFC 5961 section 5.2 range check on acknowledgment numbers.
+    NoAckRangeCheck,
 }
 
 impl Variant {
     /// All variants, standard first.
-    pub const ALL: [Variant; 6] = [
+    pub const ALL: [Variant; 9] = [
         Variant::Standard,
         Variant::TwoWayHandshake,
         Variant::NoTimeWait,
         Variant::ShortTimeWait,
         Variant::ConstantIsn,
         Variant::NoKeepalive,
+        Variant::Rfc793Rst,
+        Variant::Rfc793Syn,
+        Variant::NoAckRangeCheck,
     ];
 
     /// The mechanisms this variant runs with.
@@ -94,6 +116,18 @@ impl Variant {
                 keepalive: false,
                 ..s
             },
+            Variant::Rfc793Rst => Mechanisms {
+                rst_exact_match: false,
+                ..s
+            },
+            Variant::Rfc793Syn => Mechanisms {
+                syn_challenge_ack: false,
+                ..s
+            },
+            Variant::NoAckRangeCheck => Mechanisms {
+                ack_range_check: false,
+                ..s
+            },
         }
     }
 
@@ -106,17 +140,27 @@ impl Variant {
             Variant::ShortTimeWait => "short-time-wait",
             Variant::ConstantIsn => "constant-isn",
             Variant::NoKeepalive => "no-keepalive",
+            Variant::Rfc793Rst => "rfc793-rst",
+            Variant::Rfc793Syn => "rfc793-syn",
+            Variant::NoAckRangeCheck => "no-ack-range-check",
         }
     }
 
-    /// The property this switch must violate (the one its mechanism protects), if any.
-    pub fn must_violate(self) -> Option<&'static str> {
+    /// The counterexamples this switch must produce: each property its mechanism protects,
+    /// with the scenario that shows it (empty for standard TCP).
+    pub fn must_violate(self) -> &'static [(&'static str, Scenario)] {
+        use Scenario::*;
         match self {
-            Variant::Standard => None,
-            Variant::TwoWayHandshake => Some("no_dirty_connection"),
-            Variant::NoTimeWait | Variant::ShortTimeWait => Some("no_unexplained_reset"),
-            Variant::ConstantIsn => Some("no_stale_segment_accepted"),
-            Variant::NoKeepalive => Some("dead_peer_detected"),
+            Variant::Standard => &[],
+            Variant::TwoWayHandshake => &[("no_dirty_connection", ClientServer)],
+            Variant::NoTimeWait | Variant::ShortTimeWait => &[
+                ("no_unexplained_reset", ClientServer),
+                ("no_stale_segment_accepted", FastReuse),
+            ],
+            Variant::ConstantIsn => &[("no_stale_segment_accepted", ClientServer)],
+            Variant::NoKeepalive => &[("dead_peer_detected", IdleCrash)],
+            Variant::Rfc793Rst | Variant::Rfc793Syn => &[("no_blind_reset", BlindAttack)],
+            Variant::NoAckRangeCheck => &[("no_blind_data", BlindAttack)],
         }
     }
 }

@@ -1,20 +1,45 @@
 //! Two hosts joined by a network, as a stateright [`Model`].
 //!
-//! Each host has an endpoint ([`crate::endpoint`]), an application script ([`App`]), an ISN
-//! clock that survives crashes, and ghost (history) state that only the properties read. The
-//! network is a multiset of segments in flight with their age; it reorders freely, loses and
-//! duplicates within budgets, and a segment that is not delivered within MSL ticks is dropped
-//! (which costs a loss unless it was a duplicate). Time advances by the `Tick` action.
+//! Each host has an endpoint ([`crate::endpoint`]), an application script
+//! ([`crate::config::App`]), an ISN clock, and ghost (history) state that only the properties
+//! read. The network is a multiset of segments in flight with their age; it reorders freely,
+//! loses and duplicates within budgets, and a segment that is not delivered within MSL ticks is
+//! dropped (which costs a loss unless it was a duplicate). Time advances by the `Tick` action.
+//! In some scenarios a host crashes and reboots, and an off-path attacker injects segments.
+//!
+//! Ghosts are tied to connections: each host numbers its connections (incarnations), every
+//! segment carries its sender's incarnation, and a connection knows the peer incarnation it
+//! synchronized with. A connection that ends abnormally (ABORT, a crash, a RST or time-out that
+//! such an event explains, a successful blind attack) is recorded per incarnation, so that it
+//! excuses only what it concerns: the resets, time-outs and missing data of the connections
+//! synchronized with it.
 
-use crate::config::{Config, Scenario, ISN_SPACING};
+use crate::config::{Config, End, IsnClock, ISN_SPACING};
 use crate::endpoint::{step, Endpoint, Event, Output, Transition, UserCall};
-use crate::segment::{Segment, Seq};
+use crate::fault::fault;
+use crate::segment::{ctl, Segment, Seq};
+use crate::statespace::{fingerprint, Fair};
 use crate::vector::{AppEvent, TcpState, TimerKind};
 use serde::Serialize;
 use stateright::Model;
 
 /// Index of a host: 0 is A, 1 is B.
 pub type HostId = usize;
+
+/// What the system knows a segment to be (ghost), for the reachability properties.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Tag {
+    /// Nothing in particular.
+    Plain,
+    /// The ACK that completes a three-way handshake.
+    HandshakeAck,
+    /// The acknowledgment of a FIN.
+    FinAck,
+    /// A keepalive probe.
+    Probe,
+    /// The answer to a keepalive probe.
+    ProbeAnswer,
+}
 
 /// A segment in the network, with the ghost identity of the endpoint that sent it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -29,11 +54,14 @@ pub struct Flight {
     pub incarnation: u8,
     /// This copy was made by the network's duplication (it may age out without costing a loss).
     pub duplicate: bool,
-    /// Sent by the step just taken: only now may the network lose or duplicate it. (Losing or
-    /// duplicating a segment later would commute with everything in between, since the copy
-    /// keeps the original's age; deciding at once explores the same behaviours in fewer
-    /// states.)
+    /// Sent since the last network event or tick: only now may the network lose or duplicate
+    /// it. Losing or duplicating a segment later commutes with everything in between (the
+    /// copy keeps the original's age), so deciding before any other network event or tick
+    /// explores the same behaviours in fewer states. Application calls do not end it: a
+    /// segment sent in the step that enables the next call can still be lost.
     pub fresh: bool,
+    /// Ghost: what the segment is.
+    pub tag: Tag,
 }
 
 /// Where an application is in its script.
@@ -45,12 +73,14 @@ pub enum Phase {
     Waiting,
     /// Connected: about to SEND.
     Connected,
-    /// Sent its data: about to CLOSE (or idle, in the idle-crash scenario).
+    /// Sent its data: about to end the connection (or idle).
     Sent,
-    /// Closed its side: waiting for the connection to end.
+    /// Closed or aborted its side: waiting for the connection to end.
     Closed,
     /// All incarnations done.
     Done,
+    /// Crashed: the application is gone (the host's TCP still answers from CLOSED).
+    Down,
 }
 
 /// One host: endpoint, application, ISN clock, and ghost history.
@@ -60,16 +90,16 @@ pub struct Host {
     pub ep: Endpoint,
     /// The application's position in its script.
     pub phase: Phase,
-    /// Connections begun so far (the current incarnation number).
+    /// Connections begun so far (the current incarnation number, from 1).
     pub incarnation: u8,
-    /// ISN clock (RFC 9293 section 3.4.1): ISNs selected so far; it survives crashes.
+    /// ISN clock under [`IsnClock::FarAhead`]: ISNs selected so far; it survives crashes.
     pub clock: u8,
-    /// Octets delivered to the application, over all incarnations.
+    /// Octets delivered to the application on the current connection.
     pub received: u8,
-    /// End-of-stream notifications delivered to the application.
-    pub eofs: u8,
-    /// The current connection's end-of-stream has arrived.
+    /// The current connection's end-of-stream has reached the application.
     pub eof_now: bool,
+    /// Times the application was restarted after a crash.
+    pub restarts: u8,
     /// Ghost: (ISS, IRS) pairs this host's endpoints ever synchronized on (entered SYN-RECEIVED
     /// or ESTABLISHED with).
     pub synced: Vec<(Seq, Seq)>,
@@ -77,23 +107,78 @@ pub struct Host {
     pub peer_incarnation: Option<u8>,
     /// Ghost: the incarnation this host crashed in, if it crashed.
     pub crashed_in: Option<u8>,
+    /// Ghost: bit `k` set when this host's incarnation `k` ended abnormally for a reason the
+    /// run explains (ABORT, crash, blind attack within the RFC's odds, or a RST or time-out
+    /// caused by such an end of the peer's connection).
+    pub broke: u8,
+    /// Ghost: a connection of this host ended without its application having all the data and
+    /// end-of-stream, and nothing excuses it.
+    pub incomplete: bool,
+}
+
+/// Ghost facts about the whole run that the reachability properties read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Fact {
+    /// An endpoint went from SYN-SENT to SYN-RECEIVED.
+    SimultaneousOpen,
+    /// TIME-WAIT acknowledged a retransmitted FIN.
+    TimeWaitAbsorbedFin,
+    /// Data arrived at an endpoint that had already sent its FIN.
+    HalfCloseData,
+    /// The ACK completing a handshake was lost.
+    LostHandshakeAck,
+    /// The acknowledgment of a FIN was lost.
+    LostFinAck,
+    /// A data segment of an earlier incarnation arrived at a later connection.
+    OldDataAtLaterIncarnation,
+    /// A RST arrived at an endpoint in TIME-WAIT.
+    RstInTimeWait,
+    /// A retransmission timer fired and resent a segment.
+    Retransmission,
+    /// A keepalive probe was answered and the answer arrived.
+    KeepaliveAnswered,
+    /// An endpoint sent an RFC 5961 challenge ACK.
+    ChallengeAck,
+    /// A half-open connection was discovered and reset after the peer rebooted.
+    HalfOpenDiscovered,
+    /// A connection was reset by the peer's ABORT.
+    AbortResetPeer,
+    /// An attacker's segment was answered by a challenge ACK.
+    AttackChallenged,
+}
+
+impl Fact {
+    fn bit(self) -> u16 {
+        1 << self as u16
+    }
 }
 
 /// Ghost facts about the whole run, read by the properties.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct History {
-    /// Someone aborted, crashed, or gave up on a timer: resets are explained.
-    pub excuse: bool,
-    /// A connection was reset although nobody aborted, crashed or timed out.
+    /// A connection was reset although nothing explains it.
     pub unexplained_reset: bool,
+    /// An endpoint gave up on a peer that was alive and reachable.
+    pub needless_timeout: bool,
     /// A segment of an earlier incarnation was accepted into a later one.
     pub stale_accepted: bool,
-    /// An endpoint went from SYN-SENT to SYN-RECEIVED (simultaneous open).
-    pub simultaneous_open: bool,
-    /// TIME-WAIT acknowledged a retransmitted FIN.
-    pub time_wait_absorbed_fin: bool,
-    /// Data arrived at an endpoint that had already closed its side (half-close).
-    pub half_close_data: bool,
+    /// An attacker's segment ended a connection without an exact RST.
+    pub blind_reset: bool,
+    /// An attacker's data was accepted although outside the window or RFC 5961's ACK range.
+    pub blind_data: bool,
+    /// The [`Fact`]s seen so far.
+    pub facts: u16,
+}
+
+impl History {
+    /// Whether `fact` has happened.
+    pub fn has(&self, fact: Fact) -> bool {
+        self.facts & fact.bit() != 0
+    }
+
+    fn note(&mut self, fact: Fact) {
+        self.facts |= fact.bit();
+    }
 }
 
 /// The state of the whole system.
@@ -109,6 +194,10 @@ pub struct SysState {
     pub dups_left: u8,
     /// Crashes that may still happen.
     pub crashes_left: u8,
+    /// Segments the attacker may still inject.
+    pub attacks_left: u8,
+    /// Ticks so far, modulo 256 (only under [`IsnClock::Ticking`]; 0 otherwise).
+    pub time: u8,
     /// Ghost history.
     pub history: History,
 }
@@ -126,8 +215,19 @@ pub enum Action {
     Tick,
     /// A host's application makes a user call.
     Call(u8, UserCall),
-    /// A host crashes (forgets its TCB) and restarts its application.
+    /// A host crashes: its TCP forgets the connection and its application stops.
     Crash(u8),
+    /// A crashed host's application starts again.
+    Reboot(u8),
+    /// The off-path attacker's segment arrives at a host.
+    Inject(u8, Segment),
+}
+
+/// Where an arriving segment came from.
+#[derive(Clone, Copy, Debug)]
+enum Cause {
+    Peer(Flight),
+    Attacker(Segment),
 }
 
 /// The two-host system under a [`Config`].
@@ -143,36 +243,20 @@ impl System {
         System { config }
     }
 
-    /// The ISN host `h`'s clock gives now. ISNs of successive incarnations are
-    /// [`ISN_SPACING`] apart; with the constant-ISN switch every incarnation gets the first.
-    pub fn isn(&self, h: HostId, host: &Host) -> Seq {
-        let ticks = if self.config.mechanisms().isn_clock {
-            host.clock as Seq
-        } else {
-            0
+    /// The ISN host `h`'s clock gives now. Under [`IsnClock::FarAhead`] successive ISNs of a
+    /// host are [`ISN_SPACING`] apart. Under [`IsnClock::Ticking`] the clock advances one
+    /// number every two ticks, and one more per ISN chosen: a real clock (RFC 9293 3.4.1, one
+    /// number per 4 microseconds) always moves between two choices, however close together the
+    /// model's coarse time puts them. With the constant-ISN switch every incarnation gets the
+    /// first.
+    pub fn isn(&self, s: &SysState, h: HostId) -> Seq {
+        let host = &s.hosts[h];
+        let reading = match (self.config.mechanisms().isn_clock, self.config.isn_clock) {
+            (false, _) => 0,
+            (true, IsnClock::FarAhead) => host.clock.wrapping_mul(ISN_SPACING),
+            (true, IsnClock::Ticking) => host.clock.wrapping_add(s.time / 2),
         };
-        ISN_SPACING * (ticks + 1) + 50 * h as Seq
-    }
-
-    fn is_server(&self, h: HostId) -> bool {
-        h == 1 && self.config.scenario != Scenario::PeerToPeer
-    }
-
-    /// Whether host `h`'s application closes now: clients and peers close right after
-    /// sending; a server closes once it has read the client's end-of-stream (the seed's
-    /// four-way close: B acknowledges A's FIN, finishes, then sends its own). Nobody closes in
-    /// the idle-crash scenario.
-    fn closes_now(&self, h: HostId, host: &Host) -> bool {
-        match self.config.scenario {
-            Scenario::IdleCrash => false,
-            _ if self.is_server(h) => host.eof_now,
-            _ => true,
-        }
-    }
-
-    /// Whether host `h`'s application sends data (the idle-crash server only listens).
-    fn sends(&self, h: HostId) -> bool {
-        !(self.config.scenario == Scenario::IdleCrash && self.is_server(h))
+        Seq(100u8.wrapping_add(reading).wrapping_add(if h == 0 { 0 } else { 128 }))
     }
 
     /// True when no action is enabled: the run is over.
@@ -182,29 +266,58 @@ impl System {
         actions.is_empty()
     }
 
-    /// Apply an event to host `h` and everything it causes (network, application, ghosts).
-    fn apply(&self, s: &mut SysState, h: HostId, ev: Event, cause: Option<&Flight>) {
+    /// Octets host `h`'s application must receive per connection.
+    fn expected(&self, h: HostId) -> u8 {
+        self.config.apps[1 - h].sends
+    }
+
+    /// Whether the end of host `h`'s incarnation `k` is excused: it, or the peer's connection it
+    /// was synchronized with, ended abnormally for a reason the run explains. A connection that
+    /// never synchronized is excused by any explained abnormal end of the peer's.
+    fn excused(&self, s: &SysState, h: HostId, k: u8) -> bool {
         let host = &s.hosts[h];
-        let before = host.ep.state;
-        let params = &self.config.params[h];
-        let t: Transition = step(&host.ep, &ev, params, self.isn(h, host));
-        self.record_ghosts(s, h, before, &t, cause);
-        let host = &mut s.hosts[h];
-        if t.isn_used && self.config.mechanisms().isn_clock {
-            host.clock += 1;
+        let peer = &s.hosts[1 - h];
+        bit(host.broke, k)
+            || match host.peer_incarnation {
+                Some(j) => bit(peer.broke, j),
+                None => peer.broke != 0,
+            }
+    }
+
+    /// Whether what happened to host `h`'s connection is explained by the peer's side: the
+    /// peer's connection it synchronized with ended abnormally (or, before synchronizing, any
+    /// of the peer's did).
+    fn peer_explains(&self, s: &SysState, h: HostId) -> bool {
+        let host = &s.hosts[h];
+        let peer = &s.hosts[1 - h];
+        match host.peer_incarnation {
+            Some(j) => bit(peer.broke, j),
+            None => peer.broke != 0,
         }
-        host.ep = t.next;
+    }
+
+    /// Apply an event to host `h` and everything it causes (network, application, ghosts).
+    fn apply(&self, s: &mut SysState, h: HostId, ev: Event, cause: Option<Cause>) {
+        let before = s.hosts[h].ep.clone();
+        let params = &self.config.params[h];
+        let t: Transition = step(&before, &ev, params, self.isn(s, h));
+        self.record_ghosts(s, h, &before, &ev, &t, cause);
+        if t.isn_used && self.config.mechanisms().isn_clock {
+            s.hosts[h].clock = s.hosts[h].clock.wrapping_add(1);
+        }
+        s.hosts[h].ep = t.next.clone();
         for out in &t.outputs {
             match *out {
                 Output::Send(seg) => {
-                    let incarnation = s.hosts[h].incarnation;
+                    let tag = tag_of(&before, &ev, &t, &seg, cause);
                     s.net.push(Flight {
                         from: h as u8,
                         seg,
                         age: 0,
-                        incarnation,
+                        incarnation: s.hosts[h].incarnation,
                         duplicate: false,
                         fresh: true,
+                        tag,
                     });
                 }
                 Output::App(ev) => self.tell_app(s, h, ev),
@@ -212,80 +325,192 @@ impl System {
             }
         }
         s.net.sort();
-        self.after_event(s, h);
+        self.after_event(s, h, &before);
     }
 
     fn record_ghosts(
         &self,
         s: &mut SysState,
         h: HostId,
-        before: TcpState,
+        before: &Endpoint,
+        ev: &Event,
         t: &Transition,
-        cause: Option<&Flight>,
+        cause: Option<Cause>,
     ) {
         let after = t.next.state;
-        let history = &mut s.history;
+        if t.challenge_ack {
+            s.history.note(Fact::ChallengeAck);
+            if matches!(cause, Some(Cause::Attacker(_))) {
+                s.history.note(Fact::AttackChallenged);
+            }
+        }
+        if before.state == TcpState::SynSent && after == TcpState::SynReceived {
+            s.history.note(Fact::SimultaneousOpen);
+        }
+        if let Event::Timeout(TimerKind::Retransmission) = ev {
+            if t.outputs.iter().any(|o| matches!(o, Output::Send(_))) {
+                s.history.note(Fact::Retransmission);
+            }
+        }
         if t.timed_out {
-            history.excuse = true;
+            self.record_time_out(s, h, ev);
         }
-        if t.reset && !history.excuse {
-            history.unexplained_reset = true;
-        }
-        if before == TcpState::SynSent && after == TcpState::SynReceived {
-            history.simultaneous_open = true;
-        }
-        if let Some(f) = cause {
-            if before == TcpState::TimeWait && t.accepted && f.seg.flags.fin {
-                history.time_wait_absorbed_fin = true;
-            }
-            if f.seg.len > 0
-                && matches!(before, TcpState::FinWait1 | TcpState::FinWait2)
-                && t.outputs
-                    .contains(&Output::App(AppEvent::Data(f.seg.len as u32)))
-            {
-                history.half_close_data = true;
-            }
-            let host = &mut s.hosts[h];
-            if t.accepted && matches!(before, TcpState::Listen | TcpState::SynSent) {
-                if f.seg.flags.syn {
-                    host.peer_incarnation = Some(f.incarnation);
-                }
-            } else if t.accepted && host.peer_incarnation.is_some_and(|p| f.incarnation < p) {
-                s.history.stale_accepted = true;
-            }
+        match cause {
+            Some(Cause::Attacker(seg)) => self.record_attack(s, h, before, t, &seg),
+            Some(Cause::Peer(f)) => self.record_delivery(s, h, before, t, &f),
+            None => {}
         }
         let host = &mut s.hosts[h];
-        if matches!(after, TcpState::SynReceived | TcpState::Established) && before != after {
+        if matches!(after, TcpState::SynReceived | TcpState::Established)
+            && before.state != after
+        {
             let pair = (t.next.iss, t.next.irs);
             if !host.synced.contains(&pair) {
                 host.synced.push(pair);
             }
         }
-        if matches!(after, TcpState::Closed | TcpState::Listen) {
+        if after == TcpState::Listen && before.state != TcpState::Listen {
+            // A half-open passive connection went back to LISTEN: it synchronized with nobody.
+            // (A connection that reaches CLOSED keeps its peer until the application has
+            // accounted for it, in `after_event`.)
             host.peer_incarnation = None;
         }
     }
 
+    /// A time-out is explained when the peer's connection ended abnormally, or when the
+    /// network lost more segments than the retries cover; otherwise it gave up on a live peer.
+    fn record_time_out(&self, s: &mut SysState, h: HostId, ev: &Event) {
+        let p = &self.config.params[h];
+        let needed = match ev {
+            Event::Timeout(TimerKind::Keepalive) => p.keepalive.map_or(1, |ka| ka.count),
+            _ => p.max_retries + 1,
+        };
+        let used = self.config.budgets.losses - s.losses_left;
+        let k = s.hosts[h].incarnation;
+        if self.peer_explains(s, h) || used >= needed {
+            s.hosts[h].broke |= 1 << k;
+        } else {
+            s.history.needless_timeout = true;
+        }
+    }
+
+    /// A segment from the peer arrived: resets, stale segments, and reachability facts.
+    fn record_delivery(
+        &self,
+        s: &mut SysState,
+        h: HostId,
+        before: &Endpoint,
+        t: &Transition,
+        f: &Flight,
+    ) {
+        let k = s.hosts[h].incarnation;
+        if t.reset {
+            if self.peer_explains(s, h) {
+                s.hosts[h].broke |= 1 << k;
+                let peer = &s.hosts[1 - h];
+                if peer.restarts > 0 && s.hosts[h].peer_incarnation == peer.crashed_in {
+                    s.history.note(Fact::HalfOpenDiscovered);
+                } else if peer.crashed_in.is_none() {
+                    s.history.note(Fact::AbortResetPeer);
+                }
+            } else {
+                s.history.unexplained_reset = true;
+            }
+        }
+        if f.seg.flags.rst && before.state == TcpState::TimeWait {
+            s.history.note(Fact::RstInTimeWait);
+        }
+        if before.state == TcpState::TimeWait && t.accepted && f.seg.flags.fin {
+            s.history.note(Fact::TimeWaitAbsorbedFin);
+        }
+        if f.tag == Tag::ProbeAnswer {
+            s.history.note(Fact::KeepaliveAnswered);
+        }
+        let host = &s.hosts[h];
+        if f.seg.len > 0 && host.incarnation >= 2 && host.peer_incarnation != Some(f.incarnation)
+        {
+            s.history.note(Fact::OldDataAtLaterIncarnation);
+        }
+        if f.seg.len > 0
+            && matches!(before.state, TcpState::FinWait1 | TcpState::FinWait2)
+            && t.outputs
+                .iter()
+                .any(|o| matches!(o, Output::App(AppEvent::Data(_))))
+        {
+            s.history.note(Fact::HalfCloseData);
+        }
+        let host = &mut s.hosts[h];
+        if t.accepted && matches!(before.state, TcpState::Listen | TcpState::SynSent) {
+            if f.seg.flags.syn {
+                host.peer_incarnation = Some(f.incarnation);
+            }
+        } else if t.accepted && host.peer_incarnation.is_some_and(|p| f.incarnation < p) {
+            s.history.stale_accepted = true;
+        }
+    }
+
+    /// An attacker's segment arrived. RFC 5961 allows it to end a connection only as an exact
+    /// RST (SEG.SEQ = RCV.NXT), and to feed data only inside the window with an acknowledgment
+    /// in [SND.UNA - MAX.SND.WND, SND.NXT]; what it achieves within those odds excuses the
+    /// connection it hit.
+    fn record_attack(
+        &self,
+        s: &mut SysState,
+        h: HostId,
+        before: &Endpoint,
+        t: &Transition,
+        seg: &Segment,
+    ) {
+        let k = s.hosts[h].incarnation;
+        let wnd = self.config.params[h].wnd;
+        // Within RFC 5961's odds: an exact RST, or a segment in the window whose
+        // acknowledgment is in range (which may carry data, or complete a close).
+        let exact_rst = seg.flags.rst && seg.seq == before.rcv_nxt;
+        let acceptable = !seg.flags.rst
+            && !seg.flags.syn
+            && seg.flags.ack
+            && seg.seq.in_window(before.rcv_nxt, wnd)
+            && before.ack_in_range(seg.ack, wnd);
+        let ended = matches!(t.next.state, TcpState::Closed | TcpState::Listen);
+        if ended {
+            if exact_rst || acceptable {
+                s.hosts[h].broke |= 1 << k;
+            } else {
+                s.history.blind_reset = true;
+            }
+        }
+        let fed = t.next.rcv_nxt != before.rcv_nxt && !ended;
+        if fed {
+            if acceptable {
+                s.hosts[h].broke |= 1 << k;
+            } else {
+                s.history.blind_data = true;
+            }
+        }
+    }
+
     fn tell_app(&self, s: &mut SysState, h: HostId, ev: AppEvent) {
+        let sends = self.config.apps[h].sends;
         let host = &mut s.hosts[h];
         match ev {
             AppEvent::Connected => {
                 if host.phase == Phase::Waiting {
-                    host.phase = Phase::Connected;
+                    host.phase = if sends > 0 {
+                        Phase::Connected
+                    } else {
+                        Phase::Sent
+                    };
                 }
             }
             AppEvent::Data(n) => host.received = host.received.saturating_add(n as u8),
-            AppEvent::EndOfStream => {
-                host.eofs += 1;
-                host.eof_now = true;
-            }
+            AppEvent::EndOfStream => host.eof_now = true,
             AppEvent::Reset | AppEvent::Refused | AppEvent::TimedOut => {}
         }
     }
 
-    /// The application notices that its connection is over and moves to the next incarnation;
-    /// a server listens again at once.
-    fn after_event(&self, s: &mut SysState, h: HostId) {
+    /// When host `h`'s connection is over, the application checks what it got and moves to the
+    /// next incarnation; a server listens again at once.
+    fn after_event(&self, s: &mut SysState, h: HostId, before: &Endpoint) {
         let host = &s.hosts[h];
         let over = host.ep.state == TcpState::Closed
             && matches!(
@@ -295,13 +520,21 @@ impl System {
         if !over {
             return;
         }
-        let more = host.incarnation < self.config.budgets.incarnations;
+        let (k, phase) = (host.incarnation, host.phase);
+        let more = k < self.config.apps[h].incarnations + host.restarts;
+        let complete = host.received == self.expected(h) && host.eof_now;
+        let synchronized = before.is_synchronized() || before.state == TcpState::SynReceived;
+        if !complete && !self.excused(s, h, k) && (synchronized || phase != Phase::Waiting) {
+            s.hosts[h].incomplete = true;
+        }
+        s.hosts[h].peer_incarnation = None;
+        let app = self.config.apps[h];
         if !more {
             s.hosts[h].phase = Phase::Done;
-        } else if self.is_server(h) {
-            self.listen(s, h);
-        } else {
+        } else if app.active {
             s.hosts[h].phase = Phase::Ready;
+        } else {
+            self.listen(s, h);
         }
     }
 
@@ -309,24 +542,25 @@ impl System {
         let host = &mut s.hosts[h];
         host.incarnation += 1;
         host.eof_now = false;
+        host.received = 0;
         host.phase = Phase::Waiting;
-        host.ep = step(
-            &host.ep,
-            &Event::Call(UserCall::Open { passive: true }),
-            &self.config.params[h],
-            0,
-        )
-        .next;
+        host.ep = Endpoint::listening();
     }
 
     /// The user call host `h`'s application makes next, if any.
     fn next_call(&self, h: HostId, host: &Host) -> Option<UserCall> {
+        let app = &self.config.apps[h];
         match host.phase {
             Phase::Ready if host.ep.state == TcpState::Closed => {
                 Some(UserCall::Open { passive: false })
             }
-            Phase::Connected if self.sends(h) => Some(UserCall::Send(self.config.budgets.bytes)),
-            Phase::Sent if self.closes_now(h, host) => Some(UserCall::Close),
+            Phase::Connected => Some(UserCall::Send(app.sends)),
+            Phase::Sent => match app.end {
+                End::Close => Some(UserCall::Close),
+                End::CloseAfterEof if host.eof_now => Some(UserCall::Close),
+                End::Abort => Some(UserCall::Abort),
+                End::CloseAfterEof | End::Idle => None,
+            },
             _ => None,
         }
     }
@@ -337,12 +571,13 @@ impl System {
             UserCall::Open { .. } => {
                 host.incarnation += 1;
                 host.eof_now = false;
+                host.received = 0;
                 host.phase = Phase::Waiting;
             }
             UserCall::Send(_) => host.phase = Phase::Sent,
             UserCall::Close => host.phase = Phase::Closed,
             UserCall::Abort => {
-                s.history.excuse = true;
+                host.broke |= 1 << host.incarnation;
                 host.phase = Phase::Closed;
             }
         }
@@ -353,6 +588,9 @@ impl System {
     /// those older than MSL die. Then every running timer runs down, and expires at zero.
     fn tick(&self, s: &mut SysState) {
         let msl = self.config.params[0].msl;
+        if self.config.isn_clock == IsnClock::Ticking {
+            s.time = s.time.wrapping_add(1);
+        }
         for f in &mut s.net {
             f.age += 1;
         }
@@ -396,12 +634,136 @@ impl System {
     /// The machine itself stays up, so its TCP answers later segments from CLOSED.
     fn crash(&self, s: &mut SysState, h: HostId) {
         s.crashes_left -= 1;
-        s.history.excuse = true;
         let host = &mut s.hosts[h];
         host.crashed_in = Some(host.incarnation);
+        host.broke |= 1 << host.incarnation;
         host.ep = Endpoint::closed();
         host.peer_incarnation = None;
-        host.phase = Phase::Done;
+        host.phase = Phase::Down;
+    }
+
+    /// Host `h`'s application starts again after a crash and opens a new connection on the
+    /// same ports. The ISN clock survives the crash (RFC 9293 3.4.3's quiet time is then not
+    /// needed); a seeded fault resets it.
+    fn reboot(&self, s: &mut SysState, h: HostId) {
+        let host = &mut s.hosts[h];
+        host.restarts += 1;
+        host.phase = Phase::Ready;
+        if fault!(self.config.params[h], RebootForgetsIsnClock) {
+            host.clock = 0;
+        }
+    }
+
+    /// The attacker's segments against host `h`: RST, SYN and one octet of data, at every
+    /// sequence class (old, exact, in-window, last in the window, the window's edge, beyond)
+    /// and, for data, every acknowledgment class (below RFC 5961's range, old, SND.UNA,
+    /// SND.NXT, beyond). The attacker knows the ports, not the numbers: trying every class is
+    /// how the model covers every guess.
+    fn injections(&self, ep: &Endpoint, h: HostId) -> Vec<Segment> {
+        let wnd = self.config.params[h].wnd;
+        let n = ep.rcv_nxt;
+        let seqs = [n - 1, n, n + 1, n + (wnd - 1), n + wnd, n + 2 * wnd];
+        let acks = [
+            ep.snd_una - (wnd + 1),
+            ep.snd_una - 1,
+            ep.snd_una,
+            ep.snd_nxt,
+            ep.snd_nxt + 1,
+        ];
+        let mut out = Vec::new();
+        for &seq in &seqs {
+            for (syn, rst) in [(false, true), (true, false)] {
+                out.push(Segment {
+                    flags: ctl(syn, false, false, rst),
+                    seq,
+                    ack: Seq(0),
+                    len: 0,
+                });
+            }
+            for &ack in &acks {
+                out.push(Segment {
+                    flags: ctl(false, true, false, false),
+                    seq,
+                    ack,
+                    len: 1,
+                });
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    fn initial_host(&self) -> Host {
+        Host {
+            ep: Endpoint::closed(),
+            phase: Phase::Ready,
+            incarnation: 0,
+            clock: 0,
+            received: 0,
+            eof_now: false,
+            restarts: 0,
+            synced: Vec::new(),
+            peer_incarnation: None,
+            crashed_in: None,
+            broke: 0,
+            incomplete: false,
+        }
+    }
+}
+
+fn bit(mask: u8, k: u8) -> bool {
+    k < 8 && mask & (1 << k) != 0
+}
+
+/// The ghost tag of a segment sent by a transition.
+fn tag_of(before: &Endpoint, ev: &Event, t: &Transition, seg: &Segment, cause: Option<Cause>) -> Tag {
+    let pure_ack = seg.flags == ctl(false, true, false, false) && seg.len == 0;
+    if let Event::Timeout(TimerKind::Keepalive) = ev {
+        return Tag::Probe;
+    }
+    if let Some(Cause::Peer(f)) = cause {
+        if f.tag == Tag::Probe {
+            return Tag::ProbeAnswer;
+        }
+    }
+    if pure_ack && before.state == TcpState::SynSent && t.next.is_synchronized() {
+        return Tag::HandshakeAck;
+    }
+    let fin_seen = t
+        .outputs
+        .iter()
+        .any(|o| matches!(o, Output::App(AppEvent::EndOfStream)));
+    let absorbed = before.state == TcpState::TimeWait && t.accepted;
+    if pure_ack && (fin_seen || absorbed) {
+        return Tag::FinAck;
+    }
+    Tag::Plain
+}
+
+/// The key of the fairness obligation to deliver `f` (its identity without age or marks).
+fn delivery_key(f: &Flight) -> u64 {
+    fingerprint(&(f.from, f.seg, f.incarnation, f.duplicate, f.tag))
+}
+
+const TICK_KEY: u64 = 0x7469_636b;
+
+impl Fair for System {
+    /// The network must eventually deliver a segment that stays in flight, and time must pass
+    /// when it can.
+    fn obligations(&self, s: &SysState, out: &mut Vec<u64>) {
+        out.extend(s.net.iter().map(delivery_key));
+        if self.tick_enabled(s) {
+            out.push(TICK_KEY);
+        }
+    }
+
+    fn discharges(&self, _: &SysState, a: &Action) -> Option<u64> {
+        match a {
+            Action::Deliver(f) => Some(delivery_key(f)),
+            Action::Tick => Some(TICK_KEY),
+            _ => None,
+        }
     }
 }
 
@@ -410,29 +772,21 @@ impl Model for System {
     type Action = Action;
 
     fn init_states(&self) -> Vec<SysState> {
-        let host = Host {
-            ep: Endpoint::closed(),
-            phase: Phase::Ready,
-            incarnation: 0,
-            clock: 0,
-            received: 0,
-            eofs: 0,
-            eof_now: false,
-            synced: Vec::new(),
-            peer_incarnation: None,
-            crashed_in: None,
-        };
         let b = &self.config.budgets;
         let mut s = SysState {
-            hosts: [host.clone(), host],
+            hosts: [self.initial_host(), self.initial_host()],
             net: Vec::new(),
             losses_left: b.losses,
             dups_left: b.duplicates,
             crashes_left: b.crash as u8,
+            attacks_left: b.attacks,
+            time: 0,
             history: History::default(),
         };
-        if self.is_server(1) {
-            self.listen(&mut s, 1);
+        for h in 0..2 {
+            if !self.config.apps[h].active {
+                self.listen(&mut s, h);
+            }
         }
         vec![s]
     }
@@ -465,11 +819,18 @@ impl Model for System {
                 actions.push(Action::Duplicate(*f));
             }
         }
-        if s.crashes_left > 0
-            && self.config.scenario == Scenario::IdleCrash
-            && s.hosts[0].ep.state != TcpState::Closed
-        {
-            actions.push(Action::Crash(0));
+        for (h, host) in s.hosts.iter().enumerate() {
+            if s.crashes_left > 0 && h == 0 && host.ep.state != TcpState::Closed {
+                actions.push(Action::Crash(h as u8));
+            }
+            if host.phase == Phase::Down {
+                actions.push(Action::Reboot(h as u8));
+            }
+            if s.attacks_left > 0 && host.ep.is_synchronized() {
+                for seg in self.injections(&host.ep, h) {
+                    actions.push(Action::Inject(h as u8, seg));
+                }
+            }
         }
         if self.tick_enabled(s) {
             actions.push(Action::Tick);
@@ -478,7 +839,10 @@ impl Model for System {
 
     fn next_state(&self, last: &SysState, action: Action) -> Option<SysState> {
         let mut s = last.clone();
-        if !matches!(action, Action::Lose(_) | Action::Duplicate(_)) {
+        if !matches!(
+            action,
+            Action::Lose(_) | Action::Duplicate(_) | Action::Call(..)
+        ) {
             for f in &mut s.net {
                 f.fresh = false;
             }
@@ -489,12 +853,17 @@ impl Model for System {
                 let i = s.net.iter().position(|g| *g == f)?;
                 s.net.remove(i);
                 let to = 1 - f.from as usize;
-                self.apply(&mut s, to, Event::Arrive(f.seg), Some(&f));
+                self.apply(&mut s, to, Event::Arrive(f.seg), Some(Cause::Peer(f)));
             }
             Action::Lose(f) => {
                 let i = s.net.iter().position(|g| *g == f)?;
                 s.net.remove(i);
                 s.losses_left -= 1;
+                match f.tag {
+                    Tag::HandshakeAck => s.history.note(Fact::LostHandshakeAck),
+                    Tag::FinAck => s.history.note(Fact::LostFinAck),
+                    _ => {}
+                }
             }
             Action::Duplicate(f) => {
                 s.dups_left -= 1;
@@ -508,11 +877,21 @@ impl Model for System {
             Action::Tick => self.tick(&mut s),
             Action::Call(h, call) => self.call(&mut s, h as usize, call),
             Action::Crash(h) => self.crash(&mut s, h as usize),
+            Action::Reboot(h) => self.reboot(&mut s, h as usize),
+            Action::Inject(h, seg) => {
+                s.attacks_left -= 1;
+                self.apply(
+                    &mut s,
+                    h as usize,
+                    Event::Arrive(seg),
+                    Some(Cause::Attacker(seg)),
+                );
+            }
         }
         Some(s)
     }
 
     fn properties(&self) -> Vec<stateright::Property<Self>> {
-        crate::properties::for_scenario(self.config.scenario)
+        crate::properties::for_stateright(self.config.scenario)
     }
 }

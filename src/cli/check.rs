@@ -6,8 +6,13 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::process::ExitCode;
 use std::time::Duration;
-use tcp_model::check::{check, CheckOptions};
-use tcp_model::config::Budgets;
+use tcp_model::check::{check, CheckOptions, Overall};
+use tcp_model::statespace::Budget;
+
+/// Exit code of a check that stopped at its budget before deciding everything (and found
+/// nothing wrong before that).
+pub const INCONCLUSIVE: u8 = 3;
+use tcp_model::config::{Budgets, Scenario};
 use tcp_model::mechanism::Variant;
 
 /// On or off.
@@ -37,16 +42,32 @@ pub struct CheckArgs {
     /// Bytes each application sends per connection.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=8))]
     pub bytes: u8,
-    /// Whether host A may crash in the idle-crash scenario.
+    /// Whether host A may crash (and reboot) in the idle-crash scenario.
     #[arg(long, value_enum, default_value_t = OnOff::On)]
     pub crash: OnOff,
+    /// Segments the off-path attacker may inject in the blind-attack scenario.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=4))]
+    pub attacks: u8,
+    /// Stop a run after this many unique states and report it inconclusive (exit code 3)
+    /// instead of risking running out of memory.
+    #[arg(long, default_value_t = tcp_model::check::DEFAULT_MAX_STATES)]
+    pub max_states: usize,
+    /// Stop a run when the process holds more than this many MiB of memory (inconclusive,
+    /// exit code 3).
+    #[arg(long, default_value_t = tcp_model::check::DEFAULT_MAX_MEMORY >> 20)]
+    pub max_memory_mib: u64,
     /// Explore every switch exhaustively instead of stopping at its counterexample.
     #[arg(long)]
     pub exhaustive: bool,
     /// Only these variants (standard, two-way-handshake, no-time-wait, short-time-wait,
-    /// constant-isn, no-keepalive); repeatable. Default: all.
+    /// constant-isn, no-keepalive, rfc793-rst, rfc793-syn, no-ack-range-check); repeatable.
+    /// Default: all.
     #[arg(long = "variant", value_parser = parse_variant)]
     pub variants: Vec<Variant>,
+    /// Only these scenarios (client-server, peer-to-peer, idle-crash, abort, fast-reuse,
+    /// blind-attack); repeatable. Default: all.
+    #[arg(long = "scenario", value_parser = parse_scenario)]
+    pub scenarios: Vec<Scenario>,
     /// Print a machine-readable JSON report instead of the table and charts.
     #[arg(long)]
     pub json: bool,
@@ -65,6 +86,19 @@ fn parse_variant(s: &str) -> Result<Variant, String> {
         })
 }
 
+fn parse_scenario(s: &str) -> Result<Scenario, String> {
+    Scenario::ALL
+        .into_iter()
+        .find(|v| v.name() == s)
+        .ok_or_else(|| {
+            let names: Vec<_> = Scenario::ALL.iter().map(|v| v.name()).collect();
+            format!(
+                "unknown scenario {s:?}; expected one of {}",
+                names.join(", ")
+            )
+        })
+}
+
 /// Run `check`.
 pub fn run(args: &CheckArgs) -> Result<ExitCode> {
     let mut variants = if args.variants.is_empty() {
@@ -74,6 +108,13 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
     };
     variants.sort();
     variants.dedup();
+    let mut scenarios = if args.scenarios.is_empty() {
+        Scenario::ALL.to_vec()
+    } else {
+        args.scenarios.clone()
+    };
+    scenarios.sort();
+    scenarios.dedup();
     let opts = CheckOptions {
         budgets: Budgets {
             losses: args.losses,
@@ -81,10 +122,16 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
             incarnations: args.incarnations,
             bytes: args.bytes,
             crash: matches!(args.crash, OnOff::On),
+            attacks: args.attacks,
         },
-        threads: args.threads,
+        threads: args.threads.max(1),
         exhaustive: args.exhaustive,
         variants,
+        scenarios,
+        budget: Budget {
+            max_states: args.max_states,
+            max_memory: args.max_memory_mib.saturating_mul(1 << 20),
+        },
     };
     let total = tcp_model::check::plan(&opts).len() as u64;
     let bar = ProgressBar::new(total);
@@ -96,8 +143,13 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
     let report = check(&opts, &mut |p| {
         bar.set_position(p.runs_done as u64);
         bar.set_message(format!(
-            "{} / {}: {} states",
-            p.variant, p.scenario, p.states
+            "{} / {}: {} states{}",
+            p.variant,
+            p.scenario,
+            p.states,
+            p.memory
+                .map(|m| format!(", {} MiB", m >> 20))
+                .unwrap_or_default()
         ));
     });
     bar.finish_and_clear();
@@ -106,9 +158,9 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
     } else {
         print!("{}", report::text(&report));
     }
-    Ok(if report.success() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
+    Ok(match report.overall() {
+        Overall::Ok => ExitCode::SUCCESS,
+        Overall::Failed(_) => ExitCode::FAILURE,
+        Overall::Inconclusive(_) => ExitCode::from(INCONCLUSIVE),
     })
 }

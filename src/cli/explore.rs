@@ -14,7 +14,7 @@ pub struct ExploreArgs {
     /// Variant to explore.
     #[arg(long, default_value = "standard")]
     pub variant: String,
-    /// Scenario: client-server, peer-to-peer or idle-crash.
+    /// Scenario: client-server, peer-to-peer, idle-crash, abort, fast-reuse or blind-attack.
     #[arg(long, default_value = "client-server")]
     pub scenario: String,
     /// Port on 127.0.0.1 to serve on.
