@@ -11,8 +11,8 @@
 
 use crate::config::Scenario;
 use crate::system::{SysState, System};
-use crate::vector::TcpState;
 use stateright::{Expectation, Property};
+use tcp_vectors::TcpState;
 
 /// How a property is checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

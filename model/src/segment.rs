@@ -3,9 +3,9 @@
 //! model never wraps (ISNs are spaced far enough apart per incarnation, see [`crate::host`]);
 //! the real 32-bit modular arithmetic lives in `impl/`.
 
-use crate::vector::Flags;
 use serde::Serialize;
 use std::fmt;
+use tcp_vectors::Flags;
 
 /// A sequence number in the model's (non-wrapping) sequence space.
 pub type Seq = u16;

@@ -9,9 +9,9 @@
 use crate::config::{Config, Scenario, ISN_SPACING};
 use crate::endpoint::{step, Endpoint, Event, Output, Transition, UserCall};
 use crate::segment::{Segment, Seq};
-use crate::vector::{AppEvent, TcpState, TimerKind};
 use serde::Serialize;
 use stateright::Model;
+use tcp_vectors::{AppEvent, TcpState, TimerKind};
 
 /// Index of a host: 0 is A, 1 is B.
 pub type HostId = usize;
