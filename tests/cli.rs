@@ -120,29 +120,40 @@ fn coverage_json_counts_cells_and_vectors() {
 #[test]
 fn generate_writes_every_vector_and_removes_stale_ones() {
     let dir = std::env::temp_dir().join(format!("tcpspec-generate-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    std::fs::write(dir.join("stale.yaml"), "old").expect("stale file");
-    std::fs::write(dir.join("notes.txt"), "kept").expect("other file");
+    let write = |relative: &str, text: &str| {
+        let path = dir.join(relative);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("temp dir");
+        std::fs::write(path, text).expect("file");
+    };
+    let old_vector = "version: 1\nid: gone/x\ncovers: []\nrole: active\nsteps: []\n";
+    write("gone/deeper/x.yaml", old_vector);
+    write("established__active__abort.yaml", old_vector);
+    write("notes.txt", "kept");
+    write("other.yaml", "not: a vector\n");
+    write("src/fixture.yaml", old_vector);
     let out = dir.to_str().expect("utf-8 temp path");
     let (code, stdout, stderr) = tcpspec(&["generate", "--out", out]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains("1 removed"), "{stdout}");
-    let yaml = std::fs::read_dir(&dir)
-        .expect("read dir")
-        .filter(|e| {
-            e.as_ref()
-                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "yaml"))
-        })
-        .count();
-    assert!(yaml >= 700, "{yaml} files");
-    assert!(
-        dir.join("notes.txt").exists(),
-        "non-vector files are left alone"
-    );
+    assert!(stdout.contains("2 removed"), "{stdout}");
+    let files = tcp_vectors::path::yaml_files(&dir).expect("walk");
+    let ids: Vec<String> = files
+        .iter()
+        .filter_map(|p| tcp_vectors::path::id_from_relative_path(p.strip_prefix(&dir).ok()?))
+        .collect();
+    assert!(ids.len() >= 700, "{} vector files", ids.len());
+    assert!(ids.iter().any(|id| id == "established/active/abort"));
+    assert!(dir.join("established/active/abort.yaml").exists());
+    assert!(!dir.join("gone").exists(), "emptied folders are removed");
+    for kept in ["notes.txt", "other.yaml", "src/fixture.yaml"] {
+        assert!(
+            dir.join(kept).exists(),
+            "{kept} is not a generated vector: left alone"
+        );
+    }
     let (code, stdout, _) = tcpspec(&["generate", "--out", out]);
     assert_eq!(code, 0);
     assert!(
-        stdout.contains("0 changed"),
+        stdout.contains("0 changed") && stdout.contains("0 removed"),
         "a second run changes nothing: {stdout}"
     );
     std::fs::remove_dir_all(&dir).expect("cleanup");
@@ -207,7 +218,7 @@ fn a_bad_vector_file_is_an_error_with_file_and_line() {
     std::fs::create_dir_all(&dir).expect("temp dir");
     std::fs::write(
         dir.join("bad.yaml"),
-        "version: 1\nid: bad\ncovers: []\nrole: active\nsteps:\n  - expect: { flags: Q }\n",
+        "version: 2\nid: bad\ncovers: []\nrole: active\nsteps:\n  - expect: { flags: Q }\n",
     )
     .expect("bad file");
     let out = dir.to_str().expect("utf-8 temp path");

@@ -13,7 +13,7 @@ use tcp_conformance::loader::load_dir;
 use tcp_conformance::replay::replay;
 use tcp_conformance::report::percentile;
 use tcp_conformance::target::Target;
-use tcp_model::vector::{Step, Vector};
+use tcp_vectors::{Step, Vector};
 
 fn vectors() -> anyhow::Result<Vec<Vector>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pass");

@@ -21,8 +21,8 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 use tcp_impl::runtime::NetStack;
 use tcp_impl::{Config, KeepaliveConfig, ListenerHandle, SocketHandle, State, TcpError};
-use tcp_model::vector::{AppEvent, Call, Role, SocketOptions, TcpState};
 use tcp_netlab::{Direction, PacketSocket, Rtnetlink, Tun};
+use tcp_vectors::{AppEvent, Call, Role, SocketOptions, TcpState};
 
 /// MTU of the TUN device.
 pub const MTU: u32 = 1500;

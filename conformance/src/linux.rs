@@ -8,8 +8,8 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
-use tcp_model::vector::{AppEvent, Call, Role, SocketOptions, TcpState};
 use tcp_netlab::{Rtnetlink, Tun};
+use tcp_vectors::{AppEvent, Call, Role, SocketOptions, TcpState};
 
 /// The target's IPv4 address (on the TUN).
 pub const TARGET_V4: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);

@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use tcp_model::vector::Vector;
+use tcp_vectors::path::{is_root, relative_path, yaml_files};
+use tcp_vectors::Vector;
 
 /// A vector and the file it came from.
 #[derive(Clone, Debug)]
@@ -51,22 +52,43 @@ fn io_error(path: &Path, what: &str, e: std::io::Error) -> LoadError {
     }
 }
 
-fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| io_error(dir, "cannot read vector directory", e))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| io_error(dir, "cannot read vector directory", e))?;
-        let path = entry.path();
-        let kind = entry
-            .file_type()
-            .map_err(|e| io_error(&path, "cannot stat", e))?;
-        if kind.is_dir() {
-            collect_yaml(&path, out)?;
-        } else if path.extension().is_some_and(|x| x == "yaml" || x == "yml") {
-            out.push(path);
-        }
+/// The generated vectors' root that `start` lies in, if any: the nearest folder at or above it
+/// that holds the `tcp-vectors` crate's manifest (see [`tcp_vectors::path::is_root`]). Below such
+/// a root a vector's file must be the one its id names; elsewhere (hand-written fixtures) any
+/// name goes.
+pub fn vectors_root(start: &Path) -> Option<PathBuf> {
+    let start = std::fs::canonicalize(start).ok()?;
+    start
+        .ancestors()
+        .find(|dir| is_root(dir))
+        .map(Path::to_path_buf)
+}
+
+/// Under a vectors root, the file must be at the path the vector's id names.
+fn check_path(root: &Path, loaded: &LoadedVector) -> Result<(), LoadError> {
+    let id = &loaded.vector.id;
+    let expected = relative_path(id).map_err(|e| LoadError {
+        path: loaded.path.clone(),
+        line: None,
+        column: None,
+        message: e.0,
+    })?;
+    let actual = std::fs::canonicalize(&loaded.path)
+        .ok()
+        .and_then(|p| p.strip_prefix(root).ok().map(Path::to_path_buf));
+    if actual.as_deref() == Some(expected.as_path()) {
+        return Ok(());
     }
-    Ok(())
+    Err(LoadError {
+        path: loaded.path.clone(),
+        line: None,
+        column: None,
+        message: format!(
+            "holds vector {id:?}, whose file is {}; regenerate with \
+             `cargo run --release -- generate`",
+            root.join(&expected).display()
+        ),
+    })
 }
 
 /// Parse one vector file.
@@ -86,14 +108,17 @@ pub fn load_file(path: &Path) -> Result<LoadedVector, LoadError> {
 }
 
 /// Load every `*.yaml` vector under `dir` (recursively), sorted by id, keeping those whose id
-/// contains `filter`. Duplicate ids are an error naming both files.
+/// contains `filter`. Duplicate ids are an error naming both files. Below a generated vectors
+/// root (see [`vectors_root`]) a file must also sit at the path its id names.
 pub fn load_dir(dir: &Path, filter: Option<&str>) -> Result<Vec<LoadedVector>, LoadError> {
-    let mut paths = Vec::new();
-    collect_yaml(dir, &mut paths)?;
-    paths.sort();
+    let paths = yaml_files(dir).map_err(|e| io_error(&e.path, "cannot read", e.source))?;
+    let root = vectors_root(dir);
     let mut by_id: BTreeMap<String, LoadedVector> = BTreeMap::new();
     for path in paths {
         let loaded = load_file(&path)?;
+        if let Some(root) = &root {
+            check_path(root, &loaded)?;
+        }
         if let Some(previous) = by_id.get(&loaded.vector.id) {
             return Err(LoadError {
                 path,
@@ -112,4 +137,66 @@ pub fn load_dir(dir: &Path, filter: Option<&str>) -> Result<Vec<LoadedVector>, L
         .into_values()
         .filter(|v| filter.is_none_or(|f| v.vector.id.contains(f)))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VECTOR: &str =
+        "version: 2\nid: established/active/abort\ncovers: []\nrole: active\nsteps: []\n";
+
+    fn temp_root(name: &str, manifest: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("established/active")).expect("temp dir");
+        std::fs::write(dir.join("Cargo.toml"), manifest).expect("manifest");
+        dir
+    }
+
+    #[test]
+    fn below_a_vectors_root_a_file_sits_where_its_id_says() {
+        let dir = temp_root("loader-root", "[package]\nname = \"tcp-vectors\"\n");
+        std::fs::write(dir.join("established/active/abort.yaml"), VECTOR).expect("vector");
+        let loaded = load_dir(&dir, None).expect("in place");
+        assert_eq!(loaded.len(), 1);
+        let from_below = load_dir(&dir.join("established"), None).expect("a sub-folder");
+        assert_eq!(
+            from_below.len(),
+            1,
+            "the root is found above the folder given"
+        );
+        std::fs::write(dir.join("established/abort.yaml"), VECTOR).expect("misplaced copy");
+        let e = load_dir(&dir, None).expect_err("misplaced");
+        let text = e.to_string();
+        assert!(
+            text.contains("established/abort.yaml: holds vector"),
+            "{text}"
+        );
+        assert!(
+            text.contains("whose file is /") && text.contains("/established/active/abort.yaml;"),
+            "names the expected path: {text}"
+        );
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    #[test]
+    fn elsewhere_any_file_name_goes() {
+        let dir = temp_root("loader-fixtures", "[package]\nname = \"fixtures\"\n");
+        std::fs::write(dir.join("established/any-name.yaml"), VECTOR).expect("vector");
+        assert_eq!(load_dir(&dir, None).expect("no root").len(), 1);
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    #[test]
+    fn the_generated_vectors_load_from_their_nested_folders() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors");
+        assert!(vectors_root(&root).is_some());
+        let all = load_dir(&root, None).expect("the checked-in vectors load");
+        assert!(all.len() >= 700, "{} vectors", all.len());
+        let some = load_dir(&root, Some("scenario/")).expect("filtered");
+        assert!(some
+            .iter()
+            .all(|v| v.path.starts_with(root.join("scenario"))));
+    }
 }

@@ -7,7 +7,7 @@
 use crate::segment::{Segment, SegmentOptions};
 use crate::symbols::Symbols;
 use std::fmt;
-use tcp_model::vector::{Flags, OptionValue, OptionsPattern, SegmentPattern};
+use tcp_vectors::{Flags, OptionValue, OptionsPattern, SegmentPattern};
 
 /// One field that differed.
 #[derive(Clone, Debug, PartialEq, Eq)]

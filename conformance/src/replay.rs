@@ -14,7 +14,7 @@ use crate::timing::Window;
 use std::collections::VecDeque;
 use std::fmt;
 use std::time::{Duration, Instant};
-use tcp_model::vector::{AppEvent, Millis, SegmentPattern, Step, TcpState, TimerKind, Vector};
+use tcp_vectors::{AppEvent, Millis, SegmentPattern, Step, TcpState, TimerKind, Vector};
 
 /// The longest a replay waits for one timer (a vector asking for more, e.g. keepalive with
 /// Linux's default idle time of two hours, fails as a vector error instead of hanging).
@@ -433,7 +433,7 @@ impl Replay<'_> {
         }
     }
 
-    fn send(&mut self, spec: &tcp_model::vector::SegmentSpec) -> Result<(), Failure> {
+    fn send(&mut self, spec: &tcp_vectors::SegmentSpec) -> Result<(), Failure> {
         let seq = self
             .sym
             .eval(&spec.seq)
@@ -601,6 +601,10 @@ impl Replay<'_> {
             Step::App(e) => self.app(*e),
             Step::Timer(k) => self.timer(*k),
             Step::Quiet(d) => self.quiet(Duration::from_millis(d.0), d),
+            Step::OneOf(o) => Err(self.fail(
+                FailureKind::Vector,
+                format!("one_of is not supported yet (choice {})", o.choice),
+            )),
         }
     }
 
@@ -758,9 +762,16 @@ pub fn replay_explained(
         step: 0,
         start,
     };
-    let mut failure = match r.target.open(ends, vector.role, &vector.options) {
-        Ok(()) => None,
-        Err(e) => Some(r.os("open the target's socket", e)),
+    let mut failure = if vector.options.keep_listener {
+        Some(r.fail(
+            FailureKind::Vector,
+            "the keep_listener option is not supported yet",
+        ))
+    } else {
+        match r.target.open(ends, vector.role, &vector.options) {
+            Ok(()) => None,
+            Err(e) => Some(r.os("open the target's socket", e)),
+        }
     };
     let mut deviations = Vec::new();
     if failure.is_none() {
@@ -810,7 +821,7 @@ mod tests {
     use crate::target::{AppCheck, CallOutcome};
     use crate::timing::TimerProfile;
     use std::io;
-    use tcp_model::vector::{AppEvent, Call, Role, SocketOptions};
+    use tcp_vectors::{AppEvent, Call, Role, SocketOptions};
 
     const ISS: u32 = 1000;
 
@@ -908,8 +919,21 @@ mod tests {
         silent: Option<Duration>,
         explain: &dyn Fn(&Failure) -> Option<(usize, bool)>,
     ) -> Outcome {
-        let text = format!("version: 1\nid: t\ncovers: []\nrole: active\nsteps:\n{steps}");
-        let v = Vector::from_yaml(&text).expect("test vector parses");
+        let text = format!(
+            "version: {}\nid: t\ncovers: []\nrole: active\nsteps:\n{steps}",
+            tcp_vectors::SCHEMA_VERSION
+        );
+        run_text(&text, script, silent, explain)
+    }
+
+    /// Replay a whole vector text against the scripted target.
+    fn run_text(
+        text: &str,
+        script: Vec<(usize, &'static str, u32, u32, u32)>,
+        silent: Option<Duration>,
+        explain: &dyn Fn(&Failure) -> Option<(usize, bool)>,
+    ) -> Outcome {
+        let v = Vector::from_yaml(text).expect("test vector parses");
         let mut timers = TimerProfile::linux();
         timers.response = Duration::from_millis(30);
         timers.delayed_ack_max = Duration::from_millis(10);
@@ -1089,5 +1113,30 @@ mod tests {
         assert!(f.message.contains("within 30ms"), "{f}");
         let (f, _) = run("  - send: { flags: S, seq: iss }\n", vec![]);
         assert_eq!(f.map(|f| f.kind), Some(FailureKind::Vector));
+    }
+
+    #[test]
+    fn keep_listener_is_a_vector_failure_until_the_targets_support_it() {
+        let text = format!(
+            "version: {}\nid: t\ncovers: []\nrole: passive\noptions: {{keep_listener: true}}\n\
+             steps:\n  - call: listen\n",
+            tcp_vectors::SCHEMA_VERSION
+        );
+        let out = run_text(&text, vec![], None, &|_| None);
+        let f = out.failure.expect("fails");
+        assert_eq!((f.step, f.kind), (0, FailureKind::Vector), "{f}");
+        assert!(f.message.contains("keep_listener"), "{f}");
+    }
+
+    #[test]
+    fn one_of_is_a_vector_failure_until_the_runner_supports_it() {
+        let steps = format!(
+            "{HANDSHAKE}  - one_of:\n      choice: c\n      branches:\n        \
+             - {{name: a, steps: [{{quiet: 1ms}}]}}\n        - {{name: b, steps: [{{app: reset}}]}}\n"
+        );
+        let (f, _) = run(&steps, vec![(0, "S", ISS, 0, 0)]);
+        let f = f.expect("one_of fails");
+        assert_eq!((f.step, f.kind), (4, FailureKind::Vector), "{f}");
+        assert!(f.message.contains("one_of is not supported yet"), "{f}");
     }
 }

@@ -26,8 +26,8 @@ pub const IMPL_DEVIATIONS: &str = include_str!("../deviations/impl.yaml");
 
 /// A rank of how long a vector waits on the target's timers: TIME-WAIT, then keepalive, then
 /// retransmission, then none.
-fn expected_wait(v: &tcp_model::vector::Vector) -> u8 {
-    use tcp_model::vector::{Step, TimerKind};
+fn expected_wait(v: &tcp_vectors::Vector) -> u8 {
+    use tcp_vectors::{Step, TimerKind};
     v.steps
         .iter()
         .filter_map(|s| match s {
@@ -98,7 +98,7 @@ fn load_deviations(args: &ReplayArgs) -> anyhow::Result<Deviations> {
 fn pcap_path(dir: &Path, id: &str, ipv6: bool) -> PathBuf {
     dir.join(format!(
         "{}.{}.pcap",
-        id.replace('/', "__"),
+        tcp_vectors::path::flat_name(id),
         if ipv6 { "v6" } else { "v4" }
     ))
 }
@@ -236,7 +236,7 @@ pub fn run_vectors(
                     timers: v
                         .steps
                         .iter()
-                        .any(|s| matches!(s, tcp_model::vector::Step::Timer(_))),
+                        .any(|s| matches!(s, tcp_vectors::Step::Timer(_))),
                     detail,
                     entry,
                     transcript: if verdict == Verdict::Pass

@@ -4,7 +4,7 @@
 use etherparse::{NetSlice, PacketBuilder, SlicedPacket, TcpOptionElement, TransportSlice};
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
-use tcp_model::vector::Flags;
+use tcp_vectors::Flags;
 
 /// The fields of one TCP segment that the replayer looks at.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -3,8 +3,8 @@
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use tcp_model::vector::TcpState;
 use tcp_netlab::netlink::NetlinkSocket;
+use tcp_vectors::TcpState;
 
 const SOCK_DIAG_BY_FAMILY: u16 = 20;
 /// Every Linux TCP state from `TCP_ESTABLISHED` (1) to `TCP_NEW_SYN_RECV` (12).

@@ -1,7 +1,7 @@
 //! Symbolic numbers: `iss` learned from the target's SYN or SYN+ACK, `irs` chosen by the
 //! replayer, `wnd` the last window the target advertised.
 
-use tcp_model::vector::{SeqExpr, SeqVar};
+use tcp_vectors::{SeqExpr, SeqVar};
 
 /// The values of the symbolic variables during one replay.
 #[derive(Clone, Debug, PartialEq, Eq)]

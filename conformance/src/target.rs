@@ -9,7 +9,7 @@ use crate::timing::TimerProfile;
 use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
-use tcp_model::vector::{AppEvent, Call, Role, SocketOptions, TcpState};
+use tcp_vectors::{AppEvent, Call, Role, SocketOptions, TcpState};
 
 /// Addresses of the `n`-th replay of a job: the target at 192.0.2.1 / 2001:db8::1, port
 /// 10000 + n, the peer at 192.0.2.2 / 2001:db8::2, port 40000 + n (n counted modulo 20000),

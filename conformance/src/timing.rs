@@ -15,7 +15,7 @@
 //!   up to 1/8 of their length (timer-wheel level granularity).
 
 use std::time::Duration;
-use tcp_model::vector::{Keepalive, SegmentPattern, TimerKind};
+use tcp_vectors::{Keepalive, SegmentPattern, TimerKind};
 
 /// When something is allowed to happen, relative to a reference instant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

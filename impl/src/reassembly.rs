@@ -1,5 +1,7 @@
-//! Out-of-order segment queue (RFC 9293 section 3.10.7.4, seventh step: segments beyond
-//! RCV.NXT but inside the window are held until the gap before them is filled).
+//! Out-of-order segment queue (RFC 9293 section 3.10.7.4, first step: segments beyond
+//! RCV.NXT but inside the window are held until the gap before them is filled). It also holds
+//! the text and FIN of a SYN, at RCV.NXT, until the connection is ESTABLISHED (sections
+//! 3.10.7.2 and 3.10.7.3).
 //!
 //! The caller only inserts data that lies inside the receive window, so the queued bytes are
 //! bounded by the window; the number of separate runs is bounded by [`MAX_RUNS`], so that a
@@ -39,8 +41,8 @@ impl Reassembly {
         self.runs.len()
     }
 
-    /// Queues `data` starting at `seq` (which must be after `rcv_nxt`), dropping any part
-    /// already queued. `fin` marks a FIN right after the data. Returns false when (part of)
+    /// Queues `data` starting at `seq` (at or after `rcv_nxt`), dropping any part already
+    /// queued. `fin` marks a FIN right after the data. Returns false when (part of)
     /// the data was not queued because it would have made more than [`MAX_RUNS`] runs.
     pub fn insert(&mut self, rcv_nxt: SeqNum, seq: SeqNum, data: &[u8], fin: bool) -> bool {
         if fin {

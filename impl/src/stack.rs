@@ -420,31 +420,51 @@ impl Stack {
         }
         let key = (p.dst_socket(), p.src_socket());
         if let Some(&h) = self.tuples.get(&key) {
-            let reopen = self
-                .conns
-                .get(&h)
-                .is_some_and(|e| e.conn.syn_may_reopen(&p.tcp))
-                && self.listener_for(&p).is_some();
-            if reopen {
-                self.stats.time_wait_reopened += 1;
-                self.tuples.remove(&key);
-                if let Some(e) = self.conns.get_mut(&h) {
-                    e.conn.abort();
-                }
-                self.after(h);
-            } else if let Some(e) = self.conns.get_mut(&h) {
+            if let Some((lh, iss)) = self.time_wait_reopen(h, &p) {
+                self.listen_segment(now, lh, &p, Some(iss));
+                return;
+            }
+            if let Some(e) = self.conns.get_mut(&h) {
                 e.conn.on_segment(now, &p.tcp, p.payload);
                 self.after(h);
                 return;
             }
         }
         match self.listener_for(&p) {
-            Some(lh) => self.listen_segment(now, lh, &p),
+            Some(lh) => self.listen_segment(now, lh, &p, None),
             None => {
                 self.stats.rx_no_socket += 1;
                 self.reset_for(&p);
             }
         }
+    }
+
+    /// RFC 1122 section 4.2.2.13: a SYN for connection `h` in TIME-WAIT, beyond its RCV.NXT,
+    /// with a listener on the port that has room for it, reopens the connection: the
+    /// TIME-WAIT TCB is deleted and the listener takes the SYN with the ISS this returns
+    /// (README: time-wait-syn). Otherwise the TIME-WAIT connection processes the SYN (a
+    /// challenge ACK).
+    fn time_wait_reopen(
+        &mut self,
+        h: SocketHandle,
+        p: &TcpPacket<'_>,
+    ) -> Option<(ListenerHandle, u32)> {
+        let iss = self.conns.get(&h)?.conn.syn_may_reopen(&p.tcp)?;
+        let lh = self.listener_for(p).filter(|lh| self.has_room(*lh))?;
+        self.stats.time_wait_reopened += 1;
+        self.tuples.remove(&(p.dst_socket(), p.src_socket()));
+        if let Some(e) = self.conns.get_mut(&h) {
+            e.conn.abort();
+        }
+        self.after(h);
+        Some((lh, iss))
+    }
+
+    /// The listener's backlog (SYN-RECEIVED plus unaccepted connections) has room.
+    fn has_room(&self, lh: ListenerHandle) -> bool {
+        self.listeners
+            .get(&lh)
+            .is_some_and(|l| l.embryonic.len() + l.ready.len() < l.backlog)
     }
 
     /// The listener for a segment's destination: exact address first, then the wildcard.
@@ -490,31 +510,39 @@ impl Stack {
         self.emit(p.dst_socket(), p.src_socket(), &h, &[], 0);
     }
 
-    /// RFC 9293 section 3.10.7.2, LISTEN.
-    fn listen_segment(&mut self, now: Timestamp, lh: ListenerHandle, p: &TcpPacket<'_>) {
+    /// RFC 9293 section 3.10.7.2, LISTEN. `iss` is given for a connection reopened from
+    /// TIME-WAIT; otherwise the ISN generator chooses it (RFC 6528).
+    fn listen_segment(
+        &mut self,
+        now: Timestamp,
+        lh: ListenerHandle,
+        p: &TcpPacket<'_>,
+        iss: Option<u32>,
+    ) {
         let t = &p.tcp;
+        // First: an incoming RST is ignored.
         if t.flags.contains(Flags::RST) {
             return;
         }
+        // Second: any acknowledgment is bad: <SEQ=SEG.ACK><CTL=RST>.
         if t.flags.contains(Flags::ACK) {
             self.reset_for(p);
             return;
         }
+        // Fourth: "any other control or text-bearing segment (not containing SYN)": drop.
         if !t.flags.contains(Flags::SYN) {
             return;
         }
-        let Some(l) = self.listeners.get(&lh) else {
-            return;
-        };
-        if l.embryonic.len() + l.ready.len() >= l.backlog {
+        // Third: the SYN.
+        if !self.has_room(lh) {
             // Bounded SYN backlog: drop (the peer retransmits), like Linux without cookies.
             self.stats.syn_backlog_drops += 1;
             return;
         }
         let local = p.dst_socket();
         let remote = p.src_socket();
-        let iss = self.isn.isn(now, local, remote);
-        let conn = Connection::accept_syn(now, &self.config, local, remote, iss, t);
+        let iss = iss.unwrap_or_else(|| self.isn.isn(now, local, remote));
+        let conn = Connection::accept_syn(now, &self.config, local, remote, iss, t, p.payload);
         let h = SocketHandle(self.new_id());
         self.stats.passive_opens += 1;
         self.tuples.insert((local, remote), h);

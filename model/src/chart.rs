@@ -6,9 +6,9 @@ use crate::config::Scenario;
 use crate::segment::Segment;
 use crate::statespace::Trace;
 use crate::system::{Action, Flight, SysState, System};
-use crate::vector::TcpState;
 use serde::Serialize;
 use std::fmt::Write;
+use tcp_vectors::TcpState;
 
 /// What happened in one step of a path.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

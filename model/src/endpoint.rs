@@ -15,8 +15,8 @@ use crate::fault::{fault, Fault};
 use crate::mechanism::{Mechanisms, TimeWait};
 use crate::policy::{Choice, Policy};
 use crate::segment::{ctl, Segment, Seq};
-use crate::vector::{AppEvent, TcpState, TimerKind};
 use serde::Serialize;
+use tcp_vectors::{AppEvent, TcpState, TimerKind};
 
 /// Keepalive parameters in ticks (RFC 1122 section 4.2.3.6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]

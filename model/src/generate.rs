@@ -6,18 +6,18 @@
 //! event class) the vector is the shortest script that reaches the state, applies the event,
 //! and checks what the model says must follow: the segments sent, what the application is told,
 //! the state, and a quiet window. Interesting system scenarios are projected onto one endpoint
-//! as further vectors. Numbers are symbolic (`iss`, `irs`, `wnd`): see [`crate::vector`].
+//! as further vectors. Numbers are symbolic (`iss`, `irs`, `wnd`): see [`tcp_vectors`].
 
 use crate::endpoint::{step, Endpoint, Event, Output, Params, Transition, UserCall};
 use crate::fault::Fault;
 use crate::mechanism::Mechanisms;
 use crate::policy::Policy;
 use crate::segment::{ctl, Segment, Seq};
-use crate::vector::{
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use tcp_vectors::{
     AppEvent, Call, Flags, Keepalive, Millis, Role, SegmentPattern, SegmentSpec, SeqExpr, SeqVar,
     SocketOptions, Step, TcpState, TimerKind, Vector, SCHEMA_VERSION,
 };
-use std::collections::{BTreeMap, HashSet, VecDeque};
 
 /// The target's ISS inside the model (written `iss` in vectors).
 const ISS: Seq = Seq(16);
@@ -582,10 +582,14 @@ fn build(
         accepted: false,
     };
     let mut steps = Vec::new();
+    let mut event_at = None;
     for (i, a) in path.iter().enumerate() {
         let Some((next, tr)) = advance(&t, a, p) else {
             break;
         };
+        if i + 1 == path.len() {
+            event_at = Some(steps.len());
+        }
         steps.extend(event_steps(&t, a, &next, &tr));
         if i + 1 == path.len() || next.ep.state != t.ep.state {
             steps.push(Step::State(next.ep.state));
@@ -601,6 +605,7 @@ fn build(
         options,
         description: String::new(),
         steps,
+        event_at,
     }
 }
 
@@ -894,6 +899,7 @@ fn keepalive_scenarios() -> Vec<Vector> {
             interval_s: 1,
             count: 2,
         }),
+        ..SocketOptions::default()
     };
     let connect = Stimulus::Call(UserCall::Open { passive: false });
     let probe = Stimulus::Timer(TimerKind::Keepalive);

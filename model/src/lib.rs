@@ -9,7 +9,8 @@
 //! - [`properties`]: what the checker proves; [`statespace`]: the exploration that decides
 //!   them (with loops for liveness, and budgets); [`check`]: the runs and the report;
 //!   [`chart`]: counterexamples as message-sequence charts.
-//! - [`generate`]: conformance vectors from the endpoint; [`vector`]: their schema.
+//! - [`generate`]: conformance vectors from the endpoint; their schema and the vocabulary
+//!   (states, flags, app events, timers) are the `tcp-vectors` crate.
 
 pub mod chart;
 pub mod check;
@@ -23,7 +24,6 @@ pub mod properties;
 pub mod segment;
 pub mod statespace;
 pub mod system;
-pub mod vector;
 
 #[cfg(test)]
 mod faults;

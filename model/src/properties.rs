@@ -10,7 +10,7 @@
 use crate::config::Scenario;
 use crate::statespace::{Kind, Property};
 use crate::system::{Fact, Phase, SysState, System};
-use crate::vector::TcpState;
+use tcp_vectors::TcpState;
 use stateright::Expectation;
 
 /// A property with its documentation.

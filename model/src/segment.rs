@@ -7,10 +7,10 @@
 //! enough to explore. [`Seq`] therefore has no `<`: comparisons are the methods [`Seq::lt`],
 //! [`Seq::le`] and [`Seq::in_window`], which read "before" and "after" within half the space.
 
-use crate::vector::Flags;
 use serde::Serialize;
 use std::fmt;
 use std::ops::{Add, AddAssign, Sub};
+use tcp_vectors::Flags;
 
 /// Size of the model's sequence space: numbers are taken modulo 256.
 pub const SEQ_SPACE: u16 = 256;

@@ -19,9 +19,9 @@ use crate::endpoint::{step, Endpoint, Event, Output, Transition, UserCall};
 use crate::fault::fault;
 use crate::segment::{ctl, Segment, Seq};
 use crate::statespace::{fingerprint, Fair};
-use crate::vector::{AppEvent, TcpState, TimerKind};
 use serde::Serialize;
 use stateright::Model;
+use tcp_vectors::{AppEvent, TcpState, TimerKind};
 
 /// Index of a host: 0 is A, 1 is B.
 pub type HostId = usize;

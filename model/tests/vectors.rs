@@ -1,61 +1,194 @@
-//! The checked-in vectors are exactly what the model generates. A change to the model shows up
-//! here twice: as the list of vector files that differ (regenerate with
-//! `cargo run --release -- generate`), and as an insta snapshot diff of the whole set to review
-//! with `cargo insta review`.
+//! The checked-in vectors are exactly what the model generates. A change to the model fails
+//! here with a unified diff of each vector that changed and the lists of files missing and
+//! extra; `cargo run --release -- generate` rewrites `vectors/`, and the change is then
+//! reviewed as a git diff. There is no second copy of the vectors.
 
+use similar::TextDiff;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use tcp_model::generate::{generate, CellStatus};
-use tcp_model::vector::Vector;
+use tcp_vectors::path::{id_from_relative_path, relative_path, yaml_files};
+use tcp_vectors::{Step, Vector};
 
-fn generated_files() -> BTreeMap<String, String> {
+/// The command that brings `vectors/` up to date.
+const REGENERATE: &str = "cargo run --release -- generate";
+/// How many changed vectors the report shows as diffs, and how many lines of each.
+const MAX_DIFFS: usize = 8;
+const MAX_DIFF_LINES: usize = 40;
+/// How many missing or extra files the report names.
+const MAX_NAMES: usize = 20;
+
+/// Vector files (path relative to the vectors root -> text).
+type Files = BTreeMap<PathBuf, String>;
+
+fn generated_files() -> Files {
     generate()
         .vectors
         .iter()
-        .map(|v| (v.file_name(), v.to_yaml().expect("vector serializes")))
+        .map(|v| {
+            let path = relative_path(&v.id).expect("generated ids are valid");
+            (path, v.to_yaml().expect("vector serializes"))
+        })
         .collect()
+}
+
+fn files_on_disk(root: &Path) -> Files {
+    yaml_files(root)
+        .expect("vectors/ is readable")
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).expect("readable vector");
+            let relative = path
+                .strip_prefix(root)
+                .expect("below the root")
+                .to_path_buf();
+            (relative, text)
+        })
+        .collect()
+}
+
+/// A unified diff from the checked-in text to the generated one, at most `max_lines` lines.
+fn unified_diff(path: &Path, checked_in: &str, generated: &str, max_lines: usize) -> String {
+    let name = format!("vectors/{}", path.display());
+    let diff = TextDiff::from_lines(checked_in, generated)
+        .unified_diff()
+        .context_radius(2)
+        .header(
+            &format!("{name} (checked in)"),
+            &format!("{name} (generated)"),
+        )
+        .to_string();
+    let lines: Vec<&str> = diff.lines().collect();
+    let mut out = lines[..lines.len().min(max_lines)].join("\n");
+    if lines.len() > max_lines {
+        out.push_str(&format!(
+            "\n... {} more lines of this diff",
+            lines.len() - max_lines
+        ));
+    }
+    out.push('\n');
+    out
+}
+
+/// Up to `max` names, then how many more there are.
+fn name_list(names: &[&PathBuf], max: usize) -> String {
+    let mut out: String = names
+        .iter()
+        .take(max)
+        .map(|p| format!("  vectors/{}\n", p.display()))
+        .collect();
+    if names.len() > max {
+        out.push_str(&format!("  ... and {} more\n", names.len() - max));
+    }
+    out
+}
+
+/// What differs between the checked-in vector files and the generated ones, or `None` when
+/// nothing does: a diff per changed file (the first [`MAX_DIFFS`]), the missing and extra files
+/// (the first [`MAX_NAMES`] of each), and the command that regenerates them.
+fn staleness_report(generated: &Files, checked_in: &Files) -> Option<String> {
+    let missing: Vec<&PathBuf> = generated
+        .keys()
+        .filter(|k| !checked_in.contains_key(*k))
+        .collect();
+    let extra: Vec<&PathBuf> = checked_in
+        .keys()
+        .filter(|k| !generated.contains_key(*k))
+        .collect();
+    let changed: Vec<(&PathBuf, &String, &String)> = generated
+        .iter()
+        .filter_map(|(k, new)| {
+            let old = checked_in.get(k)?;
+            (old != new).then_some((k, old, new))
+        })
+        .collect();
+    if missing.is_empty() && extra.is_empty() && changed.is_empty() {
+        return None;
+    }
+    let mut out = format!(
+        "vectors/ is out of date: {} changed, {} missing, {} extra. Regenerate with `{REGENERATE}` \
+         and review the change with `git diff vectors/`.\n",
+        changed.len(),
+        missing.len(),
+        extra.len()
+    );
+    for (path, old, new) in changed.iter().take(MAX_DIFFS) {
+        out.push('\n');
+        out.push_str(&unified_diff(path, old, new, MAX_DIFF_LINES));
+    }
+    if changed.len() > MAX_DIFFS {
+        out.push_str(&format!(
+            "\n... and {} more changed vectors\n",
+            changed.len() - MAX_DIFFS
+        ));
+    }
+    if !missing.is_empty() {
+        out.push_str("\nmissing (generated, not checked in):\n");
+        out.push_str(&name_list(&missing, MAX_NAMES));
+    }
+    if !extra.is_empty() {
+        out.push_str("\nextra (checked in, no longer generated):\n");
+        out.push_str(&name_list(&extra, MAX_NAMES));
+    }
+    Some(out)
 }
 
 #[test]
 fn checked_in_vectors_match_the_model() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors");
-    let want = generated_files();
-    let mut on_disk = BTreeMap::new();
-    for entry in std::fs::read_dir(&dir).expect("vectors/ exists") {
-        let path = entry.expect("directory entry").path();
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default()
-            .to_string();
-        if name.ends_with(".yaml") {
-            on_disk.insert(
-                name,
-                std::fs::read_to_string(&path).expect("readable vector"),
-            );
-        }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors");
+    if let Some(report) = staleness_report(&generated_files(), &files_on_disk(&root)) {
+        panic!("{report}");
     }
-    let missing: Vec<_> = want.keys().filter(|k| !on_disk.contains_key(*k)).collect();
-    let extra: Vec<_> = on_disk.keys().filter(|k| !want.contains_key(*k)).collect();
-    let changed: Vec<_> = want
-        .iter()
-        .filter(|(k, v)| on_disk.get(*k).is_some_and(|d| d != *v))
-        .map(|(k, _)| k)
-        .collect();
-    assert!(
-        missing.is_empty() && extra.is_empty() && changed.is_empty(),
-        "vectors/ is out of date (run `cargo run --release -- generate`): missing {missing:?}, \
-         extra {extra:?}, changed {changed:?}"
-    );
 }
 
 #[test]
-fn the_whole_vector_set_is_a_reviewable_snapshot() {
-    let all: String = generated_files()
-        .into_iter()
-        .map(|(name, text)| format!("##### {name}\n{text}"))
-        .collect();
-    insta::assert_snapshot!("all_vectors", all);
+fn the_staleness_report_shows_a_diff_and_caps_its_length() {
+    let text = |last: &str| {
+        format!(
+            "version: 2\nid: a/b\nsteps:\n  - call: connect\n  - state: {last}\n  - quiet: 50ms\n"
+        )
+    };
+    let file = |p: &str, t: String| (PathBuf::from(p), t);
+    let generated = Files::from([
+        file("a/b.yaml", text("TIME-WAIT")),
+        file("a/new.yaml", text("CLOSED")),
+    ]);
+    let same = generated.clone();
+    assert_eq!(staleness_report(&generated, &same), None);
+    let checked_in = Files::from([
+        file("a/b.yaml", text("CLOSED")),
+        file("a/old.yaml", text("CLOSED")),
+    ]);
+    let report = staleness_report(&generated, &checked_in).expect("differs");
+    for want in [
+        "1 changed, 1 missing, 1 extra",
+        "`cargo run --release -- generate`",
+        "--- vectors/a/b.yaml (checked in)\n+++ vectors/a/b.yaml (generated)\n",
+        "\n-  - state: CLOSED\n+  - state: TIME-WAIT\n",
+        "missing (generated, not checked in):\n  vectors/a/new.yaml\n",
+        "extra (checked in, no longer generated):\n  vectors/a/old.yaml\n",
+    ] {
+        assert!(report.contains(want), "{want:?} in:\n{report}");
+    }
+    // Many changes: the report stays short and counts the rest.
+    let many = |last: &str| -> Files {
+        (0..100)
+            .map(|i| file(&format!("x/{i:03}.yaml"), text(last).repeat(30)))
+            .collect()
+    };
+    let report = staleness_report(&many("TIME-WAIT"), &many("CLOSED")).expect("differs");
+    assert!(
+        report.contains("... and 92 more changed vectors"),
+        "{report}"
+    );
+    assert!(report.contains("more lines of this diff"), "{report}");
+    assert!(
+        report.lines().count() < 400,
+        "{} lines",
+        report.lines().count()
+    );
+    let report = staleness_report(&many("A"), &Files::new()).expect("differs");
+    assert!(report.contains("  ... and 80 more\n"), "{report}");
 }
 
 #[test]
@@ -70,6 +203,9 @@ fn vectors_round_trip_and_cover_every_reachable_cell() {
             "{}",
             v.id
         );
+        assert!(v.event_at.is_some(), "{}: no event marker", v.id);
+        let path = relative_path(&v.id).expect("valid id");
+        assert_eq!(id_from_relative_path(&path).as_deref(), Some(v.id.as_str()));
     }
     let covered = g
         .matrix
@@ -90,18 +226,13 @@ fn a_rule_change_in_the_model_changes_the_vectors() {
     // must carry the model's two permitted outcomes, and the SYN-RECEIVED in-window RST vector
     // must carry the RFC 5961 challenge ACK.
     let g = generate();
-    let find = |id: &str| {
-        g.vectors
-            .iter()
-            .find(|v| v.id == id)
-            .expect(id)
-            .to_yaml()
-            .expect("yaml")
-    };
-    assert!(find("time-wait/active/rst-seq-exact").contains("state_one_of"));
+    let find = |id: &str| g.vectors.iter().find(|v| v.id == id).expect(id);
+    let tw = find("time-wait/active/rst-seq-exact");
+    assert!(tw.steps.iter().any(|s| matches!(s, Step::StateOneOf(_))));
     let rst = find("syn-received/passive/rst-seq-in-window");
+    let text = rst.to_yaml().expect("yaml");
     assert!(
-        rst.contains("flags: A\n    seq: iss+1\n    ack: irs+1"),
-        "{rst}"
+        text.contains("  # event under test\n  - send: {flags: R, seq: irs+2}\n  - expect: {flags: A, seq: iss+1, ack: irs+1}\n"),
+        "{text}"
     );
 }

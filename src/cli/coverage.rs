@@ -6,7 +6,7 @@ use serde_json::json;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 use tcp_model::generate::{event_classes, generate, CellStatus};
-use tcp_model::vector::TcpState;
+use tcp_vectors::TcpState;
 
 /// Options of `coverage`.
 #[derive(Args, Debug)]

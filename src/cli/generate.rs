@@ -1,4 +1,5 @@
-//! `generate`: write the conformance vectors, one YAML file per vector.
+//! `generate`: write the conformance vectors, one YAML file per vector at the path its id names
+//! (`established/active/abort` -> `established/active/abort.yaml`, see `tcp_vectors::path`).
 
 use anyhow::{Context, Result};
 use clap::Args;
@@ -7,12 +8,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 use tcp_model::generate::generate;
+use tcp_vectors::path::{relative_path, yaml_files};
 
 /// Options of `generate`.
 #[derive(Args, Debug)]
 pub struct GenerateArgs {
-    /// Directory to write into (its other `.yaml` files are removed: vectors are generated,
-    /// never hand-edited).
+    /// Directory to write into. Vector files below it that are no longer generated are removed
+    /// (vectors are generated, never hand-edited); other files, and the `tcp-vectors` crate's
+    /// own folders (`src/`, ...), are left alone.
     #[arg(long, default_value = "vectors")]
     pub out: PathBuf,
 }
@@ -28,27 +31,54 @@ pub struct WriteSummary {
     pub removed: usize,
 }
 
-/// Write `files` (name, content) into `dir`, removing other `.yaml` files there.
-pub fn write_files(dir: &Path, files: &[(String, String)]) -> Result<WriteSummary> {
+/// Whether a file's text is a vector's (it has top-level `id` and `steps` keys, whatever its
+/// schema version): only such files are removed as stale, never other YAML that happens to
+/// live below the output folder.
+fn is_vector_text(text: &str) -> bool {
+    let has = |key: &str| text.lines().any(|l| l.starts_with(key));
+    has("id:") && has("steps:")
+}
+
+/// Remove `dir` and its parents up to (not including) `root` while they are empty.
+fn remove_empty_dirs(root: &Path, dir: &Path) {
+    let mut at = Some(dir);
+    while let Some(d) = at.filter(|d| *d != root && d.starts_with(root)) {
+        if std::fs::remove_dir(d).is_err() {
+            break; // not empty (or not ours to remove): stop here
+        }
+        at = d.parent();
+    }
+}
+
+/// Write `files` (path relative to `dir`, content) below `dir`, removing the vector files there
+/// that are not among them, and the folders that leaves empty.
+pub fn write_files(dir: &Path, files: &[(PathBuf, String)]) -> Result<WriteSummary> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut summary = WriteSummary::default();
-    let names: BTreeSet<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
-    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
-        let path = entry?.path();
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        if name.ends_with(".yaml") && !names.contains(name) {
+    let wanted: BTreeSet<PathBuf> = files.iter().map(|(p, _)| dir.join(p)).collect();
+    for path in yaml_files(dir)? {
+        if wanted.contains(&path) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        if is_vector_text(&text) {
             std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
             summary.removed += 1;
+            if let Some(parent) = path.parent() {
+                remove_empty_dirs(dir, parent);
+            }
         }
     }
-    for (name, text) in files {
-        let path = dir.join(name);
+    for (relative, text) in files {
+        let path = dir.join(relative);
         if std::fs::read_to_string(&path).is_ok_and(|old| &old == text) {
             summary.unchanged += 1;
             continue;
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
         }
         std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
         summary.changed += 1;
@@ -63,7 +93,12 @@ pub fn run(args: &GenerateArgs) -> Result<ExitCode> {
     let files = generated
         .vectors
         .iter()
-        .map(|v| Ok((v.file_name(), v.to_yaml()?)))
+        .map(|v| {
+            let text = v
+                .to_yaml()
+                .with_context(|| format!("writing vector {}", v.id))?;
+            Ok((relative_path(&v.id)?, text))
+        })
         .collect::<Result<Vec<_>>>()?;
     let summary = write_files(&args.out, &files)?;
     println!(

@@ -1,4 +1,6 @@
-//! Segment arrival (RFC 9293 section 3.10.7): SYN-SENT and the synchronized states.
+//! Segment arrival (RFC 9293 section 3.10.7): SYN-SENT and the synchronized states, step by
+//! step ("first" ... "eighth" as in section 3.10.7.4). CLOSED and LISTEN are the stack's
+//! (`crate::stack`), since no connection exists there yet.
 
 use super::*;
 
@@ -7,7 +9,7 @@ impl Connection {
     pub fn on_segment(&mut self, now: Timestamp, h: &TcpHeader, payload: &[u8]) {
         self.counters.segments_in += 1;
         match self.state {
-            State::SynSent => self.on_segment_syn_sent(now, h),
+            State::SynSent => self.on_segment_syn_sent(now, h, payload),
             State::Closed | State::Listen => {}
             _ => self.on_segment_synchronized(now, h, payload),
         }
@@ -15,7 +17,7 @@ impl Connection {
     }
 
     /// RFC 9293 section 3.10.7.3, SYN-SENT.
-    pub(super) fn on_segment_syn_sent(&mut self, now: Timestamp, h: &TcpHeader) {
+    pub(super) fn on_segment_syn_sent(&mut self, now: Timestamp, h: &TcpHeader, payload: &[u8]) {
         let ack = SeqNum(h.ack);
         let has_ack = h.flags.contains(Flags::ACK);
         // First, check the ACK bit.
@@ -32,7 +34,7 @@ impl Connection {
             }
             return;
         }
-        // Fourth, the SYN bit.
+        // Fourth, the SYN bit (fifth: neither SYN nor RST, drop).
         if !h.flags.contains(Flags::SYN) {
             return;
         }
@@ -41,16 +43,43 @@ impl Connection {
         if has_ack {
             self.ack_advances(now, ack);
         }
+        let fin = h.flags.contains(Flags::FIN);
         if self.snd_una.gt(self.iss) {
             self.snd_wl1 = SeqNum(h.seq);
             self.snd_wl2 = ack;
             self.enter_established(now);
+            // "Form an ACK segment <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> and send it." It leaves
+            // when this segment is done (`output`), after the text and FIN below moved
+            // RCV.NXT: one ACK for the SYN and the text (the RFC allows suppressing the
+            // separate ACK of the SYN "when the received segment contains data that will
+            // anyways generate an acknowledgment"; README: synack-text-ack).
             self.ack_now = true;
+            // "If there are other controls or text in the segment, then continue processing
+            // at the sixth step under Section 3.10.7.4."
+            self.text_and_fin(now, self.rcv_nxt, payload, fin);
         } else {
-            // Simultaneous open (RFC 9293 section 3.5, figure 8): SYN,ACK with our ISS.
+            // Simultaneous open (RFC 9293 section 3.5, figure 8): a SYN without ACK. Answer
+            // <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> and enter SYN-RECEIVED; "if there are other
+            // controls or text in the segment, queue them for processing after the
+            // ESTABLISHED state has been reached".
             self.state = State::SynReceived;
             self.send_syn(now, true);
             self.rtx_deadline = Some(now + self.rto.rto());
+            self.queue_syn_text(payload, fin);
+        }
+    }
+
+    /// Text and a FIN that came on a SYN (RFC 9293 section 3.10.7.2, LISTEN; 3.10.7.3, a
+    /// SYN without ACK in SYN-SENT) wait for ESTABLISHED in the out-of-order queue, at
+    /// RCV.NXT (which stays at SEG.SEQ+1: the SYN,ACK acknowledges the SYN only). The queue is
+    /// bounded by the receive window; the excess is dropped, and a FIN after it too (README:
+    /// syn-text).
+    pub(super) fn queue_syn_text(&mut self, payload: &[u8], fin: bool) {
+        let room = self.rcv_window() as usize;
+        let data = &payload[..payload.len().min(room)];
+        let fin = fin && payload.len() < room;
+        if !data.is_empty() || fin {
+            self.reasm.insert(self.rcv_nxt, self.rcv_nxt, data, fin);
         }
     }
 
@@ -85,6 +114,15 @@ impl Connection {
         acked
     }
 
+    /// RCV.WND: what is left of the window last advertised.
+    pub(super) fn rcv_window(&self) -> u32 {
+        if self.rcv_adv.gt(self.rcv_nxt) {
+            self.rcv_adv.since(self.rcv_nxt)
+        } else {
+            0
+        }
+    }
+
     /// RFC 9293 section 3.10.7.4: the states from SYN-RECEIVED on.
     pub(super) fn on_segment_synchronized(
         &mut self,
@@ -92,122 +130,157 @@ impl Connection {
         h: &TcpHeader,
         payload: &[u8],
     ) {
-        let mut seq = SeqNum(h.seq);
-        let mut syn = h.flags.contains(Flags::SYN);
+        let (seq, syn) = self.trim_repeated_syn(h);
         let fin = h.flags.contains(Flags::FIN);
         let rst = h.flags.contains(Flags::RST);
+        let seg_len = payload.len() as u32 + u32::from(syn) + u32::from(fin);
 
-        // Our SYN is unacknowledged (SYN-RECEIVED, or FIN-WAIT-1/CLOSING after a CLOSE in
-        // SYN-RECEIVED) and the peer repeats its SYN.
+        // First: sequence number check.
+        if !self.acceptable(seq, seg_len) {
+            self.on_unacceptable(now, h, seq, payload);
+            return;
+        }
+        self.last_heard(now);
+        // Second: the RST bit.
+        if rst {
+            self.on_rst(now, seq);
+            return;
+        }
+        // (Third, security, does not apply.) Fourth: the SYN bit.
+        if syn {
+            self.on_syn(now);
+            return;
+        }
+        // Fifth: the ACK field. "If the ACK bit is off, drop the segment and return."
+        if !h.flags.contains(Flags::ACK) || !self.on_ack(now, h, seq, payload.len()) {
+            return;
+        }
+        // Sixth (URG) is not implemented: the urgent pointer is ignored (RFC 6093 advises
+        // against its use).
+        self.text_and_fin(now, seq, payload, fin);
+    }
+
+    /// The sequence number and SYN bit to process. Our SYN is unacknowledged (SYN-RECEIVED,
+    /// or FIN-WAIT-1/CLOSING after a CLOSE in SYN-RECEIVED) and, after a simultaneous open
+    /// (RFC 9293 section 3.5, figure 8, lines 5-6), the peer's SYN,ACK repeats the SYN we
+    /// already have and acknowledges ours: that SYN is old and trimmed off (only the new
+    /// parts of a segment are processed), the rest goes on as an ACK at RCV.NXT.
+    ///
+    /// Any other repeat of the SYN is left to the sequence number check: a retransmitted SYN
+    /// (no ACK) lies before RCV.NXT, so it is answered with <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
+    /// and dropped; our own SYN,ACK is repeated by its retransmission timer.
+    fn trim_repeated_syn(&self, h: &TcpHeader) -> (SeqNum, bool) {
+        let seq = SeqNum(h.seq);
+        let syn = h.flags.contains(Flags::SYN);
         let syn_unacked = self.snd_una == self.iss
             && matches!(
                 self.state,
                 State::SynReceived | State::FinWait1 | State::Closing
             );
-        // A retransmitted SYN (no ACK) is left to the sequence number check below: it lies
-        // before RCV.NXT, so it is answered with <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> and
-        // dropped (RFC 9293 section 3.10.7.4, first step); our own SYN,ACK is repeated by its
-        // retransmission timer.
         let ack_acceptable = h.flags.contains(Flags::ACK)
             && self.snd_una.lt(SeqNum(h.ack))
             && SeqNum(h.ack).le(self.snd_max);
+        let rst = h.flags.contains(Flags::RST);
         if syn_unacked && syn && !rst && seq == self.irs && !self.passive && ack_acceptable {
-            // Simultaneous open (RFC 9293 section 3.5, figure 8, lines 5-6): the peer's
-            // SYN,ACK repeats the SYN we already have and acknowledges ours. Trim that SYN and
-            // go on with the ACK it carries. Any other repeat of the SYN fails the sequence
-            // number check.
-            seq = seq.plus(1);
-            syn = false;
-        }
-        let seg_len = payload.len() as u32 + u32::from(syn) + u32::from(fin);
-
-        // First: sequence number check (RFC 9293 section 3.10.7.4, the four cases).
-        let rcv_wnd = if self.rcv_adv.gt(self.rcv_nxt) {
-            self.rcv_adv.since(self.rcv_nxt)
+            (seq.plus(1), false)
         } else {
-            0
-        };
-        let acceptable = match (seg_len, rcv_wnd) {
+            (seq, syn)
+        }
+    }
+
+    /// RFC 9293 section 3.10.7.4, first step: the four cases of the acceptability test.
+    /// SEG.LEN counts the text, SYN and FIN (also on a RST).
+    fn acceptable(&self, seq: SeqNum, seg_len: u32) -> bool {
+        match (seg_len, self.rcv_window()) {
             (0, 0) => seq == self.rcv_nxt,
             (0, w) => seq.in_window(self.rcv_nxt, w),
             (_, 0) => false,
             (l, w) => seq.in_window(self.rcv_nxt, w) || seq.plus(l - 1).in_window(self.rcv_nxt, w),
-        };
-        if !acceptable {
-            if rcv_wnd == 0 && seq == self.rcv_nxt && !syn && !rst && seg_len > 0 {
-                // RFC 9293 section 3.10.7.4: with a zero window, "special allowance should be
-                // made to accept valid ACKs": process the segment trimmed to the window, i.e.
-                // without its text and FIN (an ACK is sent back either way).
-                let trimmed = TcpHeader {
-                    flags: Flags(h.flags.0 & !Flags::FIN.0),
-                    ..*h
-                };
-                self.on_segment_synchronized(now, &trimmed, &[]);
-                self.ack_now = true;
-                return;
-            }
-            if !rst {
-                // A retransmitted FIN in TIME-WAIT restarts the 2*MSL timer (RFC 9293
-                // section 3.10.7.4, eighth step, TIME-WAIT).
-                if self.state == State::TimeWait && fin {
-                    self.timewait_deadline = Some(now + self.p.msl * 2);
-                }
-                self.ack_now = true;
-            }
+        }
+    }
+
+    /// An unacceptable segment: "an acknowledgment should be sent in reply (unless the RST
+    /// bit is set ...)" and the segment dropped (RFC 9293 section 3.10.7.4, first step).
+    fn on_unacceptable(&mut self, now: Timestamp, h: &TcpHeader, seq: SeqNum, payload: &[u8]) {
+        let syn = h.flags.contains(Flags::SYN);
+        let rst = h.flags.contains(Flags::RST);
+        let fin = h.flags.contains(Flags::FIN);
+        if self.rcv_window() == 0 && seq == self.rcv_nxt && !syn {
+            // With a zero window "special allowance should be made to accept valid ACKs,
+            // URGs, and RSTs": process the segment trimmed to the window, i.e. without its
+            // text and FIN (an ACK is sent back either way, unless it is a RST).
+            let trimmed = TcpHeader {
+                flags: Flags(h.flags.0 & !Flags::FIN.0),
+                ..*h
+            };
+            self.on_segment_synchronized(now, &trimmed, &[]);
+            self.ack_now |= !rst;
             return;
         }
-        self.last_heard(now);
-
-        // Second: the RST bit, with RFC 5961 section 3.2: reset only on an exact match of
-        // RCV.NXT, otherwise a challenge ACK.
         if rst {
-            if seq != self.rcv_nxt {
-                self.challenge_ack(now);
-                return;
-            }
-            match self.state {
-                // Passive open: "return to LISTEN"; the listener still exists, this TCB goes.
-                State::SynReceived if self.passive => self.enter_closed(None),
-                State::SynReceived => self.enter_closed(Some(TcpError::Refused)),
-                State::Established | State::FinWait1 | State::FinWait2 | State::CloseWait => {
-                    self.enter_closed(Some(TcpError::Reset))
-                }
-                _ => self.enter_closed(None),
-            }
             return;
         }
+        // TIME-WAIT: "The only thing that can arrive in this state is a retransmission of
+        // the remote FIN. Acknowledge it, and restart the 2 MSL timeout" (fifth step). That
+        // FIN lies at RCV.NXT-1, so it fails this check; no other segment restarts the timer.
+        let end = seq.plus(payload.len() as u32);
+        if self.state == State::TimeWait && fin && end.plus(1) == self.rcv_nxt {
+            self.timewait_deadline = Some(now + self.p.msl * 2);
+        }
+        self.ack_now = true;
+    }
 
-        // Fourth: the SYN bit (RFC 9293 section 3.10.7.4; RFC 5961 section 4.2).
-        if syn {
-            if self.state == State::SynReceived && self.passive {
-                // "Return this connection to the LISTEN state": drop the embryonic TCB.
-                self.enter_closed(None);
-            } else {
-                self.challenge_ack(now);
+    /// Second step: the RST bit, with RFC 5961 section 3.2: reset only on an exact match of
+    /// RCV.NXT, otherwise a challenge ACK. A RST's text (RFC 1122 section 4.2.2.12:
+    /// diagnostics) is never delivered.
+    fn on_rst(&mut self, now: Timestamp, seq: SeqNum) {
+        if seq != self.rcv_nxt {
+            self.challenge_ack(now);
+            return;
+        }
+        match self.state {
+            // Passive open: "return to LISTEN"; the listener still exists, this TCB goes.
+            State::SynReceived if self.passive => self.enter_closed(None),
+            State::SynReceived => self.enter_closed(Some(TcpError::Refused)),
+            State::Established | State::FinWait1 | State::FinWait2 | State::CloseWait => {
+                self.enter_closed(Some(TcpError::Reset))
             }
-            return;
+            // CLOSING, LAST-ACK, TIME-WAIT: enter CLOSED (in TIME-WAIT RFC 1337 would ignore
+            // it instead; README: rst-in-time-wait).
+            _ => self.enter_closed(None),
         }
+    }
 
-        // Fifth: the ACK field.
-        if !h.flags.contains(Flags::ACK) {
-            return;
+    /// Fourth step: the SYN bit (RFC 9293 section 3.10.7.4; RFC 5961 section 4.2). A SYN in
+    /// TIME-WAIT that may open a new incarnation never gets here: the stack hands it to the
+    /// listener first (`Stack::time_wait_reopen`).
+    fn on_syn(&mut self, now: Timestamp) {
+        if self.state == State::SynReceived && self.passive {
+            // "Return this connection to the LISTEN state": drop the embryonic TCB.
+            self.enter_closed(None);
+        } else {
+            self.challenge_ack(now);
         }
+    }
+
+    /// Fifth step, with the ACK bit on: SYN-RECEIVED's handshake check, the ACK processing,
+    /// and the state changes an ACK of our FIN causes. Returns false when the segment is done.
+    fn on_ack(&mut self, now: Timestamp, h: &TcpHeader, seq: SeqNum, payload_len: usize) -> bool {
         let ack = SeqNum(h.ack);
         if self.state == State::SynReceived {
-            if self.snd_una.lt(ack) && ack.le(self.snd_max) {
-                self.ack_advances(now, ack);
-                self.snd_wnd = u32::from(h.window) << self.snd_wscale;
-                self.max_snd_wnd = self.max_snd_wnd.max(self.snd_wnd);
-                self.snd_wl1 = seq;
-                self.snd_wl2 = ack;
-                self.enter_established(now);
-            } else {
+            if !(self.snd_una.lt(ack) && ack.le(self.snd_max)) {
                 self.send_rst(ack);
-                return;
+                return false;
             }
+            self.ack_advances(now, ack);
+            self.snd_wnd = u32::from(h.window) << self.snd_wscale;
+            self.max_snd_wnd = self.max_snd_wnd.max(self.snd_wnd);
+            self.snd_wl1 = seq;
+            self.snd_wl2 = ack;
+            self.enter_established(now);
         }
-        if !self.process_ack(now, h, seq, ack, payload.len()) {
-            return;
+        if !self.process_ack(now, h, seq, ack, payload_len) {
+            return false;
         }
         match self.state {
             State::FinWait1 if self.fin_acked() => {
@@ -217,70 +290,75 @@ impl Connection {
                     self.orphan_deadline = Some(now + self.p.msl * 2);
                 }
             }
+            // "If the ACK acknowledges our FIN, then enter the TIME-WAIT state; otherwise,
+            // ignore the segment."
             State::Closing => {
                 if self.fin_acked() {
                     self.enter_time_wait(now);
                 }
-                return;
+                return false;
             }
-            // RFC 9293 section 3.10.7.4, fifth step, LAST-ACK: "If our FIN is now
-            // acknowledged, delete the TCB, enter the CLOSED state, and return." Otherwise
-            // processing goes on (the eighth step has a LAST-ACK case: a FIN is acknowledged).
+            // LAST-ACK: "If our FIN is now acknowledged, delete the TCB, enter the CLOSED
+            // state, and return." Otherwise processing goes on (the eighth step has a
+            // LAST-ACK case: a FIN is acknowledged).
             State::LastAck if self.fin_acked() => {
                 self.enter_closed(None);
-                return;
+                return false;
             }
             _ => {}
         }
+        true
+    }
 
-        // Sixth (URG) is not implemented: the urgent pointer is ignored (RFC 6093 advises
-        // against its use).
-
-        // Seventh: segment text, in ESTABLISHED, FIN-WAIT-1 and FIN-WAIT-2 only.
+    /// Seventh and eighth steps: the segment text, in ESTABLISHED, FIN-WAIT-1 and FIN-WAIT-2
+    /// only, then the FIN.
+    pub(super) fn text_and_fin(&mut self, now: Timestamp, seq: SeqNum, payload: &[u8], fin: bool) {
         let accepts_data = matches!(
             self.state,
             State::Established | State::FinWait1 | State::FinWait2
         );
-        let mut fin_ready = false;
-        if accepts_data {
-            fin_ready = self.process_text(now, seq, payload, fin);
-        } else if fin && seq.plus(payload.len() as u32) == self.rcv_nxt {
-            // CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: a FIN at RCV.NXT. The text is ignored
-            // (seventh step: "this should not occur since a FIN has been received"); the
-            // eighth step applies in every state: advance RCV.NXT over the FIN and acknowledge
-            // it; the state stays, TIME-WAIT restarts its 2 MSL timeout.
-            fin_ready = true;
-            if self.state == State::TimeWait {
-                self.timewait_deadline = Some(now + self.p.msl * 2);
-            }
-        } else if fin && seq != self.rcv_nxt {
-            // CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: a FIN out of order. It cannot be
-            // processed yet, and is acknowledged at once like any out-of-order segment (RFC
-            // 5681 section 4.2: an immediate duplicate ACK). Text alone is ignored (seventh
-            // step).
-            self.ack_now = true;
-        }
-
-        // Eighth: the FIN bit.
+        let fin_ready = if accepts_data {
+            self.process_text(now, seq, payload, fin)
+        } else {
+            self.fin_after_fin(seq, payload.len(), fin)
+        };
         if fin_ready {
-            self.rcv_nxt = self.rcv_nxt.plus(1);
-            self.fin_received = true;
-            self.ack_now = true;
-            match self.state {
-                State::Established => self.state = State::CloseWait,
-                State::FinWait1 => {
-                    if self.fin_acked() {
-                        self.enter_time_wait(now);
-                    } else {
-                        self.state = State::Closing;
-                    }
-                }
-                State::FinWait2 => self.enter_time_wait(now),
-                _ => {}
-            }
-            if !self.keepalive_applies() {
-                self.keepalive_deadline = None;
-            }
+            self.process_fin(now);
+        }
+    }
+
+    /// CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: segment text "should not occur since a FIN
+    /// has been received from the remote side. Ignore the segment text" (seventh step).
+    /// Returns true for a FIN at RCV.NXT (any text before it is old), which the eighth step
+    /// processes in every state: RCV.NXT advances over it and it is acknowledged. Any other
+    /// FIN cannot be processed, and is acknowledged at once like any segment out of order
+    /// (RFC 5681 section 4.2: an immediate duplicate ACK).
+    fn fin_after_fin(&mut self, seq: SeqNum, text_len: usize, fin: bool) -> bool {
+        if fin && seq.plus(text_len as u32) == self.rcv_nxt {
+            return true;
+        }
+        self.ack_now |= fin;
+        false
+    }
+
+    /// Eighth step: the FIN is in order. "Advance RCV.NXT over the FIN, and send an
+    /// acknowledgment for the FIN."
+    fn process_fin(&mut self, now: Timestamp) {
+        self.rcv_nxt = self.rcv_nxt.plus(1);
+        self.fin_received = true;
+        self.ack_now = true;
+        match self.state {
+            State::Established => self.state = State::CloseWait,
+            State::FinWait1 if self.fin_acked() => self.enter_time_wait(now),
+            State::FinWait1 => self.state = State::Closing,
+            State::FinWait2 => self.enter_time_wait(now),
+            // "Remain in the TIME-WAIT state. Restart the 2 MSL time-wait timeout."
+            State::TimeWait => self.timewait_deadline = Some(now + self.p.msl * 2),
+            // CLOSE-WAIT, CLOSING, LAST-ACK: remain.
+            _ => {}
+        }
+        if !self.keepalive_applies() {
+            self.keepalive_deadline = None;
         }
     }
 
@@ -343,8 +421,11 @@ impl Connection {
         true
     }
 
-    /// Accepts the part of `payload` inside the window; returns true when the FIN (of this
-    /// segment, or one queued earlier out of order) is now next in sequence.
+    /// Seventh step: accepts the part of `payload` inside the window (RFC 9293 section
+    /// 3.10.7.4, first step: "only the new parts" and nothing beyond the window, the FIN
+    /// included); in order it is delivered, ahead of RCV.NXT it is held (README:
+    /// out-of-order). Returns true when a FIN (of this segment, or one held earlier) is next
+    /// in sequence.
     pub(super) fn process_text(
         &mut self,
         now: Timestamp,
@@ -352,11 +433,52 @@ impl Connection {
         payload: &[u8],
         fin: bool,
     ) -> bool {
+        // Text and a FIN that came on the SYN were held at RCV.NXT until ESTABLISHED
+        // (`queue_syn_text`): they are processed first, as if they had just arrived.
+        if self.deliver_held() {
+            return true;
+        }
+        let (start, data, fin) = self.trim_to_window(seq, payload, fin);
+        if start != self.rcv_nxt {
+            if data.is_empty() && !fin {
+                return false;
+            }
+            // Out of order: hold it and send an immediate duplicate ACK (RFC 5681 section
+            // 4.2, RFC 1122 section 4.2.2.21).
+            if !self.reasm.insert(self.rcv_nxt, start, data, fin) {
+                self.counters.ooo_dropped += 1;
+            }
+            self.ack_now = true;
+            return false;
+        }
+        let gap_was_open = !self.reasm.is_empty();
+        self.recv_buf.extend(data);
+        self.rcv_nxt = self.rcv_nxt.plus(data.len() as u32);
+        if data.is_empty() {
+            return fin;
+        }
+        if gap_was_open {
+            // Text that fills (part of) a gap is acknowledged at once (RFC 5681 section 4.2).
+            self.ack_now = true;
+            return self.deliver_held() || fin;
+        }
+        self.delay_ack(now, data.len());
+        fin
+    }
+
+    /// Trims a segment to the receive window (RFC 9293 section 3.10.7.4, first step): the
+    /// part before RCV.NXT is old; the part past the right edge, and a FIN that would lie at
+    /// or past it, are not accepted, and the ACK telling the peer so goes out at once.
+    /// Returns the new start, text and FIN.
+    fn trim_to_window<'a>(
+        &mut self,
+        seq: SeqNum,
+        payload: &'a [u8],
+        fin: bool,
+    ) -> (SeqNum, &'a [u8], bool) {
         let mut data = payload;
         let mut start = seq;
         let mut fin = fin;
-        // Trim to the window: the part before RCV.NXT is old, the part past the advertised
-        // edge is not accepted (and a FIN after it is not either).
         if start.lt(self.rcv_nxt) {
             let skip = (self.rcv_nxt.since(start) as usize).min(data.len());
             data = &data[skip..];
@@ -367,44 +489,43 @@ impl Connection {
         } else {
             0
         };
+        if fin && data.len() >= room {
+            fin = false;
+            self.ack_now = true;
+        }
         if data.len() > room {
             data = &data[..room];
-            fin = false;
-        }
-        if start != self.rcv_nxt {
-            if data.is_empty() && !fin {
-                return false;
-            }
-            // Out of order: queue it and send an immediate duplicate ACK (RFC 5681 section 4.2).
-            if !self.reasm.insert(self.rcv_nxt, start, data, fin) {
-                self.counters.ooo_dropped += 1;
-            }
             self.ack_now = true;
+        }
+        (start, data, fin)
+    }
+
+    /// Delivers held text that RCV.NXT has reached, acknowledging it at once (held text now
+    /// in order is a gap filled, RFC 5681 section 4.2). Returns true when a held FIN
+    /// follows it.
+    fn deliver_held(&mut self) -> bool {
+        if self.reasm.is_empty() {
             return false;
         }
-        let gap_was_open = !self.reasm.is_empty();
-        self.recv_buf.extend(data);
-        self.rcv_nxt = self.rcv_nxt.plus(data.len() as u32);
-        let mut fin_ready = fin;
-        if gap_was_open {
-            let (more, queued_fin) = self.reasm.pop_ready(self.rcv_nxt);
-            self.recv_buf.extend(&more);
-            self.rcv_nxt = self.rcv_nxt.plus(more.len() as u32);
-            fin_ready |= queued_fin;
-            // Filling a gap is acknowledged at once (RFC 5681 section 4.2).
+        let (more, fin) = self.reasm.pop_ready(self.rcv_nxt);
+        if more.is_empty() && !fin {
+            return false;
+        }
+        self.recv_buf.extend(&more);
+        self.rcv_nxt = self.rcv_nxt.plus(more.len() as u32);
+        self.ack_now = true;
+        fin
+    }
+
+    /// Delayed ACK (RFC 1122 section 4.2.3.2, RFC 5681 section 4.2): at least every second
+    /// full-sized segment, and within the delayed-ACK timeout.
+    fn delay_ack(&mut self, now: Timestamp, len: usize) {
+        self.unacked_bytes += len;
+        let full = usize::from(self.p.our_mss).min(self.mss as usize);
+        if self.unacked_bytes >= self.p.ack_every * full {
             self.ack_now = true;
+        } else if self.delack_deadline.is_none() {
+            self.delack_deadline = Some(now + self.p.delayed_ack);
         }
-        if !data.is_empty() {
-            // Delayed ACK (RFC 1122 section 4.2.3.2, RFC 5681 section 4.2): at least every
-            // second full-sized segment, and within the delayed-ACK timeout.
-            self.unacked_bytes += data.len();
-            let full = usize::from(self.p.our_mss).min(self.mss as usize);
-            if self.unacked_bytes >= self.p.ack_every * full {
-                self.ack_now = true;
-            } else if self.delack_deadline.is_none() {
-                self.delack_deadline = Some(now + self.p.delayed_ack);
-            }
-        }
-        fin_ready
     }
 }

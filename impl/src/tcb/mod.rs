@@ -258,7 +258,8 @@ impl Connection {
     }
 
     /// A SYN arrived at a listener (RFC 9293 section 3.10.7.2, third check): create the
-    /// connection in SYN-RECEIVED and send SYN,ACK.
+    /// connection in SYN-RECEIVED and send SYN,ACK. Its text and FIN are queued for
+    /// processing once ESTABLISHED is reached.
     pub fn accept_syn(
         now: Timestamp,
         cfg: &Config,
@@ -266,10 +267,12 @@ impl Connection {
         remote: SocketAddr,
         iss: u32,
         syn: &TcpHeader,
+        text: &[u8],
     ) -> Connection {
         let mut c = Self::blank(cfg, local, remote, SeqNum(iss), true);
         c.state = State::SynReceived;
         c.take_syn(syn);
+        c.queue_syn_text(text, syn.flags.contains(Flags::FIN));
         c.send_syn(now, true);
         c.snd_nxt = c.iss.plus(1);
         c.snd_max = c.snd_nxt;
@@ -306,7 +309,15 @@ impl Connection {
         self.max_snd_wnd = self.snd_wnd;
         self.snd_wl1 = SeqNum(syn.seq);
         self.snd_wl2 = SeqNum(syn.ack);
-        self.rcv_adv = self.rcv_nxt;
+        // The window of our SYN (sent, or about to be sent on the SYN,ACK) starts at the
+        // peer's SEG.SEQ+1: the text on its SYN or SYN,ACK may fill it.
+        self.rcv_adv = self.rcv_nxt.plus(self.syn_window());
+    }
+
+    /// The window field of our SYN or SYN,ACK: the empty receive buffer, unscaled (RFC 7323
+    /// section 2.2), at most 65535.
+    fn syn_window(&self) -> u32 {
+        self.p.recv_buffer.min(65535) as u32
     }
 
     // ----------------------------------------------------------------------------------
@@ -355,15 +366,19 @@ impl Connection {
         self.rcv_nxt.0
     }
 
-    /// RFC 1122 section 4.2.2.13 (and RFC 9293 section 3.10.7.4, TIME-WAIT): a new SYN
-    /// whose sequence number is beyond the old incarnation's RCV.NXT may reopen the
-    /// connection from TIME-WAIT, so the old one can be dropped in its favour.
-    pub fn syn_may_reopen(&self, h: &TcpHeader) -> bool {
-        self.state == State::TimeWait
+    /// RFC 1122 section 4.2.2.13 (and RFC 9293 section 3.10.7.4, fourth step, TIME-WAIT;
+    /// RFC 6191): a new SYN whose sequence number is beyond the old incarnation's RCV.NXT
+    /// (modulo 2^32) may reopen the connection from TIME-WAIT. Returns the ISS for the new
+    /// incarnation: larger than any sequence number the old one used, old SND.NXT + 65535 + 2
+    /// as on Linux (`tcp_timewait_state_process`), so that the old incarnation's segments
+    /// still in the network fall outside the new one's window.
+    pub fn syn_may_reopen(&self, h: &TcpHeader) -> Option<u32> {
+        let may = self.state == State::TimeWait
             && h.flags.contains(Flags::SYN)
             && !h.flags.contains(Flags::ACK)
             && !h.flags.contains(Flags::RST)
-            && SeqNum(h.seq).gt(self.rcv_nxt)
+            && SeqNum(h.seq).gt(self.rcv_nxt);
+        may.then(|| self.snd_max.plus(65535 + 2).0)
     }
 
     /// Drains the segments waiting to be sent.

@@ -48,8 +48,11 @@ impl Connection {
         // worth a segment only while less than half of the buffer is still advertised:
         // otherwise the sender has at least half a buffer of data to send, whose ACKs
         // (RFC 5681 section 4.2) carry the new window anyway. A zero or small window is
-        // always reopened by an update (no deadlock, RFC 9293 section 3.8.6.1).
+        // always reopened by an update (no deadlock, RFC 9293 section 3.8.6.1). The window
+        // can grow only as far as the window field can say (65535 << the shift): without
+        // window scaling a buffer larger than that never makes an update worth sending.
         let free = self.p.recv_buffer.saturating_sub(self.recv_buf.len()) as u32;
+        let free = free.min(65535 << self.rcv_wscale);
         let threshold = self.sws_threshold();
         let half = (self.p.recv_buffer / 2) as u32;
         if matches!(

@@ -638,3 +638,15 @@ fn tso_builds_super_segments_cut_at_the_mss() {
     );
     assert!(biggest <= 63_000);
 }
+
+#[test]
+fn no_window_update_when_the_window_field_cannot_grow() {
+    // The peer's SYN has no window scale option, so the window field caps B's window at
+    // 65535 (RFC 7323 section 2.2). Reading from B's larger buffer cannot widen it: no
+    // window update is worth a segment.
+    let (mut p, hb, y) = Peer::established(fast_config());
+    assert_eq!(p.send(PSH_ACK, 1001, plus(y, 1), &pattern(1000)), []);
+    assert_eq!(p.wait(50 * MS), [seg(ACK, plus(y, 1), 2001)]);
+    assert_eq!(p.read(hb).len(), 1000);
+    assert_eq!(p.wait(100 * MS), []);
+}

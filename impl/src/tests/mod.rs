@@ -1,10 +1,11 @@
-//! Protocol-rule tests: two stacks joined by the in-memory [`Net`], virtual time.
+//! Protocol-rule tests: two stacks joined by the in-memory [`Net`], or one of them against a
+//! peer played by hand ([`Peer`]); virtual time.
 
 use crate::testnet::{Dir, Fate, Net};
 
 use crate::wire::{Flags, TcpHeader, TcpOptions};
 
-use crate::{Config, KeepaliveConfig, SocketHandle, State, TcpError};
+use crate::{Config, KeepaliveConfig, ListenerHandle, SocketHandle, Stack, State, TcpError};
 
 use std::time::Duration;
 
@@ -17,6 +18,10 @@ mod limits;
 mod opening;
 mod rfc5961;
 mod robustness;
+mod states;
+mod syn_text;
+mod text;
+mod time_wait;
 
 fn fast_config() -> Config {
     Config {
@@ -204,4 +209,181 @@ fn reply_to(syn: &TcpHeader, flags: Flags, seq: u32, ack: u32) -> TcpHeader {
         urgent: 0,
         options: TcpOptions::default(),
     }
+}
+
+// ----------------------------------------------------------------------------------------
+// A peer played by hand, and its segments as lines of a packet trace.
+
+const SYN: Flags = Flags::SYN;
+const SYN_ACK: Flags = Flags(Flags::SYN.0 | Flags::ACK.0);
+const SYN_FIN: Flags = Flags(Flags::SYN.0 | Flags::FIN.0);
+const ACK: Flags = Flags::ACK;
+const PSH_ACK: Flags = Flags(Flags::PSH.0 | Flags::ACK.0);
+const FIN: Flags = Flags::FIN;
+const FIN_ACK: Flags = Flags(Flags::FIN.0 | Flags::ACK.0);
+const RST: Flags = Flags::RST;
+
+/// The peer's initial sequence number: the stack's RCV.NXT is 1001 once synchronized.
+const PEER_ISS: u32 = 1000;
+
+/// One segment as a line of a packet trace: control bits, SEG.SEQ, SEG.ACK (0 without the
+/// ACK bit) and how many bytes of text it carries.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Line {
+    flags: Flags,
+    seq: u32,
+    ack: u32,
+    len: usize,
+}
+
+impl std::fmt::Debug for Line {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "<SEQ={}><ACK={}><CTL={:?}> +{}",
+            self.seq, self.ack, self.flags, self.len
+        )
+    }
+}
+
+/// `<SEQ=seq><ACK=ack><CTL=flags>` without text.
+fn seg(flags: Flags, seq: u32, ack: u32) -> Line {
+    Line {
+        flags,
+        seq,
+        ack,
+        len: 0,
+    }
+}
+
+/// A peer played by hand against one stack of a [`Net`], the stack under test: the test
+/// injects the peer's segments; the stack's segments are recorded and lost, so that the
+/// other stack of the net takes no part.
+struct Peer {
+    net: Net,
+    /// The direction of the peer's segments (toward the stack under test).
+    to: Dir,
+    /// The peer's port and the port of the stack under test.
+    ports: (u16, u16),
+    /// The listener of the stack under test, if it is B.
+    listener: Option<ListenerHandle>,
+    /// Entries of `net.seen` already looked at.
+    read: usize,
+}
+
+impl Peer {
+    /// B (configured with `cb`) listens on port 80; the peer is A's address, port 40000.
+    fn to_listener(cb: Config) -> Peer {
+        let mut net = Net::new(fast_config(), cb);
+        let lh = net.b.listen(net.b_sock(80), None).expect("listen");
+        net.set_filter(|dir, _, _| {
+            if dir == Dir::BtoA {
+                Fate::Drop
+            } else {
+                Fate::Deliver
+            }
+        });
+        Peer {
+            net,
+            to: Dir::AtoB,
+            ports: (40000, 80),
+            listener: Some(lh),
+            read: 0,
+        }
+    }
+
+    /// A connects to B:80 and the peer plays B (A's SYN is lost on the way); returns A's
+    /// handle and ISS.
+    fn to_syn_sent() -> (Peer, SocketHandle, u32) {
+        let (net, ha, syn) = syn_sent();
+        let read = net.seen.len();
+        let peer = Peer {
+            net,
+            to: Dir::BtoA,
+            ports: (syn.dst_port, syn.src_port),
+            listener: None,
+            read,
+        };
+        (peer, ha, syn.seq)
+    }
+
+    /// B (configured with `cb`) and the peer (ISS [`PEER_ISS`]) complete a handshake:
+    /// returns B's accepted handle and B's ISS. B's RCV.NXT is 1001, its SND.NXT ISS+1.
+    fn established(cb: Config) -> (Peer, SocketHandle, u32) {
+        let mut p = Peer::to_listener(cb);
+        let synack = p.send(SYN, PEER_ISS, 0, &[]);
+        let y = synack[0].seq;
+        assert_eq!(synack, [seg(SYN_ACK, y, PEER_ISS + 1)]);
+        assert_eq!(p.send(ACK, PEER_ISS + 1, y.wrapping_add(1), &[]), []);
+        let hb = p.net.b.accept(p.lh()).expect("accept");
+        (p, hb, y)
+    }
+
+    fn lh(&self) -> ListenerHandle {
+        self.listener.expect("B listens")
+    }
+
+    /// The stack under test.
+    fn stack(&mut self) -> &mut Stack {
+        match self.to {
+            Dir::AtoB => &mut self.net.b,
+            Dir::BtoA => &mut self.net.a,
+        }
+    }
+
+    fn state(&mut self, h: SocketHandle) -> State {
+        self.stack().state(h)
+    }
+
+    fn info(&mut self, h: SocketHandle) -> crate::ConnectionInfo {
+        self.stack().info(h).expect("info")
+    }
+
+    /// Reads everything readable on `h` (the stack's window updates are left for `wait`).
+    fn read(&mut self, h: SocketHandle) -> Vec<u8> {
+        let now = self.net.now;
+        let mut buf = vec![0u8; 1 << 16];
+        let n = self.stack().recv(now, h, &mut buf).unwrap_or(0);
+        buf.truncate(n);
+        buf
+    }
+
+    /// Injects a segment from the peer, runs the net for 1 ms and returns what the stack
+    /// under test sent meanwhile.
+    fn send(&mut self, flags: Flags, seq: u32, ack: u32, text: &[u8]) -> Vec<Line> {
+        let h = TcpHeader {
+            src_port: self.ports.0,
+            dst_port: self.ports.1,
+            seq,
+            ack,
+            flags,
+            window: 8192,
+            urgent: 0,
+            options: TcpOptions::default(),
+        };
+        self.net.inject(self.to, &h, text);
+        self.wait(MS)
+    }
+
+    /// Runs the net for `d` and returns what the stack under test sent meanwhile.
+    fn wait(&mut self, d: Duration) -> Vec<Line> {
+        self.net.run_for(d);
+        let lines = self.net.seen[self.read..]
+            .iter()
+            .filter(|s| s.dir != self.to)
+            .map(|s| Line {
+                flags: s.tcp.flags,
+                seq: s.tcp.seq,
+                ack: s.tcp.ack,
+                len: s.len,
+            })
+            .collect();
+        self.read = self.net.seen.len();
+        lines
+    }
+}
+
+/// `x + n` in sequence space (modulo 2^32).
+fn plus(x: u32, n: u32) -> u32 {
+    x.wrapping_add(n)
 }

@@ -179,3 +179,113 @@ fn ack_of_unsent_data_is_a_throttled_challenge_ack() {
     assert_eq!(info.readable, 0, "the segments were dropped, text and all");
     assert_eq!(info.state, State::Established);
 }
+
+#[test]
+fn rst_text_counts_in_seg_len_and_is_not_delivered() {
+    // RFC 1122 4.2.2.12: a RST may carry (diagnostic) text; it is processed as a RST and the
+    // text is not delivered. RFC 9293 3.10.7.4 counts the text in SEG.LEN: a RST at
+    // RCV.NXT-1 with 2 bytes ends inside the window, so it is acceptable but not exact: an
+    // RFC 5961 section 3.2 challenge ACK.
+    let (mut p, hb, y) = Peer::established(fast_config());
+    assert_eq!(p.send(RST, 1000, 0, b"no"), [seg(ACK, plus(y, 1), 1001)]);
+    assert_eq!(p.net.b.stats().challenge_acks, 1);
+    // With 1 byte it lies wholly before RCV.NXT: unacceptable, and a RST is never answered.
+    assert_eq!(p.send(RST, 1000, 0, b"n"), []);
+    assert_eq!(p.state(hb), State::Established);
+    // Exactly at RCV.NXT: reset; the text is not delivered.
+    assert_eq!(p.send(RST, 1001, 0, b"bye"), []);
+    assert_eq!(p.state(hb), State::Closed);
+    let info = p.info(hb);
+    assert_eq!((info.error, info.readable), (Some(TcpError::Reset), 0));
+}
+
+#[test]
+fn rst_with_text_into_a_zero_window_resets() {
+    // RFC 9293 3.10.7.4, first step: with RCV.WND = 0 no segment with text is acceptable,
+    // "but special allowance should be made to accept valid ACKs, URGs, and RSTs".
+    let (mut p, hb, y) = Peer::established(Config {
+        recv_buffer: 4,
+        window_scaling: false,
+        ..fast_config()
+    });
+    assert_eq!(p.send(PSH_ACK, 1001, plus(y, 1), b"full"), []);
+    assert_eq!(p.send(RST, 1005, 0, b"diagnostic"), []);
+    assert_eq!(p.state(hb), State::Closed);
+    assert_eq!(p.info(hb).error, Some(TcpError::Reset));
+}
+
+#[test]
+fn syn_fin_in_a_synchronized_state_gets_a_challenge_ack() {
+    // The fourth step (SYN: RFC 5961 section 4.2 challenge ACK) comes before the FIN.
+    let (mut p, hb, y) = Peer::established(fast_config());
+    let challenge = [seg(ACK, plus(y, 1), 1001)];
+    let syn_fin_ack = Flags(SYN_FIN.0 | ACK.0);
+    for (i, (flags, seq, text)) in [
+        (SYN_FIN, 1001, &b""[..]),
+        (syn_fin_ack, 1001, b"abc"),
+        (SYN_FIN, 1500, b""),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        assert_eq!(p.send(flags, seq, plus(y, 1), text), challenge, "{flags:?}");
+        assert_eq!(p.net.b.stats().challenge_acks, i as u64 + 1);
+    }
+    let info = p.info(hb);
+    assert_eq!((info.state, info.readable), (State::Established, 0));
+}
+
+#[test]
+fn fin_without_ack_is_dropped_after_the_sequence_check() {
+    // RFC 9293 3.10.7.4, fifth step: "if the ACK bit is off drop the segment and return".
+    let (mut p, hb, y) = Peer::established(fast_config());
+    assert_eq!(p.send(FIN, 1001, 0, &[]), []);
+    assert_eq!(p.send(FIN, 1001, 0, b"abc"), []);
+    assert_eq!(p.send(Flags(FIN.0 | Flags::PSH.0), 1001, 0, b"abc"), []);
+    let info = p.info(hb);
+    assert_eq!((info.state, info.readable), (State::Established, 0));
+    // An old one fails the sequence check first: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>.
+    assert_eq!(p.send(FIN, 1000, 0, &[]), [seg(ACK, plus(y, 1), 1001)]);
+}
+
+#[test]
+fn fin_without_ack_in_syn_received_is_dropped() {
+    let mut p = Peer::to_listener(fast_config());
+    let y = p.send(SYN, 1000, 0, &[])[0].seq;
+    let hb = p.net.b.pending(p.lh())[0];
+    assert_eq!(p.send(FIN, 1001, 0, b"abc"), []);
+    assert_eq!(p.state(hb), State::SynReceived);
+    // With the ACK: ESTABLISHED, text, FIN: CLOSE-WAIT.
+    assert_eq!(
+        p.send(FIN_ACK, 1001, plus(y, 1), b"abc"),
+        [seg(ACK, plus(y, 1), 1005)]
+    );
+    assert_eq!(p.state(hb), State::CloseWait);
+    assert_eq!(p.read(hb), b"abc");
+}
+
+#[test]
+fn acknowledgment_classes_of_a_text_segment() {
+    // B has 10 bytes in flight: SND.UNA = ISS+1, SND.NXT = ISS+11.
+    let (mut p, hb, y) = Peer::established(fast_config());
+    let now = p.net.now;
+    p.net.b.send(now, hb, b"0123456789").expect("send");
+    let data = p.wait(MS);
+    assert_eq!(data.len(), 1);
+    let (una, nxt) = (plus(y, 1), plus(y, 11));
+    // SND.NXT+1 acknowledges something not yet sent: a challenge ACK, the segment (text
+    // and all) dropped (RFC 5961 section 5.2).
+    assert_eq!(
+        p.send(PSH_ACK, 1001, plus(nxt, 1), b"a"),
+        [seg(ACK, nxt, 1001)]
+    );
+    assert_eq!(p.info(hb).readable, 0);
+    // SND.UNA-1 and SND.UNA: old but within MAX.SND.WND: acceptable, the text is taken.
+    assert_eq!(p.send(PSH_ACK, 1001, una.wrapping_sub(1), b"a"), []);
+    assert_eq!(p.send(PSH_ACK, 1002, una, b"b"), []);
+    assert_eq!(p.info(hb).send_queued, 10);
+    // SND.NXT: everything is acknowledged.
+    assert_eq!(p.send(PSH_ACK, 1003, nxt, b"c"), []);
+    assert_eq!(p.info(hb).send_queued, 0);
+    assert_eq!(p.read(hb), b"abc");
+}

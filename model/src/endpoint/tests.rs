@@ -9,9 +9,9 @@
 use super::*;
 use crate::mechanism::{Mechanisms, TimeWait, Variant};
 use crate::segment::{ctl, Segment, Seq};
-use crate::vector::{AppEvent, TcpState, TimerKind};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
+use tcp_vectors::{AppEvent, TcpState, TimerKind};
 use TcpState::*;
 
 /// Our initial send sequence number in the fixtures.

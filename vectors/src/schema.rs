@@ -1,0 +1,304 @@
+//! A vector and its steps, and the rules serde cannot check (a valid id, well-formed
+//! `one_of` choices, the event marker inside the script).
+
+use crate::{AppEvent, Call, Millis, Role, SegmentPattern, SegmentSpec, TcpState, TimerKind};
+use serde::{Deserialize, Serialize};
+
+/// The version of the schema written by this crate; a reader rejects other versions.
+///
+/// Version 2 added [`Step::OneOf`], [`SocketOptions::keep_listener`] and the event marker
+/// ([`Vector::event_at`]).
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// One test vector: a scripted conversation with a target TCP.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vector {
+    /// Schema version; must equal [`SCHEMA_VERSION`].
+    pub version: u32,
+    /// Unique identifier, e.g. `established/active/rst-seq-exact`; under a vectors root the file
+    /// is `<id>.yaml` (see [`crate::path`]).
+    pub id: String,
+    /// The RFC 9293 state x event cells (or named scenarios) this vector covers.
+    pub covers: Vec<String>,
+    /// Whether the target opens actively (`connect`) or passively (`listen`).
+    pub role: Role,
+    /// Socket options the replayer sets on the target before the first call.
+    #[serde(default, skip_serializing_if = "SocketOptions::is_default")]
+    pub options: SocketOptions,
+    /// One-line human description of what the vector checks.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// The script, executed in order.
+    #[serde(with = "serde_yaml::with::singleton_map_recursive")]
+    pub steps: Vec<Step>,
+    /// Index in `steps` of the first step of the event under test: the steps before it are the
+    /// setup that reaches the state under test. Not a key: the YAML text carries it as the
+    /// comment line `# event under test` before that step ([`crate::EVENT_MARKER`]).
+    #[serde(skip)]
+    pub event_at: Option<usize>,
+}
+
+/// Socket options set on the target before the first call.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SocketOptions {
+    /// TCP keepalive (RFC 1122 section 4.2.3.6), if enabled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keepalive: Option<Keepalive>,
+    /// On a passive vector, the application keeps its listening socket open after `accept()`,
+    /// so that a new SYN for the same port pair can reach a listener while the accepted
+    /// connection sits in TIME-WAIT (RFC 1122 section 4.2.2.13). By default (`false`, omitted)
+    /// the listener is closed once the connection is accepted: RFC 9293's passive OPEN makes
+    /// one connection.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub keep_listener: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl SocketOptions {
+    /// True when no option is set (used to omit the field when serializing).
+    pub fn is_default(&self) -> bool {
+        self == &SocketOptions::default()
+    }
+}
+
+/// Keepalive parameters (Linux: `SO_KEEPALIVE`, `TCP_KEEPIDLE`, `TCP_KEEPINTVL`, `TCP_KEEPCNT`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Keepalive {
+    /// Idle time before the first probe, in seconds.
+    pub idle_s: u32,
+    /// Interval between unanswered probes, in seconds.
+    pub interval_s: u32,
+    /// Number of unanswered probes after which the connection is dropped.
+    pub count: u32,
+}
+
+/// One step of a vector's script.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// The target's application makes a call on its socket.
+    Call(Call),
+    /// The target must send exactly this segment next (within the timer tolerance).
+    Expect(SegmentPattern),
+    /// The RFC allows several behaviours: the target must do exactly one of these sequences of
+    /// segments. An empty alternative means "send nothing" (checked over a quiet window).
+    ExpectOneOf(Vec<Vec<SegmentPattern>>),
+    /// The peer (replayer) sends this segment to the target.
+    Send(SegmentSpec),
+    /// The target's connection must now be in this RFC 9293 state.
+    State(TcpState),
+    /// The target's connection must be in one of these states (RFC allows several).
+    StateOneOf(Vec<TcpState>),
+    /// The target's application must observe this event.
+    App(AppEvent),
+    /// The named timer of the target is expected to expire next: the replayer lets time pass,
+    /// waiting for the following `expect`/`state` for as long as the target's timer needs.
+    Timer(TimerKind),
+    /// The target must send nothing for this long.
+    Quiet(Millis),
+    /// The RFCs allow several behaviours here, each a sequence of observations: the target must
+    /// match exactly one branch, and the report records which one it took.
+    OneOf(OneOf),
+}
+
+impl Step {
+    /// Whether the step only observes the target (`expect`, `app`, `state`, `quiet`): the steps a
+    /// [`Branch`] may hold. Sending, calling and waiting for a timer act on the target.
+    pub fn is_observation(&self) -> bool {
+        matches!(
+            self,
+            Step::Expect(_) | Step::App(_) | Step::State(_) | Step::Quiet(_)
+        )
+    }
+
+    /// The step's key in the YAML text, e.g. `expect` or `one_of`.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Step::Call(_) => "call",
+            Step::Expect(_) => "expect",
+            Step::ExpectOneOf(_) => "expect_one_of",
+            Step::Send(_) => "send",
+            Step::State(_) => "state",
+            Step::StateOneOf(_) => "state_one_of",
+            Step::App(_) => "app",
+            Step::Timer(_) => "timer",
+            Step::Quiet(_) => "quiet",
+            Step::OneOf(_) => "one_of",
+        }
+    }
+}
+
+/// A choice the RFCs leave open, and the behaviours they allow (see [`Step::OneOf`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OneOf {
+    /// The name of the choice, e.g. `rst-in-time-wait` (lowercase letters, digits and `-`).
+    pub choice: String,
+    /// The allowed behaviours, at least two, with distinct names.
+    pub branches: Vec<Branch>,
+}
+
+/// One allowed behaviour of a [`OneOf`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Branch {
+    /// The name of the behaviour, e.g. `ignored` or `closes` (lowercase letters, digits and `-`).
+    pub name: String,
+    /// What the target does in this behaviour: observation steps only (see
+    /// [`Step::is_observation`]), at least one.
+    pub steps: Vec<Step>,
+}
+
+/// Where a rule of [`Vector::check`] is broken, so that a reader can name the line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Place {
+    /// A top-level key, e.g. `id`.
+    Key(&'static str),
+    /// The step at this index.
+    Step(usize),
+}
+
+fn check_name(what: &str, name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} {name:?} must be a non-empty name of lowercase letters, digits and `-`"
+        ))
+    }
+}
+
+impl OneOf {
+    fn check(&self) -> Result<(), String> {
+        check_name("the one_of choice", &self.choice)?;
+        let choice = &self.choice;
+        if self.branches.len() < 2 {
+            return Err(format!(
+                "one_of {choice} has {} branch(es): it needs at least two allowed behaviours",
+                self.branches.len()
+            ));
+        }
+        for (i, b) in self.branches.iter().enumerate() {
+            check_name("the branch name", &b.name)?;
+            if self.branches[..i].iter().any(|o| o.name == b.name) {
+                return Err(format!("one_of {choice}: branch {} appears twice", b.name));
+            }
+            if b.steps.is_empty() {
+                return Err(format!(
+                    "one_of {choice}: branch {} has no steps (write `quiet` for \"nothing\")",
+                    b.name
+                ));
+            }
+            if let Some(s) = b.steps.iter().find(|s| !s.is_observation()) {
+                return Err(format!(
+                    "one_of {choice}: branch {} has a `{}` step; branches hold only expect, app, \
+                     state and quiet",
+                    b.name,
+                    s.key()
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Vector {
+    /// Check what the types alone do not: the version, the id (see [`crate::path::check_id`]),
+    /// every `one_of` (a named choice, at least two distinctly named branches of observation
+    /// steps), and that the event marker points at a step.
+    pub fn check(&self) -> Result<(), crate::VectorError> {
+        self.problem()
+            .map_err(|(_, message)| crate::VectorError::at_line(None, message))
+    }
+
+    /// Like [`Vector::check`], with the place of the problem.
+    pub(crate) fn problem(&self) -> Result<(), (Place, String)> {
+        if self.version != SCHEMA_VERSION {
+            return Err((
+                Place::Key("version"),
+                format!(
+                    "schema version {} is not supported (this build reads version \
+                     {SCHEMA_VERSION})",
+                    self.version
+                ),
+            ));
+        }
+        crate::path::check_id(&self.id).map_err(|e| (Place::Key("id"), e.0))?;
+        for (i, step) in self.steps.iter().enumerate() {
+            if let Step::OneOf(one_of) = step {
+                one_of.check().map_err(|e| (Place::Step(i), e))?;
+            }
+        }
+        match self.event_at {
+            Some(at) if at >= self.steps.len() => Err((
+                Place::Key("steps"),
+                format!(
+                    "the event under test starts at step {} but there are only {} steps",
+                    at + 1,
+                    self.steps.len()
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_keys_are_the_serde_keys() {
+        let steps = [
+            Step::Call(Call::Close),
+            Step::Expect(SegmentPattern {
+                flags: Default::default(),
+                seq: None,
+                ack: None,
+                len: 0,
+                window: None,
+                options: None,
+            }),
+            Step::ExpectOneOf(vec![]),
+            Step::Send(SegmentSpec {
+                flags: Default::default(),
+                seq: "irs".parse().unwrap(),
+                ack: None,
+                len: 0,
+            }),
+            Step::State(TcpState::Closed),
+            Step::StateOneOf(vec![]),
+            Step::App(AppEvent::Reset),
+            Step::Timer(TimerKind::TimeWait),
+            Step::Quiet(Millis(1)),
+            Step::OneOf(OneOf {
+                choice: "c".into(),
+                branches: vec![],
+            }),
+        ];
+        for step in steps {
+            let value = serde_yaml::with::singleton_map_recursive::serialize(
+                &step,
+                serde_yaml::value::Serializer,
+            )
+            .unwrap();
+            let map = value.as_mapping().expect("a single-key map");
+            let key = map.keys().next().and_then(|k| k.as_str());
+            assert_eq!(key, Some(step.key()));
+            assert_eq!(
+                step.is_observation(),
+                matches!(step.key(), "expect" | "app" | "state" | "quiet")
+            );
+        }
+    }
+}
