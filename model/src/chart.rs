@@ -234,7 +234,7 @@ pub fn chart(sys: &System, trace: &Trace<SysState, Action>) -> Chart {
                 segment: f.seg,
             },
             Action::Tick => StepEvent::Tick,
-            Action::Crash(h) => StepEvent::Crash { host: host_name(h) },
+            Action::Crash(h, _) => StepEvent::Crash { host: host_name(h) },
             Action::Reboot(h) => StepEvent::Reboot { host: host_name(h) },
             Action::Inject(h, segment) => StepEvent::Inject {
                 host: host_name(h),

@@ -24,7 +24,11 @@ pub enum Scenario {
     /// still holds the old connection (RFC 9293 Figure 10, RFC 5961 section 4). Host B listens,
     /// accepts and idles with keepalive on, and listens again when its connection ends.
     IdleCrash,
-    /// Host A connects, sends and aborts (ABORT: a RST), twice; host B is the server.
+    /// Host A connects, sends and aborts (ABORT: a RST); host B is the server. One
+    /// connection: a client that reconnects at once after an abort pumps segments into the
+    /// network without waiting for any, and their orderings multiply the state space past
+    /// 40 million states; the half-open connection a lost RST leaves behind is explored by the
+    /// reboot in the idle-crash scenario instead.
     Abort,
     /// Like client-server, but A sends three octets per connection and the ISN clock ticks
     /// with time (one number every two ticks) instead of far ahead of any connection: a connection's
@@ -75,7 +79,7 @@ impl Scenario {
             Scenario::ClientServer => [app(true, n, Close, inc), app(false, n, CloseAfterEof, inc)],
             Scenario::PeerToPeer => [app(true, n, Close, 1), app(true, n, Close, 1)],
             Scenario::IdleCrash => [app(true, n, Idle, 1), app(false, 0, Idle, 2)],
-            Scenario::Abort => [app(true, n, Abort, inc), app(false, n, CloseAfterEof, inc)],
+            Scenario::Abort => [app(true, n, Abort, 1), app(false, n, CloseAfterEof, 1)],
             Scenario::FastReuse => [app(true, 3, Close, 2), app(false, 0, CloseAfterEof, 2)],
             Scenario::BlindAttack => [app(true, n, Close, 1), app(false, n, CloseAfterEof, 1)],
         }
@@ -216,6 +220,14 @@ impl Config {
         };
         let budgets = Budgets {
             crash: budgets.crash && scenario == Scenario::IdleCrash,
+            // The attacker is the adversary of the blind-attack scenario: the network may
+            // still lose segments but makes no duplicates there (with both, the attacker's
+            // classes times the network's choices make some 20 million states).
+            duplicates: if scenario == Scenario::BlindAttack {
+                0
+            } else {
+                budgets.duplicates
+            },
             attacks: if scenario == Scenario::BlindAttack {
                 budgets.attacks
             } else {

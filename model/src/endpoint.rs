@@ -16,6 +16,7 @@ use crate::mechanism::{Mechanisms, TimeWait};
 use crate::policy::{Choice, Policy};
 use crate::segment::{ctl, Segment, Seq};
 use serde::Serialize;
+use smallvec::SmallVec;
 use tcp_vectors::{AppEvent, TcpState, TimerKind};
 
 /// Keepalive parameters in ticks (RFC 1122 section 4.2.3.6).
@@ -79,7 +80,7 @@ impl Params {
 }
 
 /// The transmission control block of one endpoint plus its state (RFC 9293 section 3.3.1).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Endpoint {
     /// Connection state.
     pub state: TcpState,
@@ -122,6 +123,35 @@ pub struct Endpoint {
     pub held: u8,
     /// A held out-of-order FIN, at RCV.NXT plus this offset.
     pub held_fin: Option<u8>,
+}
+
+impl std::hash::Hash for Endpoint {
+    /// Every field packed into two words (fields are small; the packing is injective), which
+    /// hashes much faster than field by field: the model checker fingerprints every state.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let b = |x: bool| x as u64;
+        let w0 = self.state as u64
+            | b(self.passive) << 4
+            | b(self.fin_queued) << 5
+            | b(self.fin_sent) << 6
+            | b(self.syn_fin) << 7
+            | (self.iss.0 as u64) << 8
+            | (self.irs.0 as u64) << 16
+            | (self.snd_una.0 as u64) << 24
+            | (self.snd_nxt.0 as u64) << 32
+            | (self.rcv_nxt.0 as u64) << 40
+            | (self.queued as u64) << 48
+            | (self.retries as u64) << 56;
+        let w1 = self.rtx_timer as u64
+            | (self.tw_timer as u64) << 8
+            | (self.ka_timer as u64) << 16
+            | (self.ka_probes as u64) << 24
+            | (self.syn_text as u64) << 32
+            | (self.held as u64) << 40
+            | self.held_fin.map_or(0, |f| f as u64 + 1) << 48;
+        state.write_u64(w0);
+        state.write_u64(w1);
+    }
 }
 
 impl Default for Endpoint {
@@ -188,7 +218,7 @@ pub struct Transition {
     /// The endpoint after the event.
     pub next: Endpoint,
     /// Segments sent and application notifications, in order.
-    pub outputs: Vec<Output>,
+    pub outputs: SmallVec<[Output; 4]>,
     /// The event consumed a value of the host's ISN clock.
     pub isn_used: bool,
     /// An arriving segment was accepted: it passed the sequence and acknowledgment checks and
@@ -475,7 +505,7 @@ pub fn step(ep: &Endpoint, ev: &Event, p: &Params, isn: Seq) -> Transition {
     let mut s = Stepper {
         t: Transition {
             next: ep.clone(),
-            outputs: Vec::new(),
+            outputs: SmallVec::new(),
             isn_used: false,
             accepted: false,
             reset: false,

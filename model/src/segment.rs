@@ -80,7 +80,7 @@ impl fmt::Display for Seq {
 }
 
 /// One TCP segment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Segment {
     /// Control bits.
     #[serde(serialize_with = "flags_as_string")]
@@ -98,6 +98,27 @@ impl Segment {
     /// of the raw numbers, not the modular order of sequence space.
     fn key(&self) -> (Flags, u8, u8, u8) {
         (self.flags, self.seq.0, self.ack.0, self.len)
+    }
+}
+
+impl Segment {
+    /// The segment packed into 32 bits (flags, SEQ, ACK, length): distinct segments give
+    /// distinct words, so it serves for hashing.
+    pub fn packed(&self) -> u32 {
+        let f = &self.flags;
+        let bits = f.syn as u32
+            | (f.fin as u32) << 1
+            | (f.rst as u32) << 2
+            | (f.psh as u32) << 3
+            | (f.ack as u32) << 4
+            | (f.urg as u32) << 5;
+        bits | (self.seq.0 as u32) << 8 | (self.ack.0 as u32) << 16 | (self.len as u32) << 24
+    }
+}
+
+impl std::hash::Hash for Segment {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u32(self.packed());
     }
 }
 

@@ -20,6 +20,7 @@ use crate::fault::fault;
 use crate::segment::{ctl, Segment, Seq};
 use crate::statespace::{fingerprint, Fair};
 use serde::Serialize;
+use smallvec::SmallVec;
 use stateright::Model;
 use tcp_vectors::{AppEvent, TcpState, TimerKind};
 
@@ -42,7 +43,7 @@ pub enum Tag {
 }
 
 /// A segment in the network, with the ghost identity of the endpoint that sent it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Flight {
     /// Sending host (0 = A, 1 = B).
     pub from: u8,
@@ -64,6 +65,21 @@ pub struct Flight {
     pub tag: Tag,
 }
 
+impl std::hash::Hash for Flight {
+    /// One word: the model checker fingerprints every state, and field-by-field hashing of
+    /// the network dominated its time.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let w = self.seg.packed() as u64
+            | (self.age as u64) << 32
+            | (self.incarnation as u64) << 40
+            | (self.from as u64) << 48
+            | (self.duplicate as u64) << 50
+            | (self.fresh as u64) << 51
+            | (self.tag as u64) << 52;
+        state.write_u64(w);
+    }
+}
+
 /// Where an application is in its script.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Phase {
@@ -79,12 +95,13 @@ pub enum Phase {
     Closed,
     /// All incarnations done.
     Done,
-    /// Crashed: the application is gone (the host's TCP still answers from CLOSED).
+    /// Crashed, and the application will start again (the host's TCP still answers from
+    /// CLOSED meanwhile). A host that crashes for good is `Done`.
     Down,
 }
 
 /// One host: endpoint, application, ISN clock, and ghost history.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Host {
     /// The TCP endpoint.
     pub ep: Endpoint,
@@ -102,7 +119,7 @@ pub struct Host {
     pub restarts: u8,
     /// Ghost: (ISS, IRS) pairs this host's endpoints ever synchronized on (entered SYN-RECEIVED
     /// or ESTABLISHED with).
-    pub synced: Vec<(Seq, Seq)>,
+    pub synced: SmallVec<[(Seq, Seq); 4]>,
     /// Ghost: the peer's incarnation whose SYN the current connection synchronized with.
     pub peer_incarnation: Option<u8>,
     /// Ghost: the incarnation this host crashed in, if it crashed.
@@ -114,6 +131,28 @@ pub struct Host {
     /// Ghost: a connection of this host ended without its application having all the data and
     /// end-of-stream, and nothing excuses it.
     pub incomplete: bool,
+}
+
+impl std::hash::Hash for Host {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.ep.hash(state);
+        let opt = |o: Option<u8>| o.map_or(0, |x| x as u64 + 1);
+        let w = self.phase as u64
+            | (self.incarnation as u64) << 8
+            | (self.clock as u64) << 16
+            | (self.received as u64) << 24
+            | (self.eof_now as u64) << 32
+            | (self.incomplete as u64) << 33
+            | (self.restarts as u64) << 34
+            | opt(self.peer_incarnation) << 40
+            | opt(self.crashed_in) << 48
+            | (self.broke as u64) << 56;
+        state.write_u64(w);
+        state.write_usize(self.synced.len());
+        for (a, b) in &self.synced {
+            state.write_u16((a.0 as u16) << 8 | b.0 as u16);
+        }
+    }
 }
 
 /// Ghost facts about the whole run that the reachability properties read.
@@ -187,7 +226,7 @@ pub struct SysState {
     /// Host A and host B.
     pub hosts: [Host; 2],
     /// Segments in flight (sorted: a multiset).
-    pub net: Vec<Flight>,
+    pub net: SmallVec<[Flight; 8]>,
     /// Losses the network may still inflict.
     pub losses_left: u8,
     /// Duplicates the network may still make.
@@ -215,8 +254,9 @@ pub enum Action {
     Tick,
     /// A host's application makes a user call.
     Call(u8, UserCall),
-    /// A host crashes: its TCP forgets the connection and its application stops.
-    Crash(u8),
+    /// A host crashes: its TCP forgets the connection and its application stops, for good
+    /// (`false`) or until it reboots (`true`).
+    Crash(u8, bool),
     /// A crashed host's application starts again.
     Reboot(u8),
     /// The off-path attacker's segment arrives at a host.
@@ -274,26 +314,22 @@ impl System {
     /// Whether the end of host `h`'s incarnation `k` is excused: it, or the peer's connection it
     /// was synchronized with, ended abnormally for a reason the run explains. A connection that
     /// never synchronized is excused by any explained abnormal end of the peer's.
-    fn excused(&self, s: &SysState, h: HostId, k: u8) -> bool {
+    fn excused(&self, s: &SysState, h: HostId) -> bool {
+        self.explained(s, h)
+    }
+
+    /// Whether what happens to host `h`'s current connection is explained: the connection
+    /// itself was already broken for an explained reason (a successful blind attack, say), or
+    /// the peer's connection it synchronized with ended abnormally (or, before synchronizing,
+    /// any of the peer's did).
+    pub fn explained(&self, s: &SysState, h: HostId) -> bool {
         let host = &s.hosts[h];
         let peer = &s.hosts[1 - h];
-        bit(host.broke, k)
+        bit(host.broke, host.incarnation)
             || match host.peer_incarnation {
                 Some(j) => bit(peer.broke, j),
                 None => peer.broke != 0,
             }
-    }
-
-    /// Whether what happened to host `h`'s connection is explained by the peer's side: the
-    /// peer's connection it synchronized with ended abnormally (or, before synchronizing, any
-    /// of the peer's did).
-    fn peer_explains(&self, s: &SysState, h: HostId) -> bool {
-        let host = &s.hosts[h];
-        let peer = &s.hosts[1 - h];
-        match host.peer_incarnation {
-            Some(j) => bit(peer.broke, j),
-            None => peer.broke != 0,
-        }
     }
 
     /// Apply an event to host `h` and everything it causes (network, application, ghosts).
@@ -387,7 +423,7 @@ impl System {
         };
         let used = self.config.budgets.losses - s.losses_left;
         let k = s.hosts[h].incarnation;
-        if self.peer_explains(s, h) || used >= needed {
+        if self.explained(s, h) || used >= needed {
             s.hosts[h].broke |= 1 << k;
         } else {
             s.history.needless_timeout = true;
@@ -405,7 +441,7 @@ impl System {
     ) {
         let k = s.hosts[h].incarnation;
         if t.reset {
-            if self.peer_explains(s, h) {
+            if self.explained(s, h) {
                 s.hosts[h].broke |= 1 << k;
                 let peer = &s.hosts[1 - h];
                 if peer.restarts > 0 && s.hosts[h].peer_incarnation == peer.crashed_in {
@@ -479,7 +515,11 @@ impl System {
                 s.history.blind_reset = true;
             }
         }
-        let fed = t.next.rcv_nxt != before.rcv_nxt && !ended;
+        // Fed: taken at RCV.NXT, or held out of order to be delivered later.
+        let fed = !ended
+            && (t.next.rcv_nxt != before.rcv_nxt
+                || t.next.held != before.held
+                || t.next.held_fin != before.held_fin);
         if fed {
             if acceptable {
                 s.hosts[h].broke |= 1 << k;
@@ -524,7 +564,7 @@ impl System {
         let more = k < self.config.apps[h].incarnations + host.restarts;
         let complete = host.received == self.expected(h) && host.eof_now;
         let synchronized = before.is_synchronized() || before.state == TcpState::SynReceived;
-        if !complete && !self.excused(s, h, k) && (synchronized || phase != Phase::Waiting) {
+        if !complete && !self.excused(s, h) && (synchronized || phase != Phase::Waiting) {
             s.hosts[h].incomplete = true;
         }
         s.hosts[h].peer_incarnation = None;
@@ -630,16 +670,17 @@ impl System {
             && (!s.net.is_empty() || s.hosts.iter().any(|h| h.ep.has_timer()))
     }
 
-    /// Host `h` crashes: it forgets its connection and its application stops (a dead peer).
-    /// The machine itself stays up, so its TCP answers later segments from CLOSED.
-    fn crash(&self, s: &mut SysState, h: HostId) {
+    /// Host `h` crashes: it forgets its connection and its application stops (a dead peer),
+    /// for good or until it reboots. The machine itself stays up, so its TCP answers later
+    /// segments from CLOSED.
+    fn crash(&self, s: &mut SysState, h: HostId, reboots: bool) {
         s.crashes_left -= 1;
         let host = &mut s.hosts[h];
         host.crashed_in = Some(host.incarnation);
         host.broke |= 1 << host.incarnation;
         host.ep = Endpoint::closed();
         host.peer_incarnation = None;
-        host.phase = Phase::Down;
+        host.phase = if reboots { Phase::Down } else { Phase::Done };
     }
 
     /// Host `h`'s application starts again after a crash and opens a new connection on the
@@ -703,7 +744,7 @@ impl System {
             received: 0,
             eof_now: false,
             restarts: 0,
-            synced: Vec::new(),
+            synced: SmallVec::new(),
             peer_incarnation: None,
             crashed_in: None,
             broke: 0,
@@ -775,7 +816,7 @@ impl Model for System {
         let b = &self.config.budgets;
         let mut s = SysState {
             hosts: [self.initial_host(), self.initial_host()],
-            net: Vec::new(),
+            net: SmallVec::new(),
             losses_left: b.losses,
             dups_left: b.duplicates,
             crashes_left: b.crash as u8,
@@ -821,7 +862,8 @@ impl Model for System {
         }
         for (h, host) in s.hosts.iter().enumerate() {
             if s.crashes_left > 0 && h == 0 && host.ep.state != TcpState::Closed {
-                actions.push(Action::Crash(h as u8));
+                actions.push(Action::Crash(h as u8, false));
+                actions.push(Action::Crash(h as u8, true));
             }
             if host.phase == Phase::Down {
                 actions.push(Action::Reboot(h as u8));
@@ -876,7 +918,7 @@ impl Model for System {
             }
             Action::Tick => self.tick(&mut s),
             Action::Call(h, call) => self.call(&mut s, h as usize, call),
-            Action::Crash(h) => self.crash(&mut s, h as usize),
+            Action::Crash(h, reboots) => self.crash(&mut s, h as usize, reboots),
             Action::Reboot(h) => self.reboot(&mut s, h as usize),
             Action::Inject(h, seg) => {
                 s.attacks_left -= 1;
