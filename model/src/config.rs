@@ -24,7 +24,9 @@ pub enum Scenario {
     /// still holds the old connection (RFC 9293 Figure 10, RFC 5961 section 4). Host B listens,
     /// accepts and idles with keepalive on, and listens again when its connection ends.
     IdleCrash,
-    /// Host A connects, sends and aborts (ABORT: a RST); host B is the server. One
+    /// Host A connects and aborts (ABORT: a RST); host B is the server. Neither sends data, so
+    /// that the RST is the only way B can learn of the abort (any segment of B's would draw a
+    /// RST from A's CLOSED endpoint anyway). One
     /// connection: a client that reconnects at once after an abort pumps segments into the
     /// network without waiting for any, and their orderings multiply the state space past
     /// 40 million states; the half-open connection a lost RST leaves behind is explored by the
@@ -79,7 +81,7 @@ impl Scenario {
             Scenario::ClientServer => [app(true, n, Close, inc), app(false, n, CloseAfterEof, inc)],
             Scenario::PeerToPeer => [app(true, n, Close, 1), app(true, n, Close, 1)],
             Scenario::IdleCrash => [app(true, n, Idle, 1), app(false, 0, Idle, 2)],
-            Scenario::Abort => [app(true, n, Abort, 1), app(false, n, CloseAfterEof, 1)],
+            Scenario::Abort => [app(true, 0, Abort, 1), app(false, 0, CloseAfterEof, 1)],
             Scenario::FastReuse => [app(true, 3, Close, 2), app(false, 0, CloseAfterEof, 2)],
             Scenario::BlindAttack => [app(true, n, Close, 1), app(false, n, CloseAfterEof, 1)],
         }
@@ -210,7 +212,9 @@ impl Config {
         let server = match scenario {
             Scenario::IdleCrash => Params {
                 keepalive: Some(KeepaliveParams {
-                    idle: 2,
+                    // Longer than a SYN's retries take to give up (RFC 1122: two hours against
+                    // minutes), so that a rebooted peer's reconnection does not rely on it.
+                    idle: (base.max_retries + 2) * RTO,
                     interval: 1,
                     count: budgets.losses + 1,
                 }),

@@ -960,9 +960,6 @@ fn arrive_syn(s: &mut Stepper<'_>) {
         s.t.next = Endpoint::listening();
         return;
     }
-    if fault!(s.p, SynDroppedSilently) {
-        return;
-    }
     if s.p.mech.syn_challenge_ack {
         return s.challenge_ack();
     }
@@ -1045,6 +1042,9 @@ fn text_and_fin(s: &mut Stepper<'_>, seg: &Segment) {
     use TcpState::*;
     let wnd = s.p.wnd;
     let receiving = matches!(s.t.next.state, Established | FinWait1 | FinWait2);
+    // The window the segment arrived to: a FIN at or past its right edge is trimmed off, even
+    // when the data before it fills the window.
+    let fin_in_window = (seg.seq + seg.len).in_window(s.t.next.rcv_nxt, wnd);
     let mut need_ack = false;
     if seg.len > 0 && receiving {
         need_ack = true;
@@ -1071,7 +1071,7 @@ fn text_and_fin(s: &mut Stepper<'_>, seg: &Segment) {
         let e = &s.t.next;
         let fin_at = seg.seq + seg.len;
         let offset = fin_at.minus(e.rcv_nxt);
-        if fin_at == e.rcv_nxt {
+        if fin_at == e.rcv_nxt && fin_in_window {
             return fin(s);
         }
         if e.rcv_nxt.lt(fin_at) && offset < wnd && !s.p.policy.alt(Choice::OutOfOrder) {

@@ -35,10 +35,6 @@ pub enum Fault {
     /// LAST-ACK closes on any acceptable ACK, not only the one acknowledging our FIN.
     #[cfg(test)]
     LastAckClosesOnAnyAck,
-    /// A SYN in a synchronized state is dropped silently instead of drawing a challenge ACK
-    /// (RFC 5961 4.2), so a rebooted peer cannot discover the half-open connection.
-    #[cfg(test)]
-    SynDroppedSilently,
     /// The acceptability test lets one number before RCV.NXT in and the text step does not
     /// trim the old part, so an old duplicate octet is delivered twice.
     #[cfg(test)]

@@ -281,13 +281,13 @@ fn no_dirty_connection(_: &System, s: &SysState) -> bool {
 fn orderly_close(m: &System, s: &SysState) -> bool {
     (0..2).all(|h| {
         let me = &s.hosts[h];
-        // Done and CLOSED; or left where an explained abnormal end of its own connection or of
-        // the peer's put it: a server still listening for a client that gave up, an idle
-        // endpoint half-open after its peer was reset by a blind attack (finding that out is
-        // keepalive's job, dead_peer_detected).
+        // Done and CLOSED; or left where an explained abnormal end put it: a server still
+        // listening for a client that gave up, an idle endpoint half-open after its peer
+        // crashed or was reset by a blind attack (finding that out is keepalive's job,
+        // dead_peer_detected), or after the RST of its peer's ABORT was lost.
         !me.incomplete
             && ((me.phase == Phase::Done && me.ep.state == TcpState::Closed)
-                || m.explained(s, h))
+                || m.may_hang(s, h))
     })
 }
 

@@ -316,6 +316,8 @@ struct Search<'m, M: Model> {
     bad: Vec<Bits>,
     depth: usize,
     peak_memory: Option<u64>,
+    /// No state beyond this many is added.
+    max_states: usize,
 }
 
 impl<'m, M> Search<'m, M>
@@ -339,10 +341,11 @@ where
             bad: props.iter().map(|_| Bits::default()).collect(),
             depth: 0,
             peak_memory: None,
+            max_states: usize::MAX,
         }
     }
 
-    /// Add a state if new; its id either way.
+    /// Add a state if new (and the budget allows); its id either way.
     fn intern(&mut self, fp: u64, parent: u32) -> (u32, bool) {
         let g = &mut self.graph;
         let next = g.fps.len() as u32;
@@ -383,6 +386,9 @@ where
             }
         }
         for (fp, s) in e.successors {
+            if self.graph.fps.len() >= self.max_states && !self.graph.ids.contains_key(&fp) {
+                continue; // over budget: the search stops after this expansion
+            }
             let (id, new) = self.intern(fp, e.id);
             self.graph.edges.push(id);
             if new {
@@ -393,6 +399,7 @@ where
     }
 
     fn run(&mut self, opts: Options<'_>) -> Stop {
+        self.max_states = opts.budget.max_states;
         let mut level: Vec<(u32, M::State)> = Vec::new();
         for s in self.model.init_states() {
             let (id, new) = self.intern(fingerprint(&s), NONE);
@@ -406,6 +413,9 @@ where
             for batch in level.chunks(BATCH) {
                 for e in expand_batch(self.model, self.props, batch, threads) {
                     self.absorb(e, &mut next_level);
+                    if self.graph.fps.len() >= opts.budget.max_states {
+                        return Stop::StateBudget;
+                    }
                 }
                 let memory = resident_memory();
                 self.peak_memory = self.peak_memory.max(memory);

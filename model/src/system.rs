@@ -128,6 +128,9 @@ pub struct Host {
     /// run explains (ABORT, crash, blind attack within the RFC's odds, or a RST or time-out
     /// caused by such an end of the peer's connection).
     pub broke: u8,
+    /// Ghost: the subset of `broke` that told the peer nothing (a crash, a time-out, a blind
+    /// attacker's reset): the peer's connection may stay half-open without any loss.
+    pub silent: u8,
     /// Ghost: a connection of this host ended without its application having all the data and
     /// end-of-stream, and nothing excuses it.
     pub incomplete: bool,
@@ -148,6 +151,7 @@ impl std::hash::Hash for Host {
             | opt(self.crashed_in) << 48
             | (self.broke as u64) << 56;
         state.write_u64(w);
+        state.write_u8(self.silent);
         state.write_usize(self.synced.len());
         for (a, b) in &self.synced {
             state.write_u16((a.0 as u16) << 8 | b.0 as u16);
@@ -332,6 +336,22 @@ impl System {
             }
     }
 
+    /// Whether host `h`'s current connection may be left where it is for good: it was itself
+    /// broken for an explained reason; or it is synchronized and the peer's connection it
+    /// synchronized with ended abnormally without telling it (crash, time-out, blind reset) or
+    /// with a RST the network may have lost; or it is still opening (a server in LISTEN)
+    /// and a connection of the peer's ended abnormally (a client that gave up or aborted).
+    pub fn may_hang(&self, s: &SysState, h: HostId) -> bool {
+        let host = &s.hosts[h];
+        let peer = &s.hosts[1 - h];
+        let lost_something = s.losses_left < self.config.budgets.losses;
+        bit(host.broke, host.incarnation)
+            || match host.peer_incarnation {
+                Some(j) => bit(peer.silent, j) || (bit(peer.broke, j) && lost_something),
+                None => peer.broke != 0,
+            }
+    }
+
     /// Apply an event to host `h` and everything it causes (network, application, ghosts).
     fn apply(&self, s: &mut SysState, h: HostId, ev: Event, cause: Option<Cause>) {
         let before = s.hosts[h].ep.clone();
@@ -425,6 +445,7 @@ impl System {
         let k = s.hosts[h].incarnation;
         if self.explained(s, h) || used >= needed {
             s.hosts[h].broke |= 1 << k;
+            s.hosts[h].silent |= 1 << k;
         } else {
             s.history.needless_timeout = true;
         }
@@ -511,6 +532,7 @@ impl System {
         if ended {
             if exact_rst || acceptable {
                 s.hosts[h].broke |= 1 << k;
+                s.hosts[h].silent |= 1 << k;
             } else {
                 s.history.blind_reset = true;
             }
@@ -523,6 +545,7 @@ impl System {
         if fed {
             if acceptable {
                 s.hosts[h].broke |= 1 << k;
+                s.hosts[h].silent |= 1 << k;
             } else {
                 s.history.blind_data = true;
             }
@@ -678,6 +701,7 @@ impl System {
         let host = &mut s.hosts[h];
         host.crashed_in = Some(host.incarnation);
         host.broke |= 1 << host.incarnation;
+        host.silent |= 1 << host.incarnation;
         host.ep = Endpoint::closed();
         host.peer_incarnation = None;
         host.phase = if reboots { Phase::Down } else { Phase::Done };
@@ -748,6 +772,7 @@ impl System {
             peer_incarnation: None,
             crashed_in: None,
             broke: 0,
+            silent: 0,
             incomplete: false,
         }
     }
