@@ -12,7 +12,7 @@ use tcp_conformance::linux::LinuxTarget;
 use tcp_conformance::loader::load_dir;
 use tcp_conformance::replay::replay;
 use tcp_conformance::report::percentile;
-use tcp_conformance::target::Target;
+use tcp_conformance::target::{Driven, Target};
 use tcp_vectors::{Step, Vector};
 
 fn vectors() -> anyhow::Result<Vec<Vector>> {
@@ -41,10 +41,10 @@ fn stats(name: &str, mut ms: Vec<f64>) -> f64 {
     median
 }
 
-fn replay_all(target: &mut dyn Target, vs: &[Vector], out: &mut Vec<f64>) -> anyhow::Result<()> {
+fn replay_all(target: &mut Driven<'_>, vs: &[Vector], out: &mut Vec<f64>) -> anyhow::Result<()> {
     for v in vs {
         for ipv6 in [false, true] {
-            let ends = target.endpoints(ipv6);
+            let ends = target.target.endpoints(ipv6);
             let t = Instant::now();
             let outcome = replay(target, v, ends);
             out.push(t.elapsed().as_secs_f64() * 1000.0);
@@ -72,6 +72,7 @@ fn main() -> anyhow::Result<()> {
     let reused_vs = vs.clone();
     let reused = tcp_netlab::run_in_private_netns(move || -> anyhow::Result<Vec<f64>> {
         let mut target = LinuxTarget::new()?;
+        let mut target = Driven::new(&mut target);
         let mut ms = Vec::new();
         for _ in 0..rounds {
             replay_all(&mut target, &reused_vs, &mut ms)?;
@@ -88,7 +89,7 @@ fn main() -> anyhow::Result<()> {
                 tcp_netlab::run_in_private_netns(move || -> anyhow::Result<()> {
                     let mut target = LinuxTarget::new()?;
                     let ends = target.endpoints(ipv6);
-                    if let Some(f) = replay(&mut target, &v, ends).failure {
+                    if let Some(f) = replay(&mut Driven::new(&mut target), &v, ends).failure {
                         anyhow::bail!("{} failed during the benchmark: {f}", v.id);
                     }
                     Ok(())

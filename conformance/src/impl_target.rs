@@ -65,6 +65,8 @@ pub struct ImplTarget {
     ends: Option<Endpoints>,
     role: Role,
     keepalive: Option<KeepaliveConfig>,
+    /// `options.keep_listener`: the listener stays after `accept()`.
+    keep_listener: bool,
     listener: Option<ListenerHandle>,
     conn: Option<SocketHandle>,
     accepted: bool,
@@ -76,8 +78,6 @@ pub struct ImplTarget {
     /// A `close` waiting for the pending send or for the connection to be accepted
     /// (RFC 9293 3.10.4: CLOSE in SYN-RECEIVED sends FIN once possible).
     deferred_close: bool,
-    /// Packets injected since the target was made (all of them well-formed TCP).
-    injected: u64,
     /// Packets the stack wrote that [`Target::capture`] has read since the target was made.
     captured: u64,
 }
@@ -153,13 +153,13 @@ impl ImplTarget {
             ends: None,
             role: Role::Active,
             keepalive: None,
+            keep_listener: false,
             listener: None,
             conn: None,
             accepted: false,
             app_error: None,
             pending_send: 0,
             deferred_close: false,
-            injected: 0,
             captured: 0,
         })
     }
@@ -173,25 +173,30 @@ impl ImplTarget {
     /// Take an established connection from the listener, if there is one, and close the
     /// listener: RFC 9293's passive OPEN makes one TCB, which the arriving SYN turns into the
     /// connection (3.10.7.2), so once the application has its connection the endpoint no
-    /// longer listens (later SYNs to the port meet a closed port, 3.10.7.1).
+    /// longer listens (later SYNs to the port meet a closed port, 3.10.7.1). With
+    /// `keep_listener` the listener stays, as an application's listening socket does.
     fn try_accept(&mut self) {
         if self.conn.is_some() || self.role != Role::Passive {
             return;
         }
         let Some(lh) = self.listener else { return };
-        let keepalive = self.keepalive;
+        let (keepalive, keep_listener) = (self.keepalive, self.keep_listener);
         let got = self.net.with_stack(|s, now| {
             let h = s.accept(lh).ok()?;
             let _ = s.set_nodelay(h, true);
             if keepalive.is_some() {
                 let _ = s.set_keepalive(now, h, keepalive);
             }
-            s.unlisten(now, lh);
+            if !keep_listener {
+                s.unlisten(now, lh);
+            }
             Some(h)
         });
         if let Some(h) = got {
             self.conn = Some(h);
-            self.listener = None;
+            if !keep_listener {
+                self.listener = None;
+            }
             self.accepted = true;
         }
     }
@@ -376,6 +381,7 @@ impl Target for ImplTarget {
         self.close();
         self.ends = Some(ends);
         self.role = role;
+        self.keep_listener = options.keep_listener;
         self.keepalive = options.keepalive.map(|k| KeepaliveConfig {
             idle: Duration::from_secs(u64::from(k.idle_s)),
             interval: Duration::from_secs(u64::from(k.interval_s)),
@@ -509,12 +515,13 @@ impl Target for ImplTarget {
     }
 
     /// Nothing can happen before the stack's earliest timer once every packet injected has
-    /// been processed by the stack and every packet the stack wrote has been read by the
-    /// replayer: both are counted (the stack's own counters against this target's), so the
-    /// answer never depends on how fast the event loop or the kernel's softirq ran. While
-    /// anything is in flight, or a blocked call is about to act, the answer is `None`. The
-    /// earliest timer is the stack's over all its connections (a delayed ACK included), a
-    /// safe bound for this replay's connection.
+    /// been processed by the stack (the replayer asks only then: the processing barrier,
+    /// [`Target::processed`]) and every packet the stack wrote has been read by the replayer:
+    /// the stack's own transmit counter against this target's count, so the answer never
+    /// depends on how fast the event loop or the kernel's softirq ran. While a packet is in
+    /// flight, or a blocked call is about to act, the answer is `None`. The earliest timer is
+    /// the stack's over all its connections (a delayed ACK included), a safe bound for this
+    /// replay's connection.
     fn silent_for(&mut self) -> io::Result<Option<Duration>> {
         if self.pending_send > 0 || self.deferred_close {
             return Ok(None);
@@ -522,21 +529,28 @@ impl Target for ImplTarget {
         let (stats, next, now) = self
             .net
             .with_stack(|s, now| (s.stats(), s.next_deadline(), now));
-        // Kernel noise on the device (ICMPv6) is counted as not TCP; injected packets are TCP.
-        let processed = stats
-            .rx_packets
-            .saturating_sub(stats.rx_not_tcp)
-            .saturating_sub(stats.rx_malformed);
-        if processed < self.injected || stats.tx_packets > self.captured {
+        if stats.tx_packets > self.captured {
             return Ok(None);
         }
         Ok(Some(next.map_or(Duration::MAX, |d| d.since(now))))
     }
 
     fn inject(&mut self, packet: &[u8]) -> io::Result<()> {
-        self.wire.send(packet)?;
-        self.injected += 1;
-        Ok(())
+        self.wire.send(packet).map(|_| ())
+    }
+
+    /// The stack's TCP packets received: every IP packet it read from the TUN device
+    /// (`Stats::rx_packets`, counted under the stack's lock together with the processing, so
+    /// a counted packet has had all its effects) except the kernel's own noise on the device
+    /// (IPv6 router solicitations and MLD reports, not TCP, or with headers the stack does not
+    /// parse). The replayer injects only well-formed TCP, so once this reaches the number it
+    /// injected, the stack has processed all of it.
+    fn processed(&mut self) -> io::Result<u64> {
+        let stats = self.net.stats();
+        Ok(stats
+            .rx_packets
+            .saturating_sub(stats.rx_not_tcp)
+            .saturating_sub(stats.rx_malformed))
     }
 
     fn capture(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<Option<usize>> {
@@ -575,6 +589,7 @@ impl Target for ImplTarget {
         });
         self.ends = None;
         self.accepted = false;
+        self.keep_listener = false;
         self.keepalive = None;
         self.app_error = None;
         self.pending_send = 0;

@@ -8,10 +8,12 @@
 //! - [`symbols`]: map `iss`, `irs`, `wnd` to numbers;
 //! - [`matching`]: compare a segment with a pattern, field by field;
 //! - [`timing`]: the target's timer granularity, which sets every wait;
-//! - [`target`]: the [`target::Target`] trait and [`linux`], the Linux kernel target
-//!   (with [`sockdiag`] for socket states), and [`impl_target`], the userspace stack of
+//! - [`target`]: the [`target::Target`] trait (and [`target::Driven`], the replayer's count of
+//!   the packets it injected, for the processing barrier) and [`linux`], the Linux kernel
+//!   target (with [`sockdiag`] for socket states), and [`impl_target`], the userspace stack of
 //!   `impl/` on its own TUN device;
-//! - [`replay`]: run one vector and decide its verdict;
+//! - [`replay`]: run one vector and decide its verdict; [`one_of`]: judge the branches of a
+//!   `one_of` against what the target did;
 //! - [`deviations`]: the per-target list of known, justified differences;
 //! - [`report`], [`pcap`]: output; [`runner`]: jobs, progress, Ctrl-C.
 
@@ -22,6 +24,7 @@ pub mod interrupt;
 pub mod linux;
 pub mod loader;
 pub mod matching;
+pub mod one_of;
 pub mod pcap;
 pub mod replay;
 pub mod report;

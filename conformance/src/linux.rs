@@ -26,11 +26,15 @@ pub const MTU: u32 = 1500;
 #[derive(Debug)]
 pub struct LinuxTarget {
     tun: Tun,
+    /// Reads the TUN device's counters ([`Target::processed`]).
+    rt: Rtnetlink,
     diag: SockDiag,
     timers: TimerProfile,
     counter: u32,
     ends: Option<Endpoints>,
     role: Role,
+    /// `options.keep_listener`: the listening socket stays open after `accept()`.
+    keep_listener: bool,
     listener: Option<OwnedFd>,
     conn: Option<OwnedFd>,
     accepted: bool,
@@ -177,11 +181,13 @@ impl LinuxTarget {
         rt.wait_addresses_ready(tun.index(), Duration::from_secs(5))?;
         Ok(LinuxTarget {
             tun,
+            rt,
             diag: SockDiag::open()?,
             timers: TimerProfile::linux_from_sysctls(),
             counter: 0,
             ends: None,
             role: Role::Active,
+            keep_listener: false,
             listener: None,
             conn: None,
             accepted: false,
@@ -216,8 +222,11 @@ impl LinuxTarget {
             self.accepted = true;
             // RFC 9293's passive OPEN is one TCB that becomes the connection (3.10.7.2): there
             // is no listener left behind it, so a later SYN meets a closed port, as in the
-            // model. Closing the listening socket gives Linux the same single-TCB shape.
-            self.listener = None;
+            // model. Closing the listening socket gives Linux the same single-TCB shape,
+            // unless the vector asks the application to keep listening (`keep_listener`).
+            if !self.keep_listener {
+                self.listener = None;
+            }
         }
     }
 
@@ -471,6 +480,7 @@ impl Target for LinuxTarget {
             .map_err(|e| os("bind", e))?;
         self.ends = Some(ends);
         self.role = role;
+        self.keep_listener = options.keep_listener;
         match role {
             Role::Active => self.conn = Some(fd),
             Role::Passive => self.listener = Some(fd),
@@ -683,6 +693,17 @@ impl Target for LinuxTarget {
         self.tun.send(packet).map(|_| ())
     }
 
+    /// The TUN device's receive counter: packets written to its fd, which only the replayer
+    /// writes. The kernel counts a packet after running it through its receive path
+    /// (`tun_get_user()` hands it to `netif_receive_skb()` with bottom halves disabled, in the
+    /// writer's context, and then adds it to the device's `rx_packets`), and with no RPS
+    /// configured in the job's namespace nothing defers that path to another CPU. So the count
+    /// equals the packets injected as soon as each write returns; reading it rather than
+    /// assuming it keeps the barrier a real check for this target too.
+    fn processed(&mut self) -> io::Result<u64> {
+        Ok(self.rt.link_stats(self.tun.index())?.rx_packets)
+    }
+
     fn capture(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<Option<usize>> {
         self.settle();
         let slice = if self.pending_send > 0 || self.deferred_close {
@@ -702,6 +723,7 @@ impl Target for LinuxTarget {
         }
         self.ends = None;
         self.accepted = false;
+        self.keep_listener = false;
         self.app_error = None;
         self.pending_send = 0;
         self.deferred_close = false;

@@ -3,18 +3,27 @@
 //! Steps run in order. The first step that does not hold ends the replay with a [`Failure`]
 //! naming the step and what differed: a missing segment, an extra one (during a quiet window,
 //! or a repeat of one already matched), a reordered one (it matches a later `expect`), a field
-//! (flags, seq, ack, len), a timing bound, a state or an application event.
+//! (flags, seq, ack, len), a timing bound, a state, an application event, or a `one_of` none of
+//! whose branches matched ([`crate::one_of`]).
+//!
+//! Before every step but `send`, the replayer waits until the target has processed every
+//! packet injected so far (the processing barrier, [`crate::target::Driven`]): a check never
+//! reads the target before it has seen the peer's last segment.
 
 use crate::matching::{compare, describe_pattern, describe_segment};
+use crate::one_of::{self, Observation};
 use crate::pcap::Capture;
 use crate::segment::{self, Segment};
 use crate::symbols::Symbols;
-use crate::target::{AppCheck, CallOutcome, Endpoints, Target};
+use crate::target::{AppCheck, CallOutcome, Driven, Endpoints, Target};
 use crate::timing::Window;
+use serde::Serialize;
 use std::collections::VecDeque;
 use std::fmt;
 use std::time::{Duration, Instant};
-use tcp_vectors::{AppEvent, Millis, SegmentPattern, Step, TcpState, TimerKind, Vector};
+use tcp_vectors::{
+    AppEvent, Millis, OneOf, Role, SegmentPattern, Step, TcpState, TimerKind, Vector,
+};
 
 /// The longest a replay waits for one timer (a vector asking for more, e.g. keepalive with
 /// Linux's default idle time of two hours, fails as a vector error instead of hanging).
@@ -22,6 +31,11 @@ pub const MAX_TIMER_WAIT: Duration = Duration::from_secs(300);
 
 /// The window the peer advertises in every segment it sends (no window scaling offered).
 pub const PEER_WINDOW: u16 = 65535;
+
+/// The longest the replayer waits for the target to process the packets it injected (the
+/// processing barrier) before the replay fails with a `target` error naming both counts. A
+/// target processes a packet in well under a millisecond; this is slack for a loaded machine.
+pub const PROCESSING_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// What kind of difference ended a replay.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,6 +54,9 @@ pub enum FailureKind {
     State,
     /// The application did not observe the event.
     App,
+    /// No branch of a `one_of` matched what the target did (each branch's first difference
+    /// is named).
+    OneOf,
     /// The vector cannot be executed (e.g. uses `iss` before the target's SYN).
     Vector,
     /// The target or the machinery failed (an OS error), or the run was interrupted.
@@ -57,6 +74,7 @@ impl FailureKind {
             FailureKind::Timing => "timing",
             FailureKind::State => "state",
             FailureKind::App => "app",
+            FailureKind::OneOf => "one_of",
             FailureKind::Vector => "vector",
             FailureKind::Target => "target",
         }
@@ -101,6 +119,18 @@ pub struct Outcome {
     pub capture: Capture,
     /// Wall-clock duration of the replay.
     pub elapsed: Duration,
+    /// The branch the target took at each `one_of` it reached, in step order.
+    pub choices: Vec<Choice>,
+}
+
+/// The branch a target took at a `one_of`: which of the behaviours the RFCs allow it shows.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Choice {
+    /// The name of the choice, e.g. `rst-in-time-wait`.
+    pub choice: String,
+    /// The branch that matched, e.g. `closes`; `None` when none did (the replay failed there,
+    /// or deviates where a deviation entry explains it).
+    pub branch: Option<String>,
 }
 
 /// A timer step waiting for the step it applies to.
@@ -113,6 +143,10 @@ struct PendingTimer {
 
 struct Replay<'a> {
     target: &'a mut dyn Target,
+    /// Packets injected into `target` since it was made, and how many of them it was last
+    /// seen to have processed ([`Driven`]).
+    injected: &'a mut u64,
+    processed: &'a mut u64,
     vector: &'a Vector,
     ends: Endpoints,
     sym: Symbols,
@@ -134,6 +168,7 @@ struct Replay<'a> {
     buf: Vec<u8>,
     step: usize,
     start: Instant,
+    choices: Vec<Choice>,
 }
 
 fn ms(d: Duration) -> String {
@@ -465,8 +500,10 @@ impl Replay<'_> {
         self.target
             .inject(&pkt)
             .map_err(|e| self.os("write to the target's wire", e))?;
+        *self.injected += 1;
         self.last_peer_tx = Instant::now();
-        if spec.len > 0 || spec.flags.syn || spec.flags.fin {
+        // Text on a RST is never acknowledged (RFC 1122 4.2.2.12: it explains the reset).
+        if !spec.flags.rst && (spec.len > 0 || spec.flags.syn || spec.flags.fin) {
             self.ack_owed = true;
         }
         self.retransmissions = 0;
@@ -576,7 +613,56 @@ impl Replay<'_> {
         Ok(())
     }
 
+    /// The processing barrier: wait until the target has processed every packet injected into
+    /// it ([`Target::processed`]), so that what follows observes the target after the peer's
+    /// last segment. A target that does not get there within [`PROCESSING_TIMEOUT`], or that
+    /// reports more packets than were injected, fails the replay with a `target` error naming
+    /// both counts.
+    fn barrier(&mut self) -> Result<(), Failure> {
+        let want = *self.injected;
+        if *self.processed == want {
+            return Ok(());
+        }
+        let start = Instant::now();
+        loop {
+            let got = self
+                .target
+                .processed()
+                .map_err(|e| self.os("ask the target how many packets it has processed", e))?;
+            *self.processed = got;
+            if got == want {
+                return Ok(());
+            }
+            if got > want {
+                return Err(self.fail(
+                    FailureKind::Target,
+                    format!(
+                        "the target reports {got} packets processed, but only {want} were \
+                         injected into it"
+                    ),
+                ));
+            }
+            if crate::interrupt::interrupted() {
+                return Err(self.fail(FailureKind::Target, "interrupted"));
+            }
+            if start.elapsed() >= PROCESSING_TIMEOUT {
+                return Err(self.fail(
+                    FailureKind::Target,
+                    format!(
+                        "the target has processed {got} of the {want} packets injected into it \
+                         after {}",
+                        ms(PROCESSING_TIMEOUT)
+                    ),
+                ));
+            }
+            std::thread::sleep(Duration::from_micros(50));
+        }
+    }
+
     fn run_step(&mut self, step: &Step) -> Result<(), Failure> {
+        if !matches!(step, Step::Send(_)) {
+            self.barrier()?;
+        }
         match step {
             Step::Call(c) => {
                 let out = self
@@ -601,9 +687,138 @@ impl Replay<'_> {
             Step::App(e) => self.app(*e),
             Step::Timer(k) => self.timer(*k),
             Step::Quiet(d) => self.quiet(Duration::from_millis(d.0), d),
-            Step::OneOf(o) => Err(self.fail(
+            Step::OneOf(o) => self.one_of(o),
+        }
+    }
+
+    /// Observe the target once and find the one branch of `o` that matches
+    /// ([`crate::one_of`]): watch the wire for as long as the most demanding branch needs (or
+    /// until the target shows that nothing more can come), read the state if a branch names
+    /// one, judge every branch, then check the application events of the branches that still
+    /// fit. Exactly one branch must match; two that both match are a `vector` error.
+    fn one_of(&mut self, o: &OneOf) -> Result<(), Failure> {
+        let timers = self.target.timers().clone();
+        let pending = self.pending.take();
+        let (base, first) = match pending {
+            Some(p) => (p.base, Some(p.window)),
+            None => (Instant::now(), None),
+        };
+        let watch = o
+            .branches
+            .iter()
+            .map(|b| one_of::horizon(b, &timers, first))
+            .max()
+            .unwrap_or(timers.response);
+        let mut segments = Vec::new();
+        while let Some((seg, at)) = self.wait_segment(base + watch, pending.is_none())? {
+            segments.push((seg, at.saturating_duration_since(base)));
+        }
+        let names_state = o
+            .branches
+            .iter()
+            .any(|b| b.steps.iter().any(|s| matches!(s, Step::State(_))));
+        let state = if names_state {
+            Some(
+                self.target
+                    .state()
+                    .map_err(|e| self.os("read the socket state", e))?,
+            )
+        } else {
+            None
+        };
+        let obs = Observation {
+            segments,
+            first,
+            watched: base.elapsed(),
+            state,
+        };
+        let seen = one_of::describe(&obs, &self.sym, false);
+        let timed = one_of::describe(&obs, &self.sym, true);
+        self.note(format!("one_of {}: {timed}", o.choice));
+        let mut results: Vec<Result<one_of::Fit, one_of::Mismatch>> = o
+            .branches
+            .iter()
+            .map(|b| one_of::fit(b, &obs, &timers, &self.sym))
+            .collect();
+        // Application events last, and only for branches that fit so far: a check that
+        // succeeds consumes what it saw (bytes read, an error taken). Each event is checked
+        // once; later branches naming it get the same answer.
+        let mut checked: Vec<(AppEvent, AppCheck)> = Vec::new();
+        for r in &mut results {
+            let Ok(fit) = r else { continue };
+            for &event in &fit.apps {
+                let answer = match checked.iter().find(|(e, _)| *e == event) {
+                    Some((_, a)) => a.clone(),
+                    None => {
+                        let a = self
+                            .target
+                            .check_app(event, Duration::ZERO)
+                            .map_err(|e| self.os("check the application", e))?;
+                        checked.push((event, a.clone()));
+                        a
+                    }
+                };
+                if let AppCheck::NotSeen(saw) = answer {
+                    *r = Err(one_of::Mismatch {
+                        kind: FailureKind::App,
+                        message: format!("expected {event:?}, the application saw: {saw}"),
+                    });
+                    break;
+                }
+            }
+        }
+        let matching: Vec<usize> = (0..results.len()).filter(|&i| results[i].is_ok()).collect();
+        for (b, r) in o.branches.iter().zip(&results) {
+            if let Err(m) = r {
+                self.note(format!("  branch {} does not match: {m}", b.name));
+            }
+        }
+        match matching.as_slice() {
+            [] => {
+                let why = o
+                    .branches
+                    .iter()
+                    .zip(&results)
+                    .filter_map(|(b, r)| r.as_ref().err().map(|m| format!("{}: {m}", b.name)))
+                    .collect::<Vec<_>>()
+                    .join(" | ");
+                self.choices.push(Choice {
+                    choice: o.choice.clone(),
+                    branch: None,
+                });
+                Err(self.fail(
+                    FailureKind::OneOf,
+                    format!(
+                        "{}: no branch matches what the target did ({seen}): {why}",
+                        o.choice
+                    ),
+                ))
+            }
+            [i] => {
+                let consumed = results[*i].as_ref().map_or(0, |f| f.consumed);
+                let mut segments = obs.segments.into_iter().map(|(seg, t)| (seg, base + t));
+                for (seg, _) in segments.by_ref().take(consumed) {
+                    self.matched.push((self.step, seg));
+                }
+                // What the branch did not take stays on the wire for the following steps.
+                for (k, got) in segments.enumerate() {
+                    self.backlog.insert(k, got);
+                }
+                let branch = &o.branches[*i].name;
+                self.note(format!("one_of {} -> {branch}", o.choice));
+                self.choices.push(Choice {
+                    choice: o.choice.clone(),
+                    branch: Some(branch.clone()),
+                });
+                Ok(())
+            }
+            [i, j, ..] => Err(self.fail(
                 FailureKind::Vector,
-                format!("one_of is not supported yet (choice {})", o.choice),
+                format!(
+                    "one_of {}: branches {} and {} both match what the target did ({seen}); \
+                     the branches of a one_of must exclude each other",
+                    o.choice, o.branches[*i].name, o.branches[*j].name
+                ),
             )),
         }
     }
@@ -722,10 +937,10 @@ impl Replay<'_> {
     }
 }
 
-/// Replay `vector` against `target` between `ends`, stopping at the first difference. The
+/// Replay `vector` against the target between `ends`, stopping at the first difference. The
 /// target's endpoint is opened before the first step and closed (aborted) after the last,
-/// whatever happened.
-pub fn replay(target: &mut dyn Target, vector: &Vector, ends: Endpoints) -> Outcome {
+/// whatever happened. Pass the same [`Driven`] for every replay of one target.
+pub fn replay(target: &mut Driven<'_>, vector: &Vector, ends: Endpoints) -> Outcome {
     replay_explained(target, vector, ends, &|_| None)
 }
 
@@ -736,14 +951,16 @@ pub fn replay(target: &mut dyn Target, vector: &Vector, ends: Endpoints) -> Outc
 /// another entry ends the replay as a listed deviation. The first difference `explain` does
 /// not attribute ends the replay as a failure.
 pub fn replay_explained(
-    target: &mut dyn Target,
+    driven: &mut Driven<'_>,
     vector: &Vector,
     ends: Endpoints,
     explain: &dyn Fn(&Failure) -> Option<(usize, bool)>,
 ) -> Outcome {
     let start = Instant::now();
     let mut r = Replay {
-        target,
+        target: &mut *driven.target,
+        injected: &mut driven.injected,
+        processed: &mut driven.processed,
         vector,
         ends,
         sym: Symbols::for_vector(&vector.id),
@@ -761,11 +978,12 @@ pub fn replay_explained(
         buf: vec![0u8; 65536],
         step: 0,
         start,
+        choices: Vec::new(),
     };
-    let mut failure = if vector.options.keep_listener {
+    let mut failure = if vector.options.keep_listener && vector.role != Role::Passive {
         Some(r.fail(
             FailureKind::Vector,
-            "the keep_listener option is not supported yet",
+            "keep_listener applies to a passive vector (one that listens) only",
         ))
     } else {
         match r.target.open(ends, vector.role, &vector.options) {
@@ -797,6 +1015,13 @@ pub fn replay_explained(
         }
     }
     if failure.is_some() || !deviations.is_empty() {
+        // The state as of the peer's last segment (unless the target is what failed).
+        if failure
+            .as_ref()
+            .is_none_or(|f| f.kind != FailureKind::Target)
+        {
+            let _ = r.barrier();
+        }
         match r.target.state() {
             Ok(s) => r.note(format!("= {s} (state when the replay stopped)")),
             Err(e) => r.note(format!("= state unknown when the replay stopped: {e}")),
@@ -809,6 +1034,7 @@ pub fn replay_explained(
         transcript: r.transcript,
         capture: r.capture,
         elapsed: start.elapsed(),
+        choices: r.choices,
     }
 }
 
@@ -834,6 +1060,22 @@ mod tests {
         next: usize,
         /// What `silent_for` answers.
         silent: Option<Duration>,
+        /// How long the latest injected packet takes to be processed (`None`: at once).
+        lag: Option<Duration>,
+        last_inject: Option<Instant>,
+        /// The state after each number of processed packets (ESTABLISHED beyond the list).
+        states: Vec<TcpState>,
+        /// The application events the application observes (`None`: every one).
+        apps: Option<Vec<AppEvent>>,
+    }
+
+    impl Scripted {
+        fn processed_now(&self) -> usize {
+            match (self.lag, self.last_inject) {
+                (Some(lag), Some(at)) if at.elapsed() < lag => self.injected - 1,
+                _ => self.injected,
+            }
+        }
     }
 
     impl Target for Scripted {
@@ -852,15 +1094,23 @@ mod tests {
         fn call(&mut self, _: Call) -> io::Result<CallOutcome> {
             Ok(CallOutcome::Done)
         }
-        fn check_app(&mut self, _: AppEvent, _: Duration) -> io::Result<AppCheck> {
-            Ok(AppCheck::Seen)
+        fn check_app(&mut self, event: AppEvent, _: Duration) -> io::Result<AppCheck> {
+            Ok(match &self.apps {
+                Some(seen) if !seen.contains(&event) => AppCheck::NotSeen("nothing".into()),
+                _ => AppCheck::Seen,
+            })
         }
         fn state(&mut self) -> io::Result<TcpState> {
-            Ok(TcpState::Established)
+            let n = self.processed_now();
+            Ok(self.states.get(n).copied().unwrap_or(TcpState::Established))
         }
         fn inject(&mut self, _: &[u8]) -> io::Result<()> {
             self.injected += 1;
+            self.last_inject = Some(Instant::now());
             Ok(())
+        }
+        fn processed(&mut self) -> io::Result<u64> {
+            Ok(self.processed_now() as u64)
         }
         fn silent_for(&mut self) -> io::Result<Option<Duration>> {
             Ok(self.silent)
@@ -933,23 +1183,49 @@ mod tests {
         silent: Option<Duration>,
         explain: &dyn Fn(&Failure) -> Option<(usize, bool)>,
     ) -> Outcome {
-        let v = Vector::from_yaml(text).expect("test vector parses");
+        run_on(text, &mut scripted(script, silent), explain)
+    }
+
+    fn scripted(
+        script: Vec<(usize, &'static str, u32, u32, u32)>,
+        silent: Option<Duration>,
+    ) -> Scripted {
         let mut timers = TimerProfile::linux();
         timers.response = Duration::from_millis(30);
         timers.delayed_ack_max = Duration::from_millis(10);
-        let ends = Endpoints {
-            target: "192.0.2.1:1000".parse().unwrap(),
-            peer: "192.0.2.2:2000".parse().unwrap(),
-        };
-        let mut t = Scripted {
+        Scripted {
             timers,
-            ends,
+            ends: Endpoints {
+                target: "192.0.2.1:1000".parse().unwrap(),
+                peer: "192.0.2.2:2000".parse().unwrap(),
+            },
             script,
             injected: 0,
             next: 0,
             silent,
-        };
-        replay_explained(&mut t, &v, ends, explain)
+            lag: None,
+            last_inject: None,
+            states: Vec::new(),
+            apps: None,
+        }
+    }
+
+    /// Replay a whole vector text against a prepared scripted target.
+    fn run_on(
+        text: &str,
+        t: &mut Scripted,
+        explain: &dyn Fn(&Failure) -> Option<(usize, bool)>,
+    ) -> Outcome {
+        let v = Vector::from_yaml(text).expect("test vector parses");
+        let ends = t.ends;
+        replay_explained(&mut Driven::new(t), &v, ends, explain)
+    }
+
+    fn active(steps: &str) -> String {
+        format!(
+            "version: {}\nid: t\ncovers: []\nrole: active\nsteps:\n{steps}",
+            tcp_vectors::SCHEMA_VERSION
+        )
     }
 
     #[test]
@@ -1116,10 +1392,10 @@ mod tests {
     }
 
     #[test]
-    fn keep_listener_is_a_vector_failure_until_the_targets_support_it() {
+    fn keep_listener_belongs_to_passive_vectors() {
         let text = format!(
-            "version: {}\nid: t\ncovers: []\nrole: passive\noptions: {{keep_listener: true}}\n\
-             steps:\n  - call: listen\n",
+            "version: {}\nid: t\ncovers: []\nrole: active\noptions: {{keep_listener: true}}\n\
+             steps:\n  - call: connect\n",
             tcp_vectors::SCHEMA_VERSION
         );
         let out = run_text(&text, vec![], None, &|_| None);
@@ -1128,15 +1404,140 @@ mod tests {
         assert!(f.message.contains("keep_listener"), "{f}");
     }
 
+    /// After the handshake: a RST at RCV.NXT, then `tail`.
+    fn after_rst(tail: &str) -> String {
+        active(&format!(
+            "{HANDSHAKE}  - send: {{ flags: R, seq: irs+1 }}\n{tail}"
+        ))
+    }
+
     #[test]
-    fn one_of_is_a_vector_failure_until_the_runner_supports_it() {
-        let steps = format!(
-            "{HANDSHAKE}  - one_of:\n      choice: c\n      branches:\n        \
-             - {{name: a, steps: [{{quiet: 1ms}}]}}\n        - {{name: b, steps: [{{app: reset}}]}}\n"
+    fn checks_wait_until_the_target_has_processed_what_was_injected() {
+        // The RST takes 20 ms to be processed; until then the state is still ESTABLISHED.
+        let mut t = scripted(vec![(0, "S", ISS, 0, 0)], Some(Duration::MAX));
+        t.lag = Some(Duration::from_millis(20));
+        t.states = vec![TcpState::SynSent, TcpState::Established, TcpState::Closed];
+        let out = run_on(&after_rst("  - state: ESTABLISHED\n"), &mut t, &|_| None);
+        let f = out
+            .failure
+            .expect("ESTABLISHED is read only before the RST is processed");
+        assert_eq!((f.step, f.kind), (5, FailureKind::State), "{f}");
+        assert!(f.message.ends_with("the connection is CLOSED"), "{f}");
+        let mut t = scripted(vec![(0, "S", ISS, 0, 0)], Some(Duration::MAX));
+        t.lag = Some(Duration::from_millis(20));
+        t.states = vec![TcpState::SynSent, TcpState::Established, TcpState::Closed];
+        let out = run_on(&after_rst("  - state: CLOSED\n"), &mut t, &|_| None);
+        assert_eq!(out.failure, None, "{:?}", out.transcript);
+    }
+
+    #[test]
+    fn a_target_that_does_not_process_what_was_injected_is_a_target_error() {
+        let mut t = scripted(vec![(0, "S", ISS, 0, 0)], None);
+        t.lag = Some(Duration::MAX);
+        let out = run_on(&after_rst("  - quiet: 1ms\n"), &mut t, &|_| None);
+        let f = out.failure.expect("never processed");
+        assert_eq!((f.step, f.kind), (5, FailureKind::Target), "{f}");
+        assert!(
+            f.message
+                .contains("has processed 1 of the 2 packets injected into it after 1000ms"),
+            "{f}"
         );
-        let (f, _) = run(&steps, vec![(0, "S", ISS, 0, 0)]);
-        let f = f.expect("one_of fails");
+    }
+
+    const TIME_WAIT_RST: &str =
+        "  - one_of:\n      choice: rst-in-time-wait\n      branches:\n        \
+        - {name: ignored, steps: [{state: TIME-WAIT}, {quiet: 5ms}]}\n        \
+        - {name: closes, steps: [{app: reset}, {state: CLOSED}]}\n";
+
+    #[test]
+    fn one_of_records_the_one_branch_that_matches() {
+        let mut t = scripted(vec![(0, "S", ISS, 0, 0)], Some(Duration::MAX));
+        t.states = vec![TcpState::SynSent, TcpState::TimeWait, TcpState::Closed];
+        let out = run_on(&after_rst(TIME_WAIT_RST), &mut t, &|_| None);
+        assert_eq!(out.failure, None, "{:?}", out.transcript);
+        assert_eq!(
+            out.choices,
+            [Choice {
+                choice: "rst-in-time-wait".into(),
+                branch: Some("closes".into())
+            }]
+        );
+        // The same observation, but the application is not told: no branch.
+        let mut t = scripted(vec![(0, "S", ISS, 0, 0)], Some(Duration::MAX));
+        t.states = vec![TcpState::SynSent, TcpState::TimeWait, TcpState::Closed];
+        t.apps = Some(vec![]);
+        let out = run_on(&after_rst(TIME_WAIT_RST), &mut t, &|_| None);
+        let f = out.failure.expect("no branch");
+        assert_eq!((f.step, f.kind), (5, FailureKind::OneOf), "{f}");
+        assert!(
+            f.message.contains(
+                "ignored: state: expected TIME-WAIT, the connection is CLOSED | closes: app: \
+                 expected Reset, the application saw: nothing"
+            ),
+            "{f}"
+        );
+        assert_eq!(out.choices.len(), 1);
+        assert_eq!(out.choices[0].branch, None, "recorded as no branch");
+    }
+
+    #[test]
+    fn one_of_tells_a_silent_branch_from_one_that_sends_and_leaves_the_rest_on_the_wire() {
+        let steps = |tail: &str| {
+            active(&format!(
+                "{HANDSHAKE}  - send: {{ flags: R, seq: irs+3 }}\n  - one_of:\n      \
+                 choice: rst-in-window-time-wait\n      branches:\n        \
+                 - {{name: ignored, steps: [{{quiet: 5ms}}]}}\n        \
+                 - {{name: challenge-ack, steps: [{{expect: {{flags: A, ack: irs+1}}}}]}}\n{tail}"
+            ))
+        };
+        let taken = |out: &Outcome| out.choices.first().and_then(|c| c.branch.clone());
+        // Silence: the quiet branch.
+        let out = run_on(
+            &steps(""),
+            &mut scripted(vec![(0, "S", ISS, 0, 0)], Some(Duration::MAX)),
+            &|_| None,
+        );
+        assert_eq!(out.failure, None, "{:?}", out.transcript);
+        assert_eq!(taken(&out).as_deref(), Some("ignored"));
+        // A challenge ACK, then a FIN the step after the one_of expects.
+        let script = || {
+            vec![
+                (0, "S", ISS, 0, 0),
+                (2, "A", ISS + 1, irs() + 1, 0),
+                (2, "FA", ISS + 1, irs() + 1, 0),
+            ]
+        };
+        let out = run_on(
+            &steps("  - expect: { flags: FA, seq: iss+1 }\n"),
+            &mut scripted(script(), None),
+            &|_| None,
+        );
+        assert_eq!(out.failure, None, "{:?}", out.transcript);
+        assert_eq!(taken(&out).as_deref(), Some("challenge-ack"));
+        // Left on the wire, the FIN is an extra for a quiet step that follows.
+        let out = run_on(
+            &steps("  - quiet: 5ms\n"),
+            &mut scripted(script(), None),
+            &|_| None,
+        );
+        let f = out.failure.expect("the FIN is extra");
+        assert_eq!((f.step, f.kind), (6, FailureKind::Extra), "{f}");
+    }
+
+    #[test]
+    fn two_branches_that_both_match_are_a_vector_error() {
+        let text = active(&format!(
+            "{HANDSHAKE}  - one_of:\n      choice: c\n      branches:\n        \
+             - {{name: a, steps: [{{state: ESTABLISHED}}]}}\n        \
+             - {{name: b, steps: [{{app: connected}}]}}\n"
+        ));
+        let out = run_on(
+            &text,
+            &mut scripted(vec![(0, "S", ISS, 0, 0)], Some(Duration::MAX)),
+            &|_| None,
+        );
+        let f = out.failure.expect("ambiguous");
         assert_eq!((f.step, f.kind), (4, FailureKind::Vector), "{f}");
-        assert!(f.message.contains("one_of is not supported yet"), "{f}");
+        assert!(f.message.contains("branches a and b both match"), "{f}");
     }
 }

@@ -2,8 +2,9 @@
 //! snapshot review (no timings, no random numbers).
 
 use crate::deviations::Deviation;
-use crate::replay::Failure;
+use crate::replay::{Choice, Failure};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -98,6 +99,8 @@ pub struct CaseResult {
     /// For a deviation: the entry that covers it (its id or pattern, and its `observed` text).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub entry: Option<String>,
+    /// The branch the target took at each `one_of` of the vector it got through.
+    pub choices: Vec<Choice>,
     /// What happened, for anything but a pass.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub transcript: Vec<String>,
@@ -159,7 +162,18 @@ pub struct DeviationUse {
     pub observed: Vec<String>,
     /// Replays it turned into a `deviation` verdict.
     pub replays: usize,
+    /// Whether the run replayed a vector (over an IP version) the entry names: an entry for
+    /// vectors the run does not have cannot be judged stale by it (e.g. an entry for a
+    /// hand-written fixture in a run of the generated vectors).
+    pub applicable: bool,
 }
+
+/// How reports write a `one_of` at which no allowed branch matched.
+pub const NO_BRANCH: &str = "(no allowed branch)";
+
+/// The RFC choices a target made over a run: for each choice (a `one_of`'s name), the branches
+/// it took and in how many replays each (`None`: no allowed branch matched).
+pub type ChoiceProfile = BTreeMap<String, BTreeMap<Option<String>, usize>>;
 
 /// Nearest-rank percentile of sorted values.
 pub fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -186,8 +200,50 @@ impl Report {
         }
         self.deviation_use
             .iter()
-            .filter(|d| d.replays == 0)
+            .filter(|d| d.applicable && d.replays == 0)
             .collect()
+    }
+
+    /// The branches the target took at each RFC choice over the run, with their replay counts.
+    pub fn choice_profile(&self) -> ChoiceProfile {
+        let mut profile = ChoiceProfile::new();
+        for c in self.results.iter().flat_map(|r| &r.choices) {
+            *profile
+                .entry(c.choice.clone())
+                .or_default()
+                .entry(c.branch.clone())
+                .or_default() += 1;
+        }
+        profile
+    }
+
+    /// The table "RFC choices": one row per choice, the branch(es) taken and in how many
+    /// replays; a choice the target made differently in different vectors shows each branch
+    /// (and is marked), one at which it took none of the allowed branches shows that. Empty
+    /// when no replay reached a `one_of`.
+    pub fn choices_text(&self) -> String {
+        let profile = self.choice_profile();
+        let mut s = String::new();
+        if profile.is_empty() {
+            return s;
+        }
+        let width = profile.keys().map(|k| k.len()).max().unwrap_or(0).max(6);
+        let _ = writeln!(s, "RFC choices ({}):", self.target);
+        let _ = writeln!(s, "  {:<width$}  branch taken (replays)", "choice");
+        for (choice, branches) in &profile {
+            let taken = branches
+                .iter()
+                .map(|(b, n)| format!("{} ({n})", b.as_deref().unwrap_or(NO_BRANCH)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mark = if branches.len() > 1 {
+                "   <- not the same in every vector"
+            } else {
+                ""
+            };
+            let _ = writeln!(s, "  {choice:<width$}  {taken}{mark}");
+        }
+        s
     }
 
     fn deviation_use_text(&self, s: &mut String) {
@@ -195,15 +251,26 @@ impl Report {
             return;
         }
         let _ = writeln!(s, "deviation entries (replays covered):");
-        // A filtered run only names the entries it used; a complete one names them all, so
-        // that an entry covering nothing stands out.
+        // A filtered run only names the entries it used; a complete one names all those it
+        // could use, so that an entry covering nothing stands out.
         let shown = self
             .deviation_use
             .iter()
-            .filter(|d| self.complete || d.replays > 0);
+            .filter(|d| (self.complete && d.applicable) || d.replays > 0);
         for d in shown {
             let label = crate::deviations::label(&d.id, &d.observed);
             let _ = writeln!(s, "  {:>4}  {label}", d.replays);
+        }
+        let elsewhere = self
+            .deviation_use
+            .iter()
+            .filter(|d| self.complete && !d.applicable)
+            .count();
+        if elsewhere > 0 {
+            let _ = writeln!(
+                s,
+                "entries that name only vectors this run does not have (not judged): {elsewhere}"
+            );
         }
         let unused = self.unused_deviations();
         if !unused.is_empty() {
@@ -306,15 +373,29 @@ impl Report {
                 }
             }
         }
+        s.push_str(&self.choices_text());
         self.deviation_use_text(&mut s);
         s
     }
 
     /// Deterministic text of every verdict and reason: the snapshot of a target's conformance.
+    /// A replay that went through a `one_of` names the branch it took (`{choice=branch}`), and
+    /// the "RFC choices" table follows the verdicts.
     pub fn verdicts_text(&self) -> String {
         let mut s = String::new();
         for r in &self.results {
             let _ = write!(s, "{} [{}] {}", r.id, r.ip, r.verdict.name());
+            if !r.choices.is_empty() {
+                let taken: Vec<String> = r
+                    .choices
+                    .iter()
+                    .map(|c| {
+                        let b = c.branch.as_deref().unwrap_or(NO_BRANCH);
+                        format!("{}={b}", c.choice)
+                    })
+                    .collect();
+                let _ = write!(s, " {{{}}}", taken.join(", "));
+            }
             match (&r.entry, r.detail.is_empty()) {
                 (Some(entry), _) => {
                     let _ = write!(s, ": {entry}");
@@ -326,12 +407,15 @@ impl Report {
             }
             s.push('\n');
         }
+        s.push_str(&self.choices_text());
         self.deviation_use_text(&mut s);
         s
     }
 
-    /// JSON: per replay `id`, `ip`, `verdict`, `millis` (and `detail`, `transcript` when not a
-    /// pass), plus `totals`.
+    /// JSON: per replay `id`, `ip`, `verdict`, `millis`, `timers`, `choices` (a list of
+    /// `{choice, branch}`, `branch` null where no allowed branch matched) (and `detail`,
+    /// `transcript` when not a pass), plus `totals` and `choices` (the profile: choice ->
+    /// branch -> replays, [`NO_BRANCH`] for none).
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "target": self.target,
@@ -340,6 +424,17 @@ impl Report {
             "interrupted": self.interrupted,
             "results": self.results,
             "deviation_use": self.deviation_use,
+            "choices": self
+                .choice_profile()
+                .into_iter()
+                .map(|(choice, branches)| {
+                    let branches: BTreeMap<String, usize> = branches
+                        .into_iter()
+                        .map(|(b, n)| (b.unwrap_or_else(|| NO_BRANCH.to_string()), n))
+                        .collect();
+                    (choice, branches)
+                })
+                .collect::<BTreeMap<_, _>>(),
             "totals": self.totals(),
         })
     }
@@ -437,6 +532,57 @@ mod tests {
         let (v, detail) = classify(Some(&f), &[(f.clone(), 0)], &[(0, &pattern)]);
         assert_eq!(v, Verdict::Fail);
         assert!(detail.contains("after listed deviations"), "{detail}");
+    }
+
+    #[test]
+    fn the_choices_table_shows_every_branch_a_target_took() {
+        let result = |id: &str, choice: &str, branch: Option<&str>| CaseResult {
+            id: id.into(),
+            ip: "v4",
+            verdict: Verdict::Pass,
+            millis: 1.0,
+            timers: false,
+            detail: String::new(),
+            entry: None,
+            choices: vec![Choice {
+                choice: choice.into(),
+                branch: branch.map(String::from),
+            }],
+            transcript: Vec::new(),
+        };
+        let report = Report {
+            target: "t".into(),
+            kernel: "k".into(),
+            jobs: 1,
+            interrupted: false,
+            results: vec![
+                result("a", "syn-text", Some("queued")),
+                result("b", "syn-text", Some("dropped")),
+                result("c", "syn-text", Some("queued")),
+                result("d", "synack-text-ack", None),
+            ],
+            deviation_use: Vec::new(),
+            complete: true,
+            wall: Duration::ZERO,
+        };
+        let text = report.choices_text();
+        assert!(
+            text.contains("syn-text         dropped (1), queued (2)   <- not the same"),
+            "{text}"
+        );
+        assert!(
+            text.contains("synack-text-ack  (no allowed branch) (1)"),
+            "{text}"
+        );
+        assert!(report
+            .verdicts_text()
+            .contains("d [v4] pass {synack-text-ack=(no allowed branch)}"));
+        let json = report.to_json();
+        assert_eq!(json["choices"]["syn-text"]["queued"], 2);
+        assert_eq!(
+            json["results"][3]["choices"][0]["branch"],
+            serde_json::Value::Null
+        );
     }
 
     #[test]

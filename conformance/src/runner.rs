@@ -8,7 +8,7 @@ use crate::linux::LinuxTarget;
 use crate::loader::{load_dir, LoadedVector};
 use crate::replay::{replay_explained, Outcome};
 use crate::report::{classify, CaseResult, DeviationUse, Report, Verdict};
-use crate::target::Target;
+use crate::target::{Driven, Target};
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -127,6 +127,12 @@ pub fn run_vectors(
             });
         }
     }
+    let mut applicable = vec![false; deviations.entries.len()];
+    for item in &items {
+        for (i, _) in deviations.covering(&vectors[item.vector].vector.id, item.ipv6) {
+            applicable[i] = true;
+        }
+    }
     // Longest first: a TIME-WAIT vector waits out the target's whole TIME-WAIT (60 s on
     // Linux), so it starts at once and the short vectors fill the other jobs meanwhile.
     items.sort_by_key(|item| std::cmp::Reverse(expected_wait(&vectors[item.vector].vector)));
@@ -149,6 +155,7 @@ pub fn run_vectors(
                     return Ok::<(), tcp_netlab::Error>(());
                 }
             };
+            let mut target = Driven::new(target.as_mut());
             loop {
                 if crate::interrupt::interrupted() {
                     break;
@@ -156,7 +163,7 @@ pub fn run_vectors(
                 let k = next.fetch_add(1, Ordering::SeqCst);
                 let Some(&item) = items.get(k) else { break };
                 let v = &shared[item.vector].vector;
-                let ends = target.endpoints(item.ipv6);
+                let ends = target.target.endpoints(item.ipv6);
                 let covering = listed.covering(&v.id, item.ipv6);
                 let explain = |f: &crate::replay::Failure| {
                     let text = f.to_string();
@@ -165,7 +172,7 @@ pub fn run_vectors(
                         .find(|(_, d)| d.explains(&text))
                         .map(|(i, d)| (*i, d.continues))
                 };
-                let outcome = replay_explained(target.as_mut(), v, ends, &explain);
+                let outcome = replay_explained(&mut target, v, ends, &explain);
                 if let Some(dir) = &pcap {
                     let path = pcap_path(dir, &v.id, item.ipv6);
                     if let Err(e) = std::fs::File::create(&path)
@@ -239,6 +246,7 @@ pub fn run_vectors(
                         .any(|s| matches!(s, tcp_vectors::Step::Timer(_))),
                     detail,
                     entry,
+                    choices: outcome.choices,
                     transcript: if verdict == Verdict::Pass
                         && std::env::var_os("TCP_CONFORMANCE_TRANSCRIPTS").is_none()
                     {
@@ -271,11 +279,12 @@ pub fn run_vectors(
         deviation_use: deviations
             .entries
             .iter()
-            .zip(used)
-            .map(|(d, replays)| DeviationUse {
+            .zip(used.into_iter().zip(applicable))
+            .map(|(d, (replays, applicable))| DeviationUse {
                 id: d.id.clone(),
                 observed: d.observed.clone(),
                 replays,
+                applicable,
             })
             .collect(),
         complete: args.filter.is_none() && args.ip == IpChoice::Both,

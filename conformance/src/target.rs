@@ -4,6 +4,14 @@
 //! for Linux the replayer owns the TUN fd itself; for the `impl` stack the stack owns the TUN
 //! and the target injects and captures through an `AF_PACKET` socket on it
 //! ([`crate::impl_target`]).
+//!
+//! The processing barrier: the replayer counts the packets it injects into a target
+//! ([`Driven`]) and, before any step that observes the target or makes a call, waits until
+//! the target reports that it has processed as many ([`Target::processed`]). So a `state`,
+//! `app`, `quiet` or `one_of` check never reads the target before it has seen the peer's last
+//! segment, whatever the target's own path from the wire to its TCP (synchronous for Linux,
+//! an event-loop thread for the `impl` stack). Targets only count; the waiting is the
+//! replayer's ([`crate::replay`]).
 
 use crate::timing::TimerProfile;
 use std::io;
@@ -93,8 +101,9 @@ pub trait Target {
     /// How long the target is certain to do nothing (send no segment, change no state),
     /// judged from its own state, or `None` when it cannot tell (the replayer then waits out
     /// the whole window). Called after the replayer has watched the wire for the target's
-    /// settle time; an implementation first makes the target send anything it would merely
-    /// delay (a delayed ACK), then reports the time until its earliest timer.
+    /// settle time, and only once the target has processed every packet injected
+    /// ([`Target::processed`]); an implementation first makes the target send anything it
+    /// would merely delay (a delayed ACK), then reports the time until its earliest timer.
     fn silent_for(&mut self) -> io::Result<Option<Duration>> {
         Ok(None)
     }
@@ -102,9 +111,48 @@ pub trait Target {
     /// Deliver one IP packet from the peer to the target.
     fn inject(&mut self, packet: &[u8]) -> io::Result<()>;
 
+    /// How many of the packets given to [`Target::inject`] since the target was made it has
+    /// processed: taken from its wire and run through its TCP, so that any state change,
+    /// application event and reply they cause has happened. Counted by the target itself (its
+    /// stack's or device's counters), never from the replayer's count: the replayer waits
+    /// until this reaches the number it injected ([`Driven`]), and fails the replay with a
+    /// `target` error naming both counts when it does not in time.
+    fn processed(&mut self) -> io::Result<u64>;
+
     /// Wait up to `timeout` for one IP packet the target sent; `Ok(None)` if none came.
     fn capture(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<Option<usize>>;
 
     /// Release the endpoint (abort what is left) so that the next vector starts clean.
     fn close(&mut self);
+}
+
+/// A target as the replayer drives it across its replays: the target, how many packets the
+/// replayer has injected into it since it was made, and how many of them the target was last
+/// seen to have processed. The counts are the replayer's side of the processing barrier
+/// ([`Target::processed`]); they span replays, so that a packet of an earlier replay that the
+/// target processes late is never taken for one of the current replay. Make one per target and
+/// pass it to every replay ([`crate::replay::replay`]).
+pub struct Driven<'t> {
+    /// The target.
+    pub target: &'t mut dyn Target,
+    /// Packets given to [`Target::inject`] during replays through this value.
+    pub(crate) injected: u64,
+    /// The largest count [`Target::processed`] has reported.
+    pub(crate) processed: u64,
+}
+
+impl<'t> Driven<'t> {
+    /// Start driving a target that nothing has been injected into yet.
+    pub fn new(target: &'t mut dyn Target) -> Self {
+        Driven {
+            target,
+            injected: 0,
+            processed: 0,
+        }
+    }
+
+    /// Packets injected so far.
+    pub fn injected(&self) -> u64 {
+        self.injected
+    }
 }

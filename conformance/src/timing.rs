@@ -105,8 +105,8 @@ impl TimerProfile {
     ///   well under a millisecond on an idle machine and a few milliseconds on a loaded one;
     /// - `settle`: the stack's event loop reads an injected packet and writes its reply within
     ///   well under a millisecond on an idle machine; the impl target's `silent_for` does not
-    ///   rely on it (it counts packets in and out, see `crate::impl_target`), so it only sets
-    ///   how soon the replayer asks.
+    ///   rely on it (packets in are counted by the processing barrier, packets out by the
+    ///   target, see `crate::impl_target`), so it only sets how soon the replayer asks.
     pub fn impl_stack(config: &tcp_impl::Config, response: Duration) -> Self {
         TimerProfile {
             response,

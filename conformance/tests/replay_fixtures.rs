@@ -1,29 +1,24 @@
 //! The replayer against the Linux kernel on hand-written fixture vectors: the ones under
 //! `fixtures/pass` must pass over IPv4 and IPv6; each one under `fixtures/fail` must fail with
-//! the reason its description names (so the verdict logic is shown to bite); bad files give
-//! errors with file and line. Needs root (CI runs as root); without it the tests fail with the
-//! error that says how to run them.
+//! the reason its description names (so the verdict logic is shown to bite; `fail/barrier`
+//! holds the checks that only a processed segment makes wrong); the RFC choices Linux makes on
+//! `fixtures/choices` form a consistent profile; bad files give errors with file and line.
+//! Needs root (CI runs as root); without it the tests fail with the error that says how to run
+//! them.
 
+mod common;
+
+use common::{assert_all_pass, assert_fail_for_the_named_reason, fixtures, load, run_on, shipped};
 use indicatif::ProgressBar;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use tcp_conformance::deviations::Deviations;
 use tcp_conformance::loader::load_dir;
 use tcp_conformance::report::{Report, Verdict};
 use tcp_conformance::runner::run_vectors;
 use tcp_conformance::{ReplayArgs, TargetKind};
 
-fn fixtures(sub: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(sub)
-}
-
 fn run(sub: &str, deviations: &Deviations, pcap: Option<PathBuf>) -> Report {
-    let mut args = ReplayArgs::new(TargetKind::Linux, fixtures(sub));
-    args.pcap = pcap;
-    let vectors = load_dir(&args.vectors, None).expect("fixtures load");
-    run_vectors(&vectors, &args, deviations, &ProgressBar::hidden())
-        .expect("replay runs (needs root)")
+    run_on(TargetKind::Linux, sub, None, deviations, pcap)
 }
 
 #[test]
@@ -33,47 +28,62 @@ fn passing_fixtures_pass_over_ipv4_and_ipv6() {
     for r in &report.results {
         println!("{:>9.2} ms  {} [{}]", r.millis, r.id, r.ip);
     }
-    let vectors = load_dir(&fixtures("pass"), None).expect("fixtures load");
-    assert_eq!(report.results.len(), 2 * vectors.len());
-    for r in &report.results {
-        assert_eq!(
-            r.verdict,
-            Verdict::Pass,
-            "{} [{}]: {}\n{}",
-            r.id,
-            r.ip,
-            r.detail,
-            r.transcript.join("\n")
-        );
-    }
+    assert_eq!(report.results.len(), 2 * load("pass").len());
+    assert_all_pass(&report);
 }
 
 #[test]
 fn failing_fixtures_fail_for_the_named_reason() {
     let report = run("fail", &Deviations::default(), None);
     print!("{}", report.summary());
-    let vectors = load_dir(&fixtures("fail"), None).expect("fixtures load");
-    assert_eq!(report.results.len(), 2 * vectors.len());
+    assert_fail_for_the_named_reason(&report, &load("fail"));
+}
+
+/// Linux's RFC choices on the choices fixtures (one per choice key of impl/README.md that a
+/// vector can observe), printed as the "RFC choices" table: every fixture passes with one
+/// branch recorded, or is a listed deviation (Linux takes none of the allowed branches); each
+/// choice comes out the same over IPv4 and IPv6; every entry of the shipped deviations that
+/// names a choices fixture is used.
+#[test]
+fn linux_rfc_choices_profile_is_consistent() {
+    let report = run("choices", &shipped(TargetKind::Linux), None);
+    print!("{}", report.summary());
+    assert_eq!(report.results.len(), 2 * load("choices").len());
     for r in &report.results {
-        let v = vectors
-            .iter()
-            .find(|v| v.vector.id == r.id)
-            .expect("result of a fixture");
-        let want = v
-            .vector
-            .description
-            .strip_prefix("must fail with: ")
-            .expect("fail fixtures say why");
-        assert_eq!(r.verdict, Verdict::Fail, "{} [{}]", r.id, r.ip);
-        assert!(
-            r.detail.starts_with(want),
-            "{} [{}]:\n  got  {}\n  want {want}\n{}",
-            r.id,
-            r.ip,
-            r.detail,
-            r.transcript.join("\n")
+        let branch = match r.choices.as_slice() {
+            [c] => Some(c.branch.is_some()),
+            _ => None,
+        };
+        let ok = match r.verdict {
+            Verdict::Pass => branch == Some(true),
+            Verdict::Deviation => branch == Some(false),
+            Verdict::Fail => false,
+        };
+        assert!(ok, "{} [{}] {:?}: {}", r.id, r.ip, r.choices, r.detail);
+    }
+    for (choice, branches) in report.choice_profile() {
+        assert_eq!(branches.len(), 1, "{choice}: {branches:?}");
+        assert_eq!(
+            branches.values().sum::<usize>() % 2,
+            0,
+            "{choice}: v4 and v6"
         );
     }
+    let unused = report.unused_deviations();
+    assert!(
+        unused.is_empty(),
+        "stale entries for the fixtures: {unused:?}"
+    );
+    let json = report.to_json();
+    let reopen = json["results"]
+        .as_array()
+        .and_then(|rs| rs.iter().find(|r| r["id"] == "choices/time-wait-syn"))
+        .expect("the time-wait-syn fixture in the JSON");
+    assert_eq!(
+        reopen["choices"],
+        serde_json::json!([{"choice": "time-wait-syn", "branch": "reopens"}])
+    );
+    assert_eq!(json["choices"]["time-wait-syn"]["reopens"], 2);
 }
 
 #[test]
@@ -182,6 +192,11 @@ fn json_has_the_fields_the_issue_names() {
     assert_eq!(first["ip"], "v4");
     assert_eq!(first["verdict"], "pass");
     assert!(first["millis"].is_f64());
+    assert_eq!(
+        first["choices"],
+        serde_json::json!([]),
+        "no one_of in this vector"
+    );
     assert_eq!(json["totals"]["pass"], 2);
     assert!(report
         .to_junit()
@@ -225,6 +240,7 @@ fn real_linux_deviations_are_reported_with_their_justification() {
 fn fixture_verdicts_snapshot() {
     let mut text = run("pass", &Deviations::default(), None).verdicts_text();
     text.push_str(&run("fail", &Deviations::default(), None).verdicts_text());
+    text.push_str(&run("choices", &shipped(TargetKind::Linux), None).verdicts_text());
     let deviations = std::fs::read_to_string(fixtures("deviate.yaml")).expect("fixture deviations");
     let deviations = Deviations::parse(&deviations, "deviate.yaml").expect("deviations parse");
     text.push_str(&run("deviate", &deviations, None).verdicts_text());

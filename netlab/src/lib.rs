@@ -33,5 +33,5 @@ mod tun;
 pub use error::Error;
 pub use netns::{enter_private_netns, run_in_private_netns, spawn_in_private_netns};
 pub use packet::{Direction, PacketSocket};
-pub use rtnetlink::{Rtnetlink, IFA_F_TENTATIVE};
+pub use rtnetlink::{LinkStats, Rtnetlink, IFA_F_TENTATIVE};
 pub use tun::Tun;

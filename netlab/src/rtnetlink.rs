@@ -12,6 +12,7 @@ const RTM_GETADDR: u16 = 22;
 const RTM_NEWROUTE: u16 = 24;
 const IFLA_IFNAME: u16 = 3;
 const IFLA_MTU: u16 = 4;
+const IFLA_STATS64: u16 = 23;
 const IFA_ADDRESS: u16 = 1;
 const IFA_LOCAL: u16 = 2;
 const IFA_FLAGS: u16 = 8;
@@ -25,6 +26,29 @@ const RTPROT_STATIC: u8 = 4;
 const RT_SCOPE_LINK: u8 = 253;
 const RTN_UNICAST: u8 = 1;
 const IFF_UP: u32 = 1;
+
+/// A link's packet counters (`struct rtnl_link_stats64`, the first eight fields). For a TUN
+/// device, `rx` counts the packets written to its file descriptor (received by the kernel) and
+/// `tx` those the kernel queued for reading.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LinkStats {
+    /// Packets received.
+    pub rx_packets: u64,
+    /// Packets transmitted.
+    pub tx_packets: u64,
+    /// Bytes received.
+    pub rx_bytes: u64,
+    /// Bytes transmitted.
+    pub tx_bytes: u64,
+    /// Receive errors.
+    pub rx_errors: u64,
+    /// Transmit errors.
+    pub tx_errors: u64,
+    /// Packets dropped on receive.
+    pub rx_dropped: u64,
+    /// Packets dropped on transmit.
+    pub tx_dropped: u64,
+}
 
 /// An rtnetlink connection in the calling thread's network namespace.
 #[derive(Debug)]
@@ -194,6 +218,42 @@ impl Rtnetlink {
             }
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
+    }
+
+    /// The packet counters of the link with this index (`RTM_GETLINK`, `IFLA_STATS64`).
+    pub fn link_stats(&mut self, index: u32) -> Result<LinkStats, Error> {
+        let op = format!("read the counters of ifindex {index}");
+        let m = MessageBuilder::new(&ifinfomsg(index, 0, 0));
+        let reply = self.sock.request_one(&op, RTM_GETLINK, m.payload())?;
+        let value = reply
+            .payload
+            .get(16..)
+            .into_iter()
+            .flat_map(attributes)
+            .find(|(kind, _)| *kind == IFLA_STATS64)
+            .map(|(_, value)| value)
+            .filter(|v| v.len() >= 64)
+            .ok_or_else(|| {
+                Error::new(
+                    format!("{op}: no IFLA_STATS64 in the reply"),
+                    std::io::Error::from(std::io::ErrorKind::InvalidData),
+                )
+            })?;
+        let field = |i: usize| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&value[8 * i..8 * i + 8]);
+            u64::from_ne_bytes(b)
+        };
+        Ok(LinkStats {
+            rx_packets: field(0),
+            tx_packets: field(1),
+            rx_bytes: field(2),
+            tx_bytes: field(3),
+            rx_errors: field(4),
+            tx_errors: field(5),
+            rx_dropped: field(6),
+            tx_dropped: field(7),
+        })
     }
 
     /// The `(index, name)` of every link in this namespace.

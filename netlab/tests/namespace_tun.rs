@@ -153,6 +153,52 @@ fn routed_prefix_reaches_the_tun() {
     .expect("namespace with TUN");
 }
 
+/// The TUN device's receive counter counts each packet written to it, and a write is
+/// processed by the time it returns: the kernel's RST to a SYN for a closed port is already
+/// queued on the device (what the conformance runner's Linux target relies on for its
+/// processing barrier).
+#[test]
+fn link_stats_count_packets_written_and_processed_on_return() {
+    run_in_private_netns(|| {
+        let tun = lab()?;
+        let mut rt = Rtnetlink::open()?;
+        let before = rt.link_stats(tun.index())?;
+        let mut syn = Vec::new();
+        PacketBuilder::ipv4([192, 0, 2, 2], [192, 0, 2, 1], 64)
+            .tcp(40000, 9, 1000, 64000)
+            .syn()
+            .write(&mut syn, &[])
+            .expect("build SYN");
+        for _ in 0..3 {
+            tun.send(&syn).expect("write SYN to TUN");
+        }
+        let after = rt.link_stats(tun.index())?;
+        assert_eq!(
+            after.rx_packets,
+            before.rx_packets + 3,
+            "{before:?} {after:?}"
+        );
+        let mut buf = vec![0u8; 2048];
+        let mut rsts = 0;
+        while let Some(n) = tun
+            .recv_timeout(&mut buf, Duration::ZERO)
+            .expect("read TUN")
+        {
+            let Ok(p) = SlicedPacket::from_ip(&buf[..n]) else {
+                continue;
+            };
+            if let Some(TransportSlice::Tcp(t)) = &p.transport {
+                if t.rst() && t.destination_port() == 40000 {
+                    rsts += 1;
+                }
+            }
+        }
+        assert_eq!(rsts, 3, "each RST queued before its write returned");
+        Ok::<_, Error>(())
+    })
+    .expect("namespace with TUN");
+}
+
 #[test]
 fn namespace_is_private_and_torn_down_with_the_fd() {
     let names = run_in_private_netns(|| {
