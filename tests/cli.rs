@@ -32,7 +32,10 @@ fn default_check_proves_standard_tcp_and_refutes_every_switch() {
             .find(|r| r["variant"] == variant && r["property"] == property)
             .unwrap_or_else(|| panic!("no result for {variant} / {property}"))
     };
-    let standard: Vec<_> = results.iter().filter(|r| r["variant"] == "standard").collect();
+    let standard: Vec<_> = results
+        .iter()
+        .filter(|r| r["variant"] == "standard")
+        .collect();
     assert_eq!(
         standard.len(),
         tcp_model::properties::ALL.len(),
@@ -101,8 +104,14 @@ fn a_check_stops_at_its_state_budget_and_says_it_is_inconclusive() {
         stdout.contains("INCONCLUSIVE: standard no_dirty_connection: inconclusive"),
         "{stdout}"
     );
-    for line in stdout.lines().filter(|l| l.contains(" always ") || l.contains(" eventually ")) {
-        assert!(!line.contains("holds"), "nothing is claimed to hold: {line}");
+    for line in stdout
+        .lines()
+        .filter(|l| l.contains(" always ") || l.contains(" eventually "))
+    {
+        assert!(
+            !line.contains("holds"),
+            "nothing is claimed to hold: {line}"
+        );
     }
     let explored: u64 = stdout
         .lines()
@@ -137,7 +146,10 @@ fn the_table_names_variants_properties_and_charts() {
     assert!(stdout.contains("== two-way-handshake violates no_dirty_connection"));
     assert!(stdout.contains("A (client)") && stdout.contains("B (server)"));
     assert!(stdout.contains("stopped at its counterexample"), "{stdout}");
-    assert!(stdout.contains("OK: standard TCP satisfies every property"), "{stdout}");
+    assert!(
+        stdout.contains("OK: standard TCP satisfies every property"),
+        "{stdout}"
+    );
 }
 
 #[test]

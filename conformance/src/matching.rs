@@ -42,6 +42,7 @@ fn flags_match(want: Flags, got: Flags) -> bool {
 
 /// The differing fields of `seg` against `pattern`; empty when it matches.
 pub fn compare(pattern: &SegmentPattern, seg: &Segment, sym: &Symbols) -> Vec<FieldDiff> {
+    let sym = &sym.for_expected();
     let mut diffs = Vec::new();
     if !flags_match(pattern.flags, seg.flags) {
         diffs.push(FieldDiff {
@@ -190,6 +191,7 @@ mod tests {
             iss: Some(1000),
             irs: 5000,
             wnd: Some(100),
+            wnd_at_send: None,
         };
         let p = pat("{ flags: A, ack: irs+1 }");
         assert!(compare(&p, &seg("A", 77, 5001, 0), &sym).is_empty());
@@ -217,6 +219,7 @@ mod tests {
             iss: Some(1000),
             irs: 5000,
             wnd: Some(100),
+            wnd_at_send: None,
         };
         let mut s = seg("SA", 1000, 5001, 0);
         s.options.mss = Some(1460);
@@ -247,6 +250,7 @@ mod tests {
             iss: None,
             irs: 5000,
             wnd: None,
+            wnd_at_send: None,
         };
         let d = compare(&pat("{ flags: S, seq: iss }"), &seg("R", 1, 0, 0), &sym);
         assert_eq!(d.len(), 2, "{d:?}");

@@ -469,6 +469,7 @@ impl Replay<'_> {
     }
 
     fn send(&mut self, spec: &tcp_vectors::SegmentSpec) -> Result<(), Failure> {
+        self.sym.wnd_at_send = self.sym.wnd;
         let seq = self
             .sym
             .eval(&spec.seq)

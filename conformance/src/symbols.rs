@@ -1,5 +1,8 @@
 //! Symbolic numbers: `iss` learned from the target's SYN or SYN+ACK, `irs` chosen by the
-//! replayer, `wnd` the last window the target advertised.
+//! replayer, `wnd` the last window the target advertised. In an expected segment `wnd` is the
+//! window the peer's last segment was sent against: a number the target derives from what the
+//! peer sent (the acknowledgment of a SYN sent at `irs+wnd+1`, say) must not move because the
+//! reply itself advertises another window.
 
 use tcp_vectors::{SeqExpr, SeqVar};
 
@@ -12,6 +15,8 @@ pub struct Symbols {
     pub irs: u32,
     /// The window field of the target's latest segment, once one was seen.
     pub wnd: Option<u32>,
+    /// `wnd` as it was when the peer last sent a segment (what expected segments use).
+    pub wnd_at_send: Option<u32>,
 }
 
 impl Symbols {
@@ -27,6 +32,15 @@ impl Symbols {
             iss: None,
             irs: h,
             wnd: None,
+            wnd_at_send: None,
+        }
+    }
+
+    /// The symbols an expected segment is judged with: `wnd` as it was when the peer last sent.
+    pub fn for_expected(&self) -> Symbols {
+        Symbols {
+            wnd: self.wnd_at_send.or(self.wnd),
+            ..self.clone()
         }
     }
 
@@ -85,6 +99,12 @@ mod tests {
         let w: SeqExpr = "irs+wnd".parse().unwrap();
         assert!(s.eval(&w).is_err());
         s.wnd = Some(10);
+        s.wnd_at_send = Some(7);
+        assert_eq!(
+            s.for_expected().eval(&w).map(|v| v.wrapping_sub(s.irs)),
+            Ok(7),
+            "an expected segment is judged against the window the peer sent with"
+        );
         assert_eq!(s.eval(&w), Ok(s.irs.wrapping_add(10)));
     }
 

@@ -283,7 +283,11 @@ impl Chart {
         let mut prev = self.initial;
         for st in &self.steps {
             if self.loops_after == Some(st.step - 1) {
-                let _ = writeln!(out, "{:>4}  >>> loop: from here the run repeats forever >>>", "");
+                let _ = writeln!(
+                    out,
+                    "{:>4}  >>> loop: from here the run repeats forever >>>",
+                    ""
+                );
             }
             let a_change = (st.a != prev.0).then(|| format!("-> {}", st.a));
             let b_change = (st.b != prev.1).then(|| format!("-> {}", st.b));

@@ -172,8 +172,14 @@ impl Report {
         let mut undecided = Vec::new();
         for o in &self.outcomes {
             let what = format!("{} {}", o.variant, o.property);
-            match (o.variant == Variant::Standard, o.expected_violation, o.status) {
-                (true, _, Status::Violated) => failed.push(format!("standard TCP violates {}", o.property)),
+            match (
+                o.variant == Variant::Standard,
+                o.expected_violation,
+                o.status,
+            ) {
+                (true, _, Status::Violated) => {
+                    failed.push(format!("standard TCP violates {}", o.property))
+                }
                 (false, true, Status::Holds) => failed.push(format!(
                     "switch {} does not produce a counterexample to {}",
                     o.variant, o.property
@@ -339,10 +345,7 @@ fn verdicts(opts: &CheckOptions, results: &[RunResult]) -> Vec<Outcome> {
     let mut outcomes = Vec::new();
     for &variant in &opts.variants {
         for spec in properties::ALL {
-            let expected = variant
-                .must_violate()
-                .iter()
-                .any(|(p, _)| *p == spec.name);
+            let expected = variant.must_violate().iter().any(|(p, _)| *p == spec.name);
             let full = variant == Variant::Standard || opts.exhaustive;
             if !full && !expected {
                 continue; // a switch's run only answers for the properties it must break

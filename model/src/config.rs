@@ -196,7 +196,12 @@ impl Config {
 
     /// The configuration with a seeded fault in both hosts (only [`Fault::None`] exists
     /// outside test builds).
-    pub fn with_fault(scenario: Scenario, variant: Variant, budgets: Budgets, fault: Fault) -> Config {
+    pub fn with_fault(
+        scenario: Scenario,
+        variant: Variant,
+        budgets: Budgets,
+        fault: Fault,
+    ) -> Config {
         let mech: Mechanisms = variant.mechanisms();
         let base = Params {
             wnd: WINDOW,
@@ -206,6 +211,7 @@ impl Config {
             msl: MSL,
             keepalive: None,
             mech,
+            listener: false,
             policy: Policy::MODEL,
             fault,
         };

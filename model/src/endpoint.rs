@@ -46,6 +46,9 @@ pub struct Params {
     pub keepalive: Option<KeepaliveParams>,
     /// Mechanism switches.
     pub mech: Mechanisms,
+    /// The application keeps a listening socket on the port after accepting the connection
+    /// (needed for a TIME-WAIT connection to reopen on a new SYN, RFC 1122 4.2.2.13).
+    pub listener: bool,
     /// The alternative taken wherever the RFCs leave a choice.
     pub policy: Policy,
     /// A seeded fault ([`Fault::None`] outside tests).
@@ -780,11 +783,7 @@ fn arrive_syn_sent(s: &mut Stepper<'_>, seg: &Segment) {
     e.irs = seg.seq;
     e.rcv_nxt = seg.seq + 1;
     if ack_ok {
-        e.snd_una = if any_ack {
-            e.snd_nxt
-        } else {
-            seg.ack
-        };
+        e.snd_una = if any_ack { e.snd_nxt } else { seg.ack };
     }
     if e.iss.lt(e.snd_una) {
         // Our SYN is acknowledged: ESTABLISHED, send <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
@@ -816,10 +815,12 @@ fn arrive_syn_sent(s: &mut Stepper<'_>, seg: &Segment) {
 }
 
 /// Whether a SYN in TIME-WAIT reopens the connection (RFC 1122 4.2.2.13, a choice): a plain
-/// SYN above RCV.NXT, with a listener still there (the connection came from a passive OPEN).
+/// SYN above RCV.NXT, on a connection that came from a passive OPEN whose listener is still
+/// there.
 fn reopens_time_wait(s: &Stepper<'_>, seg: &Segment) -> bool {
     let e = &s.t.next;
     s.p.policy.alt(Choice::TimeWaitSyn)
+        && s.p.listener
         && e.passive
         && seg.flags.syn
         && !seg.flags.ack

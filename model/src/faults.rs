@@ -49,11 +49,7 @@ const EXPECTED: &[(Fault, Scenario, &[&str])] = &[
         Scenario::ClientServer,
         &["no_unexplained_reset", "orderly_close"],
     ),
-    (
-        Fault::AbortSendsNoRst,
-        Scenario::Abort,
-        &["orderly_close"],
-    ),
+    (Fault::AbortSendsNoRst, Scenario::Abort, &["orderly_close"]),
     (
         Fault::RetransmitsWithoutFin,
         Scenario::ClientServer,

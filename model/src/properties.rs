@@ -10,8 +10,8 @@
 use crate::config::Scenario;
 use crate::statespace::{Kind, Property};
 use crate::system::{Fact, Phase, SysState, System};
-use tcp_vectors::TcpState;
 use stateright::Expectation;
+use tcp_vectors::TcpState;
 
 /// A property with its documentation.
 #[derive(Clone, Copy, Debug)]
@@ -142,21 +142,48 @@ pub const ALL: &[Spec] = &[
         scenarios: &[IdleCrash],
         holds: reconnects_after_reboot,
     },
-    reach!("reach_closed", "CLOSED is reachable", |s| in_state(s, TcpState::Closed)),
-    reach!("reach_listen", "LISTEN is reachable", |s| in_state(s, TcpState::Listen)),
-    reach!("reach_syn_sent", "SYN-SENT is reachable", |s| in_state(s, TcpState::SynSent)),
+    reach!("reach_closed", "CLOSED is reachable", |s| in_state(
+        s,
+        TcpState::Closed
+    )),
+    reach!("reach_listen", "LISTEN is reachable", |s| in_state(
+        s,
+        TcpState::Listen
+    )),
+    reach!("reach_syn_sent", "SYN-SENT is reachable", |s| in_state(
+        s,
+        TcpState::SynSent
+    )),
     reach!("reach_syn_received", "SYN-RECEIVED is reachable", |s| {
         in_state(s, TcpState::SynReceived)
     }),
     reach!("reach_established", "ESTABLISHED is reachable", |s| {
         in_state(s, TcpState::Established)
     }),
-    reach!("reach_fin_wait_1", "FIN-WAIT-1 is reachable", |s| in_state(s, TcpState::FinWait1)),
-    reach!("reach_fin_wait_2", "FIN-WAIT-2 is reachable", |s| in_state(s, TcpState::FinWait2)),
-    reach!("reach_close_wait", "CLOSE-WAIT is reachable", |s| in_state(s, TcpState::CloseWait)),
-    reach!("reach_closing", "CLOSING is reachable", |s| in_state(s, TcpState::Closing)),
-    reach!("reach_last_ack", "LAST-ACK is reachable", |s| in_state(s, TcpState::LastAck)),
-    reach!("reach_time_wait", "TIME-WAIT is reachable", |s| in_state(s, TcpState::TimeWait)),
+    reach!("reach_fin_wait_1", "FIN-WAIT-1 is reachable", |s| in_state(
+        s,
+        TcpState::FinWait1
+    )),
+    reach!("reach_fin_wait_2", "FIN-WAIT-2 is reachable", |s| in_state(
+        s,
+        TcpState::FinWait2
+    )),
+    reach!("reach_close_wait", "CLOSE-WAIT is reachable", |s| in_state(
+        s,
+        TcpState::CloseWait
+    )),
+    reach!("reach_closing", "CLOSING is reachable", |s| in_state(
+        s,
+        TcpState::Closing
+    )),
+    reach!("reach_last_ack", "LAST-ACK is reachable", |s| in_state(
+        s,
+        TcpState::LastAck
+    )),
+    reach!("reach_time_wait", "TIME-WAIT is reachable", |s| in_state(
+        s,
+        TcpState::TimeWait
+    )),
     reach!(
         "simultaneous_open",
         "both ends send SYN before receiving one (SYN-SENT to SYN-RECEIVED)",
@@ -190,9 +217,11 @@ pub const ALL: &[Spec] = &[
         "an old duplicate data segment of one connection arrives at a later one",
         |s| s.history.has(Fact::OldDataAtLaterIncarnation),
     ),
-    reach!("rst_in_time_wait", "a RST arrives at an endpoint in TIME-WAIT", |s| {
-        s.history.has(Fact::RstInTimeWait)
-    }),
+    reach!(
+        "rst_in_time_wait",
+        "a RST arrives at an endpoint in TIME-WAIT",
+        |s| { s.history.has(Fact::RstInTimeWait) }
+    ),
     reach!(
         "retransmission_fired",
         "a retransmission timer fires and resends",
@@ -203,9 +232,11 @@ pub const ALL: &[Spec] = &[
         "a keepalive probe is answered by a live peer and the answer arrives",
         |s| s.history.has(Fact::KeepaliveAnswered),
     ),
-    reach!("challenge_ack_sent", "an RFC 5961 challenge ACK is sent", |s| {
-        s.history.has(Fact::ChallengeAck)
-    }),
+    reach!(
+        "challenge_ack_sent",
+        "an RFC 5961 challenge ACK is sent",
+        |s| { s.history.has(Fact::ChallengeAck) }
+    ),
     reach!(
         "half_open_discovered",
         "a half-open connection is reset after its peer rebooted",
@@ -286,8 +317,7 @@ fn orderly_close(m: &System, s: &SysState) -> bool {
         // crashed or was reset by a blind attack (finding that out is keepalive's job,
         // dead_peer_detected), or after the RST of its peer's ABORT was lost.
         !me.incomplete
-            && ((me.phase == Phase::Done && me.ep.state == TcpState::Closed)
-                || m.may_hang(s, h))
+            && ((me.phase == Phase::Done && me.ep.state == TcpState::Closed) || m.may_hang(s, h))
     })
 }
 

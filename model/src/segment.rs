@@ -232,9 +232,15 @@ mod tests {
 
     #[test]
     fn order_is_modular_within_half_the_space() {
-        assert!(Seq(250).lt(Seq(3)), "3 comes after 250 once the space wraps");
+        assert!(
+            Seq(250).lt(Seq(3)),
+            "3 comes after 250 once the space wraps"
+        );
         assert!(!Seq(3).lt(Seq(250)));
-        assert!(Seq(10).lt(Seq(137)) && !Seq(10).lt(Seq(138)), "half the space");
+        assert!(
+            Seq(10).lt(Seq(137)) && !Seq(10).lt(Seq(138)),
+            "half the space"
+        );
         assert!(Seq(7).le(Seq(7)) && !Seq(7).lt(Seq(7)));
         assert!(Seq(254).in_window(Seq(250), 5) && !Seq(255).in_window(Seq(250), 5));
         assert!(Seq(1).in_window(Seq(253), 5), "a window that wraps");

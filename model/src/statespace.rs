@@ -280,7 +280,11 @@ where
 }
 
 /// Explore `model` breadth-first and decide `props` (at most 64).
-pub fn explore<M>(model: &M, props: &[Property<M>], opts: Options<'_>) -> Exploration<M::State, M::Action>
+pub fn explore<M>(
+    model: &M,
+    props: &[Property<M>],
+    opts: Options<'_>,
+) -> Exploration<M::State, M::Action>
 where
     M: Fair + Sync,
     M::State: Hash + Clone + Send + Sync,
@@ -622,7 +626,10 @@ where
     M::State: Hash + Send + Sync,
 {
     if threads == 1 || batch.len() < 64 {
-        return batch.iter().map(|(id, s)| expand(model, props, *id, s)).collect();
+        return batch
+            .iter()
+            .map(|(id, s)| expand(model, props, *id, s))
+            .collect();
     }
     let chunk = batch.len().div_ceil(threads);
     std::thread::scope(|scope| {
@@ -842,7 +849,11 @@ mod tests {
             deliver_in_ring: false,
         };
         let e = run(&m, &[done()], 100);
-        assert!(matches!(e.verdicts[0].1, Verdict::Holds), "{:?}", e.verdicts);
+        assert!(
+            matches!(e.verdicts[0].1, Verdict::Holds),
+            "{:?}",
+            e.verdicts
+        );
     }
 
     #[test]

@@ -300,7 +300,9 @@ impl System {
             (true, IsnClock::FarAhead) => host.clock.wrapping_mul(ISN_SPACING),
             (true, IsnClock::Ticking) => host.clock.wrapping_add(s.time / 2),
         };
-        Seq(100u8.wrapping_add(reading).wrapping_add(if h == 0 { 0 } else { 128 }))
+        Seq(100u8
+            .wrapping_add(reading)
+            .wrapping_add(if h == 0 { 0 } else { 128 }))
     }
 
     /// True when no action is enabled: the run is over.
@@ -417,9 +419,7 @@ impl System {
             None => {}
         }
         let host = &mut s.hosts[h];
-        if matches!(after, TcpState::SynReceived | TcpState::Established)
-            && before.state != after
-        {
+        if matches!(after, TcpState::SynReceived | TcpState::Established) && before.state != after {
             let pair = (t.next.iss, t.next.irs);
             if !host.synced.contains(&pair) {
                 host.synced.push(pair);
@@ -484,8 +484,7 @@ impl System {
             s.history.note(Fact::KeepaliveAnswered);
         }
         let host = &s.hosts[h];
-        if f.seg.len > 0 && host.incarnation >= 2 && host.peer_incarnation != Some(f.incarnation)
-        {
+        if f.seg.len > 0 && host.incarnation >= 2 && host.peer_incarnation != Some(f.incarnation) {
             s.history.note(Fact::OldDataAtLaterIncarnation);
         }
         if f.seg.len > 0
@@ -783,7 +782,13 @@ fn bit(mask: u8, k: u8) -> bool {
 }
 
 /// The ghost tag of a segment sent by a transition.
-fn tag_of(before: &Endpoint, ev: &Event, t: &Transition, seg: &Segment, cause: Option<Cause>) -> Tag {
+fn tag_of(
+    before: &Endpoint,
+    ev: &Event,
+    t: &Transition,
+    seg: &Segment,
+    cause: Option<Cause>,
+) -> Tag {
     let pure_ack = seg.flags == ctl(false, true, false, false) && seg.len == 0;
     if let Event::Timeout(TimerKind::Keepalive) = ev {
         return Tag::Probe;

@@ -28,7 +28,11 @@ fn assert_switch_breaks(variant: Variant) {
             .iter()
             .find(|o| o.variant == variant && o.property == *property)
             .expect("the switch's property was checked");
-        assert_eq!(o.status, Status::Violated, "{variant} must violate {property}");
+        assert_eq!(
+            o.status,
+            Status::Violated,
+            "{variant} must violate {property}"
+        );
         assert_eq!(o.scenario, Some(*scenario), "{variant}: {property}");
         let chart = o
             .counterexample
@@ -86,8 +90,16 @@ fn counterexamples_are_deterministic() {
             .and_then(|o| o.counterexample)
             .map(|c| c.to_text())
     };
-    let a = run(&[Variant::ShortTimeWait], Budgets::default(), &Scenario::ALL);
-    let b = run(&[Variant::ShortTimeWait], Budgets::default(), &Scenario::ALL);
+    let a = run(
+        &[Variant::ShortTimeWait],
+        Budgets::default(),
+        &Scenario::ALL,
+    );
+    let b = run(
+        &[Variant::ShortTimeWait],
+        Budgets::default(),
+        &Scenario::ALL,
+    );
     assert!(chart(a.clone()).is_some());
     assert_eq!(chart(a), chart(b));
 }
@@ -131,7 +143,13 @@ fn standard_tcp_satisfies_every_property_in_the_small_scenarios() {
     let decided: Vec<_> = outcomes.iter().filter(|o| o.kind != "sometimes").collect();
     assert!(decided.len() >= 7, "{decided:?}");
     for o in decided {
-        assert_eq!(o.status, Status::Holds, "standard TCP: {} {:?}", o.property, o.status);
+        assert_eq!(
+            o.status,
+            Status::Holds,
+            "standard TCP: {} {:?}",
+            o.property,
+            o.status
+        );
     }
 }
 

@@ -19,7 +19,7 @@ pub struct CoverageArgs {
 
 /// Run `coverage`.
 pub fn run(args: &CoverageArgs) -> Result<ExitCode> {
-    let g = generate();
+    let g = generate()?;
     let classes = event_classes();
     let covered = g
         .matrix
@@ -36,7 +36,7 @@ pub fn run(args: &CoverageArgs) -> Result<ExitCode> {
                     json!({"state": state.name(), "event": class, "status": "covered", "vector": id})
                 }
                 CellStatus::Unreachable(why) => {
-                    json!({"state": state.name(), "event": class, "status": "unreachable", "reason": why})
+                    json!({"state": state.name(), "event": class, "status": "unreachable", "reason": why.to_string()})
                 }
             })
             .collect();
@@ -44,7 +44,7 @@ pub fn run(args: &CoverageArgs) -> Result<ExitCode> {
             "cells_total": g.matrix.len(),
             "cells_covered": covered,
             "cells_unreachable": unreachable,
-            "cells_not_covered": 0,
+            "cells_not_covered": g.matrix.len() - covered - unreachable,
             "vectors": g.vectors.len(),
             "cells": cells,
         });

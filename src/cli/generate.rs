@@ -89,7 +89,7 @@ pub fn write_files(dir: &Path, files: &[(PathBuf, String)]) -> Result<WriteSumma
 /// Run `generate`.
 pub fn run(args: &GenerateArgs) -> Result<ExitCode> {
     let start = Instant::now();
-    let generated = generate();
+    let generated = generate()?;
     let files = generated
         .vectors
         .iter()

@@ -9,8 +9,8 @@
 
 use super::*;
 use crate::fault::Fault;
-use crate::policy::{Choice, Policy};
 use crate::mechanism::{Mechanisms, TimeWait, Variant};
+use crate::policy::{Choice, Policy};
 use crate::segment::{ctl, Segment, Seq};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
@@ -55,6 +55,7 @@ fn params() -> Params {
         msl: 2,
         keepalive: None,
         mech: Mechanisms::STANDARD,
+        listener: false,
         policy: Policy::MODEL,
         fault: Fault::None,
     }
@@ -380,7 +381,8 @@ fn open_on_existing_connection_is_connection_already_exists() {
         for passive in [false, true] {
             let t = call(&ep, UserCall::Open { passive });
             assert_eq!(t.next, ep, "{state:?}");
-            assert_eq!(t.outputs.to_vec(),
+            assert_eq!(
+                t.outputs.to_vec(),
                 vec![err(CallError::ConnectionAlreadyExists)],
                 "{state:?}"
             );
@@ -519,7 +521,8 @@ fn syn_sent_unacceptable_ack_gets_rst_at_seg_ack() {
         for flags in ["A", "SA", "FA"] {
             let t = arrive(&ep, seg(flags, IRS, ack, 0));
             assert_eq!(t.next, ep, "{flags} ack={ack}");
-            assert_eq!(t.outputs.to_vec(),
+            assert_eq!(
+                t.outputs.to_vec(),
                 vec![out(seg("R", ack, 0, 0))],
                 "{flags} ack={ack}"
             );
@@ -561,7 +564,8 @@ fn syn_sent_acceptable_syn_ack_establishes() {
     // acknowledged: enter ESTABLISHED and send <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>.
     let t = arrive(&syn_sent(), seg("SA", IRS, ISS + 1, 0));
     assert_eq!(t.next, established());
-    assert_eq!(t.outputs.to_vec(),
+    assert_eq!(
+        t.outputs.to_vec(),
         vec![out(seg("A", ISS + 1, IRS + 1, 0)), app(AppEvent::Connected)]
     );
     assert!(t.accepted && !t.isn_used && !t.reset);
@@ -719,7 +723,8 @@ fn rst_in_window_but_not_exact_gets_challenge_ack() {
         for seq in (1..4).map(|k| ep.rcv_nxt + k) {
             let t = arrive(&ep, seg("R", seq, 0, 0));
             assert_eq!(t.next, ep, "{state:?} seq={seq}");
-            assert_eq!(t.outputs.to_vec(),
+            assert_eq!(
+                t.outputs.to_vec(),
                 vec![out(seg("A", ep.snd_nxt, ep.rcv_nxt, 0))],
                 "{state:?} seq={seq}"
             );
@@ -846,7 +851,11 @@ fn ack_above_snd_nxt_is_acked_and_dropped() {
     ] {
         let t = arrive(&ep, s);
         assert_eq!(t.next, ep, "{s}");
-        assert_eq!(t.outputs.to_vec(), vec![out(seg("A", ISS + 3, IRS + 1, 0))], "{s}");
+        assert_eq!(
+            t.outputs.to_vec(),
+            vec![out(seg("A", ISS + 3, IRS + 1, 0))],
+            "{s}"
+        );
         assert!(!t.accepted);
     }
 }
@@ -863,7 +872,10 @@ fn ack_too_old_is_acked_and_dropped() {
     };
     let t = arrive(&ep, seg("A", IRS + 1, ISS + 5, 2));
     assert_eq!(t.next, ep);
-    assert_eq!(t.outputs.to_vec(), vec![out(seg("A", ISS + 12, IRS + 1, 0))]);
+    assert_eq!(
+        t.outputs.to_vec(),
+        vec![out(seg("A", ISS + 12, IRS + 1, 0))]
+    );
     // SEG.ACK = SND.UNA - 4: a duplicate; its data is processed.
     let t = arrive(&ep, seg("A", IRS + 1, ISS + 6, 2));
     assert_eq!(
@@ -873,7 +885,8 @@ fn ack_too_old_is_acked_and_dropped() {
             ..ep.clone()
         }
     );
-    assert_eq!(t.outputs.to_vec(),
+    assert_eq!(
+        t.outputs.to_vec(),
         vec![app(AppEvent::Data(2)), out(seg("A", ISS + 12, IRS + 3, 0))]
     );
 }
@@ -935,7 +948,8 @@ fn syn_received_ack_with_data_establishes_then_delivers() {
             ..established()
         }
     );
-    assert_eq!(t.outputs.to_vec(),
+    assert_eq!(
+        t.outputs.to_vec(),
         vec![
             app(AppEvent::Connected),
             app(AppEvent::Data(2)),
@@ -951,7 +965,11 @@ fn syn_received_unacceptable_ack_gets_rst_at_seg_ack() {
     for ack in [ISS, ISS + 2, ISS + 9] {
         let t = arrive(&ep, seg("A", IRS + 1, ack, 0));
         assert_eq!(t.next, ep, "ack={ack}");
-        assert_eq!(t.outputs.to_vec(), vec![out(seg("R", ack, 0, 0))], "ack={ack}");
+        assert_eq!(
+            t.outputs.to_vec(),
+            vec![out(seg("R", ack, 0, 0))],
+            "ack={ack}"
+        );
         assert!(!t.accepted);
     }
 }
@@ -1005,7 +1023,8 @@ fn simultaneous_open_syn_ack_repeating_the_syn_establishes() {
     for ack in [ISS, ISS + 2] {
         let t = arrive(&ep, seg("SA", IRS, ack, 0));
         assert_eq!(t.next, ep, "ack={ack}");
-        assert_eq!(t.outputs.to_vec(),
+        assert_eq!(
+            t.outputs.to_vec(),
             vec![out(seg("A", ISS + 1, IRS + 1, 0))],
             "ack={ack}"
         );
@@ -1045,7 +1064,8 @@ fn in_order_data_is_delivered_and_acked() {
             },
             "{state:?}"
         );
-        assert_eq!(t.outputs.to_vec(),
+        assert_eq!(
+            t.outputs.to_vec(),
             vec![
                 app(AppEvent::Data(3)),
                 out(seg("A", ep.snd_nxt, IRS + 4, 0))
@@ -1074,7 +1094,11 @@ fn out_of_order_data_is_held_or_dropped_and_acks_rcv_nxt() {
             ..ep.clone()
         };
         assert_eq!(t.next, kept, "{s}");
-        assert_eq!(t.outputs.to_vec(), vec![out(seg("A", ISS + 1, IRS + 1, 0))], "{s}");
+        assert_eq!(
+            t.outputs.to_vec(),
+            vec![out(seg("A", ISS + 1, IRS + 1, 0))],
+            "{s}"
+        );
         assert!(!t.accepted);
         let dropping = Params {
             policy: Policy::MODEL.flip(Choice::OutOfOrder),
@@ -1082,7 +1106,11 @@ fn out_of_order_data_is_held_or_dropped_and_acks_rcv_nxt() {
         };
         let t = step(&ep, &Event::Arrive(s), &dropping, ISN);
         assert_eq!(t.next, ep, "{s}: dropped");
-        assert_eq!(t.outputs.to_vec(), vec![out(seg("A", ISS + 1, IRS + 1, 0))], "{s}");
+        assert_eq!(
+            t.outputs.to_vec(),
+            vec![out(seg("A", ISS + 1, IRS + 1, 0))],
+            "{s}"
+        );
     }
 }
 
@@ -1122,7 +1150,8 @@ fn overlapping_retransmission_delivers_only_new_data() {
             ..established()
         }
     );
-    assert_eq!(t.outputs.to_vec(),
+    assert_eq!(
+        t.outputs.to_vec(),
         vec![app(AppEvent::Data(2)), out(seg("A", ISS + 1, IRS + 3, 0))]
     );
 }
@@ -1149,7 +1178,8 @@ fn fin_in_established_enters_close_wait() {
     // it; ESTABLISHED enters CLOSE-WAIT.
     let t = arrive(&established(), seg("FA", IRS + 1, ISS + 1, 0));
     assert_eq!(t.next, close_wait());
-    assert_eq!(t.outputs.to_vec(),
+    assert_eq!(
+        t.outputs.to_vec(),
         vec![
             app(AppEvent::EndOfStream),
             out(seg("A", ISS + 1, IRS + 2, 0))
@@ -1169,7 +1199,8 @@ fn fin_with_data_delivers_then_closes_with_one_ack() {
             ..close_wait()
         }
     );
-    assert_eq!(t.outputs.to_vec(),
+    assert_eq!(
+        t.outputs.to_vec(),
         vec![
             app(AppEvent::Data(2)),
             app(AppEvent::EndOfStream),
@@ -1184,7 +1215,8 @@ fn fin_in_fin_wait_1_acking_our_fin_enters_time_wait() {
     // segment), then enter TIME-WAIT, start the time-wait timer, turn off the other timers".
     let t = arrive(&fin_wait_1(), seg("FA", IRS + 1, ISS + 2, 0));
     assert_eq!(t.next, time_wait());
-    assert_eq!(t.outputs.to_vec(),
+    assert_eq!(
+        t.outputs.to_vec(),
         vec![
             app(AppEvent::EndOfStream),
             out(seg("A", ISS + 2, IRS + 2, 0))
@@ -1197,7 +1229,8 @@ fn fin_in_fin_wait_1_without_ack_of_our_fin_enters_closing() {
     // RFC 9293 3.10.7.4 eighth, FIN-WAIT-1: "otherwise, enter the CLOSING state".
     let t = arrive(&fin_wait_1(), seg("FA", IRS + 1, ISS + 1, 0));
     assert_eq!(t.next, closing());
-    assert_eq!(t.outputs.to_vec(),
+    assert_eq!(
+        t.outputs.to_vec(),
         vec![
             app(AppEvent::EndOfStream),
             out(seg("A", ISS + 2, IRS + 2, 0))
@@ -1210,7 +1243,8 @@ fn fin_in_fin_wait_2_enters_time_wait() {
     // RFC 9293 3.10.7.4 eighth, FIN-WAIT-2: enter TIME-WAIT, start the time-wait timer.
     let t = arrive(&fin_wait_2(), seg("FA", IRS + 1, ISS + 2, 0));
     assert_eq!(t.next, time_wait());
-    assert_eq!(t.outputs.to_vec(),
+    assert_eq!(
+        t.outputs.to_vec(),
         vec![
             app(AppEvent::EndOfStream),
             out(seg("A", ISS + 2, IRS + 2, 0))
@@ -1232,7 +1266,11 @@ fn time_wait_retransmitted_fin_is_acked_and_restarts_2msl() {
     ] {
         let t = arrive(&ep, s);
         assert_eq!(t.next, time_wait(), "{s}");
-        assert_eq!(t.outputs.to_vec(), vec![out(seg("A", ISS + 2, IRS + 2, 0))], "{s}");
+        assert_eq!(
+            t.outputs.to_vec(),
+            vec![out(seg("A", ISS + 2, IRS + 2, 0))],
+            "{s}"
+        );
         assert!(t.accepted && !t.reset);
     }
 }
@@ -1247,7 +1285,10 @@ fn send_without_connection_is_error() {
     // turn a passive endpoint active ("connection not open").
     let t = call(&Endpoint::closed(), UserCall::Send(2));
     assert_eq!(t.next, Endpoint::closed());
-    assert_eq!(t.outputs.to_vec(), vec![err(CallError::ConnectionDoesNotExist)]);
+    assert_eq!(
+        t.outputs.to_vec(),
+        vec![err(CallError::ConnectionDoesNotExist)]
+    );
     let t = call(&listen(), UserCall::Send(2));
     assert_eq!(t.next, listen());
     assert_eq!(t.outputs.to_vec(), vec![err(CallError::NotOpen)]);
@@ -1261,7 +1302,8 @@ fn send_after_close_is_connection_closing() {
         let ep = in_state(state);
         let t = call(&ep, UserCall::Send(2));
         assert_eq!(t.next, ep, "{state:?}");
-        assert_eq!(t.outputs.to_vec(),
+        assert_eq!(
+            t.outputs.to_vec(),
             vec![err(CallError::ConnectionClosing)],
             "{state:?}"
         );
@@ -1289,7 +1331,8 @@ fn send_in_syn_sent_is_queued_then_sent_on_established() {
             ..established()
         }
     );
-    assert_eq!(t.outputs.to_vec(),
+    assert_eq!(
+        t.outputs.to_vec(),
         vec![
             out(seg("A", ISS + 1, IRS + 1, 0)),
             app(AppEvent::Connected),
@@ -1305,7 +1348,8 @@ fn send_in_syn_received_is_queued_then_sent_on_established() {
     assert_eq!(t.outputs.to_vec(), vec![]);
     assert_eq!(t.next.queued, 2);
     let t = arrive(&t.next, seg("A", IRS + 1, ISS + 1, 0));
-    assert_eq!(t.outputs.to_vec(),
+    assert_eq!(
+        t.outputs.to_vec(),
         vec![app(AppEvent::Connected), out(seg("A", ISS + 1, IRS + 1, 2))]
     );
     assert_eq!(
@@ -1379,7 +1423,10 @@ fn close_in_established_sends_fin_and_enters_fin_wait_1() {
     // RFC 9293 3.10.4 ESTABLISHED: form a FIN segment, send it, enter FIN-WAIT-1.
     let t = call(&established(), UserCall::Close);
     assert_eq!(t.next, fin_wait_1());
-    assert_eq!(t.outputs.to_vec(), vec![out(seg("FA", ISS + 1, IRS + 1, 0))]);
+    assert_eq!(
+        t.outputs.to_vec(),
+        vec![out(seg("FA", ISS + 1, IRS + 1, 0))]
+    );
 }
 
 #[test]
@@ -1400,7 +1447,10 @@ fn close_with_queued_data_sends_fin_with_the_last_data() {
             ..established()
         }
     );
-    assert_eq!(t.outputs.to_vec(), vec![out(seg("FA", ISS + 1, IRS + 1, 2))]);
+    assert_eq!(
+        t.outputs.to_vec(),
+        vec![out(seg("FA", ISS + 1, IRS + 1, 2))]
+    );
 }
 
 #[test]
@@ -1427,7 +1477,10 @@ fn close_in_close_wait_sends_fin_and_enters_last_ack() {
     // RFC 9293 3.10.4 CLOSE-WAIT: queue the FIN, enter LAST-ACK (sent at once here).
     let t = call(&close_wait(), UserCall::Close);
     assert_eq!(t.next, last_ack());
-    assert_eq!(t.outputs.to_vec(), vec![out(seg("FA", ISS + 1, IRS + 2, 0))]);
+    assert_eq!(
+        t.outputs.to_vec(),
+        vec![out(seg("FA", ISS + 1, IRS + 2, 0))]
+    );
 }
 
 #[test]
@@ -1445,7 +1498,10 @@ fn close_in_syn_received_without_data_sends_fin_at_once() {
     // RFC 9293 3.10.4 SYN-RECEIVED: "If no SENDs have been issued and there is no pending data
     // to send, then form a FIN segment and send it, and enter FIN-WAIT-1 state".
     let t = call(&syn_received(true), UserCall::Close);
-    assert_eq!(t.outputs.to_vec(), vec![out(seg("FA", ISS + 1, IRS + 1, 0))]);
+    assert_eq!(
+        t.outputs.to_vec(),
+        vec![out(seg("FA", ISS + 1, IRS + 1, 0))]
+    );
     assert_eq!(t.next.state, FinWait1);
     assert!(t.next.fin_sent);
 }
@@ -1463,7 +1519,8 @@ fn close_in_syn_received_with_data_queues_the_fin_until_established() {
     assert!(t.next.fin_queued);
     let t = arrive(&t.next, seg("A", IRS + 1, ISS + 1, 0));
     assert_eq!(t.next.state, FinWait1);
-    assert_eq!(t.outputs.to_vec(),
+    assert_eq!(
+        t.outputs.to_vec(),
         vec![
             app(AppEvent::Connected),
             out(seg("FA", ISS + 1, IRS + 1, 1))
@@ -1503,7 +1560,8 @@ fn live_peer_answering_every_probe_is_not_timed_out() {
 fn data_beyond_the_receive_window_is_trimmed() {
     // RFC 9293 3.10.7.4 first: only the part of a segment inside the window is taken.
     let t = arrive(&established(), seg("A", IRS + 1, ISS + 1, 6));
-    assert_eq!(t.outputs.to_vec(),
+    assert_eq!(
+        t.outputs.to_vec(),
         vec![app(AppEvent::Data(4)), out(seg("A", ISS + 1, IRS + 5, 0))]
     );
 }
@@ -1511,7 +1569,8 @@ fn data_beyond_the_receive_window_is_trimmed() {
 #[test]
 fn fin_beyond_the_receive_window_is_not_processed() {
     let t = arrive(&established(), seg("FA", IRS + 1, ISS + 1, 4));
-    assert_eq!(t.outputs.to_vec(),
+    assert_eq!(
+        t.outputs.to_vec(),
         vec![app(AppEvent::Data(4)), out(seg("A", ISS + 1, IRS + 5, 0))]
     );
     assert_eq!(t.next.state, Established);
@@ -1523,12 +1582,16 @@ fn close_when_closing_or_closed_is_error() {
     // LAST-ACK, TIME-WAIT: "connection closing".
     let t = call(&Endpoint::closed(), UserCall::Close);
     assert_eq!(t.next, Endpoint::closed());
-    assert_eq!(t.outputs.to_vec(), vec![err(CallError::ConnectionDoesNotExist)]);
+    assert_eq!(
+        t.outputs.to_vec(),
+        vec![err(CallError::ConnectionDoesNotExist)]
+    );
     for state in [FinWait1, FinWait2, Closing, LastAck, TimeWait] {
         let ep = in_state(state);
         let t = call(&ep, UserCall::Close);
         assert_eq!(t.next, ep, "{state:?}");
-        assert_eq!(t.outputs.to_vec(),
+        assert_eq!(
+            t.outputs.to_vec(),
             vec![err(CallError::ConnectionClosing)],
             "{state:?}"
         );
@@ -1547,7 +1610,8 @@ fn abort_in_synchronized_state_sends_rst_at_snd_nxt() {
         let ep = in_state(state);
         let t = call(&ep, UserCall::Abort);
         assert_eq!(t.next, Endpoint::closed(), "{state:?}");
-        assert_eq!(t.outputs.to_vec(),
+        assert_eq!(
+            t.outputs.to_vec(),
             vec![out(seg("R", ep.snd_nxt, 0, 0))],
             "{state:?}"
         );
@@ -1567,7 +1631,10 @@ fn abort_without_peer_state_sends_nothing() {
     }
     let t = call(&Endpoint::closed(), UserCall::Abort);
     assert_eq!(t.next, Endpoint::closed());
-    assert_eq!(t.outputs.to_vec(), vec![err(CallError::ConnectionDoesNotExist)]);
+    assert_eq!(
+        t.outputs.to_vec(),
+        vec![err(CallError::ConnectionDoesNotExist)]
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1623,7 +1690,10 @@ fn retransmission_timeout_resends_data_and_fin() {
             ..ep.clone()
         }
     );
-    assert_eq!(t.outputs.to_vec(), vec![out(seg("FA", ISS + 1, IRS + 1, 2))]);
+    assert_eq!(
+        t.outputs.to_vec(),
+        vec![out(seg("FA", ISS + 1, IRS + 1, 2))]
+    );
 }
 
 #[test]
@@ -1640,7 +1710,12 @@ fn retransmission_gives_up_after_max_retries() {
         let ep = Endpoint { retries: 2, ..ep };
         let t = fire(&ep, TimerKind::Retransmission);
         assert_eq!(t.next, Endpoint::closed(), "{:?}", ep.state);
-        assert_eq!(t.outputs.to_vec(), vec![app(AppEvent::TimedOut)], "{:?}", ep.state);
+        assert_eq!(
+            t.outputs.to_vec(),
+            vec![app(AppEvent::TimedOut)],
+            "{:?}",
+            ep.state
+        );
         assert!(t.timed_out && !t.reset);
     }
 }
@@ -1673,7 +1748,10 @@ fn retransmission_gives_up_in_passive_syn_received_back_to_listen() {
     let t = fire(&ep, TimerKind::Retransmission);
     assert_eq!(t.next, listen());
     assert_eq!(t.outputs.to_vec(), vec![]);
-    assert!(t.half_open_dropped && !t.timed_out, "no application is told");
+    assert!(
+        t.half_open_dropped && !t.timed_out,
+        "no application is told"
+    );
 }
 
 #[test]
@@ -1865,7 +1943,8 @@ fn two_way_handshake_establishes_on_syn() {
             ..Endpoint::closed()
         }
     );
-    assert_eq!(t.outputs.to_vec(),
+    assert_eq!(
+        t.outputs.to_vec(),
         vec![out(seg("SA", ISN, IRS + 1, 0)), app(AppEvent::Connected)]
     );
     assert!(t.accepted && t.isn_used);
@@ -1877,7 +1956,8 @@ fn no_time_wait_closes_after_final_ack() {
     let p = mech_params(Variant::NoTimeWait.mechanisms());
     let t = arrive_with(&fin_wait_2(), seg("FA", IRS + 1, ISS + 2, 0), &p);
     assert_eq!(t.next, Endpoint::closed());
-    assert_eq!(t.outputs.to_vec(),
+    assert_eq!(
+        t.outputs.to_vec(),
         vec![
             app(AppEvent::EndOfStream),
             out(seg("A", ISS + 2, IRS + 2, 0))
@@ -2015,27 +2095,30 @@ fn any_params(min_wnd: u8) -> impl Strategy<Value = Params> {
         prop::sample::select(Variant::ALL.to_vec()),
         any::<u8>(),
     )
-        .prop_map(|(wnd, max_retries, rto, msl, ka, variant, choices)| Params {
-            wnd,
-            max_retries,
-            rto,
-            msl,
-            keepalive: ka.then_some(KeepaliveParams {
-                idle: 2,
-                interval: 1,
-                count: 2,
-            }),
-            mech: variant.mechanisms(),
-            // Every combination of the RFC choices.
-            policy: Choice::ALL.iter().fold(Policy::MODEL, |p, &c| {
-                if choices & (1 << c as u8) != 0 {
-                    p.flip(c)
-                } else {
-                    p
-                }
-            }),
-            fault: Fault::None,
-        })
+        .prop_map(
+            |(wnd, max_retries, rto, msl, ka, variant, choices)| Params {
+                wnd,
+                max_retries,
+                rto,
+                msl,
+                keepalive: ka.then_some(KeepaliveParams {
+                    idle: 2,
+                    interval: 1,
+                    count: 2,
+                }),
+                mech: variant.mechanisms(),
+                listener: choices & 0x80 != 0,
+                // Every combination of the RFC choices.
+                policy: Choice::ALL.iter().fold(Policy::MODEL, |p, &c| {
+                    if choices & (1 << c as u8) != 0 {
+                        p.flip(c)
+                    } else {
+                        p
+                    }
+                }),
+                fault: Fault::None,
+            },
+        )
 }
 
 fn offset(base: Seq, off: i8) -> Seq {
