@@ -390,7 +390,17 @@ impl LinuxTarget {
                     )
                 };
                 match n {
-                    0 => Ok(()),
+                    0 => {
+                        // The application takes the end of stream, as the model's RECEIVE
+                        // returns it: a plain recv() consumes the FIN's buffer, so the receive
+                        // queue is empty again, as after `data n`. (A peek would leave it
+                        // queued, and Linux 6.17+'s tcp_sequence() then refuses any segment
+                        // reaching past the window's right edge: TCP_INVALID_END_SEQUENCE.)
+                        // SAFETY: b is a valid 1-byte buffer.
+                        let _ =
+                            unsafe { libc::recv(fd, b.as_mut_ptr().cast(), 1, libc::MSG_DONTWAIT) };
+                        Ok(())
+                    }
                     n if n > 0 => Err("unread data before any end of stream".into()),
                     _ => {
                         let e = io::Error::last_os_error()

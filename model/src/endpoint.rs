@@ -315,13 +315,17 @@ impl Endpoint {
     }
 
     /// Whether `seg` is the peer's SYN,ACK that, after a simultaneous open, repeats its SYN at
-    /// IRS and acknowledges ours (RFC 9293 Figure 8, line 6): it completes the handshake.
+    /// IRS and acknowledges ours (RFC 9293 Figure 8, line 6): it completes the handshake. Only
+    /// a SYN,ACK that carries nothing else: with text or a FIN it is a SYN in a synchronized
+    /// state like any other (RFC 5961 4.2's challenge ACK).
     pub fn completes_simultaneous_open(&self, seg: &Segment) -> bool {
         self.state == TcpState::SynReceived
             && !self.passive
             && seg.flags.syn
             && seg.flags.ack
             && !seg.flags.rst
+            && !seg.flags.fin
+            && seg.len == 0
             && seg.seq + 1 == self.rcv_nxt
             && self.snd_una.lt(seg.ack)
             && seg.ack.le(self.snd_nxt)

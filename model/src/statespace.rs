@@ -31,7 +31,7 @@
 
 use stateright::Model;
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hash};
 use std::time::Instant;
 
 /// How a property is checked.
@@ -185,15 +185,13 @@ const BATCH: usize = 16_384;
 
 /// The 64-bit fingerprint of a state (ahash with fixed keys: stable across runs).
 pub fn fingerprint<T: Hash>(value: &T) -> u64 {
-    let mut h = ahash::RandomState::with_seeds(
+    ahash::RandomState::with_seeds(
         0x243f_6a88_85a3_08d3,
         0x1319_8a2e_0370_7344,
         0xa409_3822_299f_31d0,
         0x082e_fa98_ec4e_6c89,
     )
-    .build_hasher();
-    value.hash(&mut h);
-    h.finish()
+    .hash_one(value)
 }
 
 /// Resident memory of this process in bytes (Linux `/proc/self/statm`), if known.

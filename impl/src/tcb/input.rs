@@ -130,7 +130,7 @@ impl Connection {
         h: &TcpHeader,
         payload: &[u8],
     ) {
-        let (seq, syn) = self.trim_repeated_syn(h);
+        let (seq, syn) = self.trim_repeated_syn(h, payload.len());
         let fin = h.flags.contains(Flags::FIN);
         let rst = h.flags.contains(Flags::RST);
         let seg_len = payload.len() as u32 + u32::from(syn) + u32::from(fin);
@@ -164,12 +164,14 @@ impl Connection {
     /// or FIN-WAIT-1/CLOSING after a CLOSE in SYN-RECEIVED) and, after a simultaneous open
     /// (RFC 9293 section 3.5, figure 8, lines 5-6), the peer's SYN,ACK repeats the SYN we
     /// already have and acknowledges ours: that SYN is old and trimmed off (only the new
-    /// parts of a segment are processed), the rest goes on as an ACK at RCV.NXT.
+    /// parts of a segment are processed), the rest goes on as an ACK at RCV.NXT. Only a
+    /// SYN,ACK that carries nothing else: with text or a FIN it is a SYN in a synchronized
+    /// state like any other, answered with RFC 5961 4.2's challenge ACK (as Linux does).
     ///
     /// Any other repeat of the SYN is left to the sequence number check: a retransmitted SYN
     /// (no ACK) lies before RCV.NXT, so it is answered with <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
     /// and dropped; our own SYN,ACK is repeated by its retransmission timer.
-    fn trim_repeated_syn(&self, h: &TcpHeader) -> (SeqNum, bool) {
+    fn trim_repeated_syn(&self, h: &TcpHeader, payload_len: usize) -> (SeqNum, bool) {
         let seq = SeqNum(h.seq);
         let syn = h.flags.contains(Flags::SYN);
         let syn_unacked = self.snd_una == self.iss
@@ -181,7 +183,9 @@ impl Connection {
             && self.snd_una.lt(SeqNum(h.ack))
             && SeqNum(h.ack).le(self.snd_max);
         let rst = h.flags.contains(Flags::RST);
-        if syn_unacked && syn && !rst && seq == self.irs && !self.passive && ack_acceptable {
+        let bare = payload_len == 0 && !h.flags.contains(Flags::FIN);
+        if syn_unacked && syn && bare && !rst && seq == self.irs && !self.passive && ack_acceptable
+        {
             (seq.plus(1), false)
         } else {
             (seq, syn)

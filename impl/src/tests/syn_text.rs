@@ -97,6 +97,22 @@ fn text_on_a_crossing_syn_is_processed_once_established() {
 }
 
 #[test]
+fn a_crossing_syn_ack_with_text_is_a_syn_in_a_synchronized_state() {
+    // Figure 8's exception covers a SYN,ACK that only repeats the SYN; one that also carries
+    // text is a SYN in SYN-RECEIVED after an active OPEN, handled "per the directions for
+    // synchronized states" (3.10.7.4 fourth): RFC 5961 4.2's challenge ACK, and the segment is
+    // dropped.
+    let (mut p, ha, iss) = Peer::to_syn_sent();
+    assert_eq!(p.send(SYN, 5000, 0, &[]), [seg(SYN_ACK, iss, 5001)]);
+    assert_eq!(
+        p.send(SYN_ACK, 5000, plus(iss, 1), b"ab"),
+        [seg(ACK, plus(iss, 1), 5001)]
+    );
+    assert_eq!(p.state(ha), State::SynReceived);
+    assert_eq!(p.info(ha).readable, 0);
+}
+
+#[test]
 fn fin_on_a_crossing_syn_is_processed_once_established() {
     let (mut p, ha, iss) = Peer::to_syn_sent();
     assert_eq!(p.send(SYN_FIN, 5000, 0, b"ab"), [seg(SYN_ACK, iss, 5001)]);

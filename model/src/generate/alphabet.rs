@@ -105,7 +105,7 @@ impl Kind {
     }
 
     /// Octets of text.
-    pub fn len(self) -> u8 {
+    pub fn text_len(self) -> u8 {
         if self.text {
             TEXT
         } else {
@@ -231,8 +231,7 @@ impl Stimulus {
         self.class_name()
             .to_lowercase()
             .replace(['(', ')'], "")
-            .replace('+', "-")
-            .replace(' ', "-")
+            .replace(['+', ' '], "-")
     }
 }
 
@@ -346,7 +345,7 @@ pub fn apply_form(ep: &Endpoint, stimulus: Stimulus) -> Applied {
                 flags: kind.flags(),
                 seq,
                 ack,
-                len: kind.len(),
+                len: kind.text_len(),
             };
             Applied {
                 event: Event::Arrive(seg),
@@ -354,7 +353,7 @@ pub fn apply_form(ep: &Endpoint, stimulus: Stimulus) -> Applied {
                     flags: seg.flags,
                     seq: seq_expr,
                     ack: ack_expr,
-                    len: kind.len() as u32,
+                    len: kind.text_len() as u32,
                 }),
             }
         }

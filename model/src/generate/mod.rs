@@ -5,7 +5,7 @@
 //! FIN,ACK, SYN+FIN, RST, RST,ACK, each with and without text, at every sequence and
 //! acknowledgment class) and every running timer. For each reachable cell (RFC 9293 state x
 //! event class) the vector is the shortest ordinary script that reaches the state
-//! ([`explore`]), applies the event, and checks what the model says must follow ([`build`]):
+//! ([`explore`]), applies the event, and checks what the model says must follow ([`mod@build`]):
 //! the segments sent, what the application is told, the state, and a quiet window; where the
 //! RFCs allow several behaviours, a `one_of` lists each. Scenario vectors ([`scenarios`])
 //! project multi-step stories onto one endpoint. Numbers are symbolic ([`numbers`]).
