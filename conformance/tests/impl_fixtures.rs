@@ -16,8 +16,6 @@
 mod common;
 
 use common::{assert_all_pass, assert_fail_for_the_named_reason, load, run_on, shipped};
-use std::collections::BTreeMap;
-use std::path::Path;
 use tcp_conformance::report::Verdict;
 use tcp_conformance::TargetKind;
 use tcp_vectors::Step;
@@ -27,44 +25,6 @@ use tcp_vectors::Step;
 /// 100 challenge ACKs per second needs more segments than a vector sends.
 const NOT_OBSERVABLE: [&str; 3] = ["out-of-order-ack", "delayed-ack", "challenge-ack-rate"];
 
-/// One row of the README's table: the choice the stack makes and the other allowed ones.
-#[derive(Debug)]
-struct Row {
-    choice: String,
-    also_allowed: Vec<String>,
-}
-
-/// The table "RFC choices this stack makes" of impl/README.md: key -> row. Panics (the test
-/// fails) when the section or its table is missing or a row is malformed.
-fn readme_choices() -> BTreeMap<String, Row> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../impl/README.md");
-    let text = std::fs::read_to_string(&path).expect("impl/README.md");
-    let section = text
-        .split("\n## ")
-        .find(|s| s.starts_with("RFC choices this stack makes"))
-        .expect("impl/README.md has a section \"RFC choices this stack makes\"");
-    let mut rows = BTreeMap::new();
-    for line in section.lines().filter(|l| l.starts_with('|')) {
-        let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
-        let [key, choice, also, ..] = cells[..] else {
-            panic!("a row of the RFC choices table with fewer than three cells: {line}");
-        };
-        if key == "key" || key.starts_with("---") {
-            continue;
-        }
-        let also_allowed = also.split(',').map(|a| a.trim().to_string()).collect();
-        let row = Row {
-            choice: choice.to_string(),
-            also_allowed,
-        };
-        assert!(
-            rows.insert(key.to_string(), row).is_none(),
-            "key {key} twice"
-        );
-    }
-    assert!(!rows.is_empty(), "the RFC choices table has no rows");
-    rows
-}
 
 #[test]
 fn barrier_fixtures_fail_on_the_impl_target_for_the_named_reason() {
@@ -113,27 +73,9 @@ fn the_stacks_rfc_choices_are_the_ones_its_readme_names() {
             r.transcript.join("\n")
         );
     }
-    let readme = readme_choices();
+    let readme = common::readme_choices();
     let profile = report.choice_profile();
-    let mut wrong = Vec::new();
-    for (key, taken) in &profile {
-        let branches: Vec<Option<&str>> = taken.keys().map(Option::as_deref).collect();
-        let chose = branches
-            .iter()
-            .map(|b| b.unwrap_or("no allowed branch"))
-            .collect::<Vec<_>>()
-            .join(" and ");
-        match readme.get(key) {
-            None => wrong.push(format!(
-                "{key}: the stack chose {chose}; the README has no row"
-            )),
-            Some(row) if branches != [Some(row.choice.as_str())] => wrong.push(format!(
-                "{key}: the README says {}, the stack chose {chose}",
-                row.choice
-            )),
-            Some(_) => {}
-        }
-    }
+    let mut wrong = common::disagreements(&readme, &profile);
     for key in NOT_OBSERVABLE {
         if !readme.contains_key(key) {
             wrong.push(format!(

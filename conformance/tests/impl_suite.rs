@@ -8,6 +8,12 @@
 //! the test fails with the error and how to run it. It takes about 10 s: the stack's timers
 //! are short (`tcp_conformance::impl_target::replay_config`), and quiet windows end as soon as
 //! the stack shows that no timer can fire in them.
+//!
+//! Where a vector allows several behaviours (`one_of`), the branch the stack takes is the choice
+//! `impl/README.md` states in its table "RFC choices this stack makes": the whole suite's
+//! choices profile is checked against that table.
+
+mod common;
 
 use std::path::Path;
 use tcp_conformance::loader::load_dir;
@@ -56,6 +62,13 @@ fn the_whole_suite_passes_on_the_impl_target_over_ipv4_and_ipv6() {
         "{} unlisted differences from the model:\n{}\n{summary}",
         failures.len(),
         failures.join("\n\n")
+    );
+    let wrong = common::disagreements(&common::readme_choices(), &report.choice_profile());
+    assert!(
+        wrong.is_empty(),
+        "the stack's RFC choices differ from impl/README.md:\n{}\n{}",
+        wrong.join("\n"),
+        report.choices_text()
     );
     let unused: Vec<&str> = report
         .unused_deviations()

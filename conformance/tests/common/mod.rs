@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test file uses its own part
 
 use indicatif::ProgressBar;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use tcp_conformance::deviations::Deviations;
 use tcp_conformance::loader::{load_dir, LoadedVector};
@@ -89,4 +90,74 @@ pub fn assert_fail_for_the_named_reason(report: &Report, vectors: &[LoadedVector
             r.transcript.join("\n")
         );
     }
+}
+
+/// One row of the README's table: the choice the stack makes and the other allowed ones.
+#[derive(Debug)]
+pub struct Row {
+    /// The choice the stack makes.
+    pub choice: String,
+    /// The other behaviours the RFCs allow.
+    pub also_allowed: Vec<String>,
+}
+
+/// The table "RFC choices this stack makes" of impl/README.md: key -> row. Panics (the test
+/// fails) when the section or its table is missing or a row is malformed.
+pub fn readme_choices() -> BTreeMap<String, Row> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../impl/README.md");
+    let text = std::fs::read_to_string(&path).expect("impl/README.md");
+    let section = text
+        .split("\n## ")
+        .find(|s| s.starts_with("RFC choices this stack makes"))
+        .expect("impl/README.md has a section \"RFC choices this stack makes\"");
+    let mut rows = BTreeMap::new();
+    for line in section.lines().filter(|l| l.starts_with('|')) {
+        let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+        let [key, choice, also, ..] = cells[..] else {
+            panic!("a row of the RFC choices table with fewer than three cells: {line}");
+        };
+        if key == "key" || key.starts_with("---") {
+            continue;
+        }
+        let also_allowed = also.split(',').map(|a| a.trim().to_string()).collect();
+        let row = Row {
+            choice: choice.to_string(),
+            also_allowed,
+        };
+        assert!(
+            rows.insert(key.to_string(), row).is_none(),
+            "key {key} twice"
+        );
+    }
+    assert!(!rows.is_empty(), "the RFC choices table has no rows");
+    rows
+}
+
+/// Where a target's choices profile disagrees with the README's table: a choice made that has
+/// no row, or a choice other than the row's (several branches of one choice, or none of the
+/// allowed ones, count as other).
+pub fn disagreements(
+    readme: &BTreeMap<String, Row>,
+    profile: &tcp_conformance::report::ChoiceProfile,
+) -> Vec<String> {
+    let mut wrong = Vec::new();
+    for (key, taken) in profile {
+        let branches: Vec<Option<&str>> = taken.keys().map(Option::as_deref).collect();
+        let chose = branches
+            .iter()
+            .map(|b| b.unwrap_or("no allowed branch"))
+            .collect::<Vec<_>>()
+            .join(" and ");
+        match readme.get(key) {
+            None => wrong.push(format!(
+                "{key}: the stack chose {chose}; the README has no row"
+            )),
+            Some(row) if branches != [Some(row.choice.as_str())] => wrong.push(format!(
+                "{key}: the README says {}, the stack chose {chose}",
+                row.choice
+            )),
+            Some(_) => {}
+        }
+    }
+    wrong
 }
