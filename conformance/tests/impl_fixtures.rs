@@ -25,7 +25,6 @@ use tcp_vectors::Step;
 /// 100 challenge ACKs per second needs more segments than a vector sends.
 const NOT_OBSERVABLE: [&str; 3] = ["out-of-order-ack", "delayed-ack", "challenge-ack-rate"];
 
-
 #[test]
 fn barrier_fixtures_fail_on_the_impl_target_for_the_named_reason() {
     let report = run_on(
