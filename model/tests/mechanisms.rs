@@ -153,27 +153,37 @@ fn standard_tcp_satisfies_every_property_in_the_small_scenarios() {
     }
 }
 
+/// Standard TCP's whole state space in `scenario` with the default budgets.
+fn explore_standard(
+    scenario: Scenario,
+) -> (
+    System,
+    statespace::Exploration<tcp_model::system::SysState, tcp_model::system::Action>,
+) {
+    let sys = System::new(Config::new(scenario, Variant::Standard, Budgets::default()));
+    let e = statespace::explore(
+        &sys,
+        &tcp_model::properties::searchable(scenario),
+        statespace::Options {
+            threads: 2,
+            budget: Budget {
+                max_states: 10_000_000,
+                max_memory: 8 << 30,
+            },
+            stop_on: Vec::new(),
+            progress: &mut |_| {},
+        },
+    );
+    (sys, e)
+}
+
 /// The unique states of each small scenario under standard TCP and the default budgets,
 /// pinned so that every change to the state space is a reviewed diff (the large scenarios are
 /// pinned by tests/cli.rs, which runs the default check).
 #[test]
 fn state_counts_are_pinned() {
     let count = |scenario| {
-        let sys = System::new(Config::new(scenario, Variant::Standard, Budgets::default()));
-        let props = tcp_model::properties::searchable(scenario);
-        let e = statespace::explore(
-            &sys,
-            &props,
-            statespace::Options {
-                threads: 2,
-                budget: Budget {
-                    max_states: 10_000_000,
-                    max_memory: 8 << 30,
-                },
-                stop_on: Vec::new(),
-                progress: &mut |_| {},
-            },
-        );
+        let (_, e) = explore_standard(scenario);
         assert!(e.stop.complete());
         e.states
     };
@@ -192,20 +202,7 @@ fn state_counts_are_pinned() {
 #[test]
 fn the_engine_agrees_with_stateright() {
     for scenario in [Scenario::Abort, Scenario::IdleCrash] {
-        let sys = System::new(Config::new(scenario, Variant::Standard, Budgets::default()));
-        let ours = statespace::explore(
-            &sys,
-            &tcp_model::properties::searchable(scenario),
-            statespace::Options {
-                threads: 2,
-                budget: Budget {
-                    max_states: 10_000_000,
-                    max_memory: 8 << 30,
-                },
-                stop_on: Vec::new(),
-                progress: &mut |_| {},
-            },
-        );
+        let (sys, ours) = explore_standard(scenario);
         let theirs = sys.clone().checker().threads(2).spawn_bfs().join();
         assert_eq!(
             ours.states,
