@@ -54,6 +54,8 @@ fn default_check_proves_standard_tcp_and_refutes_every_switch() {
         ("short-time-wait", "no_stale_segment_accepted"),
         ("constant-isn", "no_stale_segment_accepted"),
         ("no-keepalive", "dead_peer_detected"),
+        ("no-keepalive", "idle_connection_survives"),
+        ("slow-keepalive", "idle_connection_survives"),
         ("rfc793-rst", "no_blind_reset"),
         ("rfc793-syn", "no_blind_reset"),
         ("no-ack-range-check", "no_blind_data"),
@@ -80,6 +82,7 @@ fn default_check_proves_standard_tcp_and_refutes_every_switch() {
         "abort",
         "fast-reuse",
         "blind-attack",
+        "middlebox",
     ]
     .iter()
     .map(|s| format!("{s} {}", states(s)))

@@ -5,7 +5,7 @@
 use crate::config::Scenario;
 use crate::segment::Segment;
 use crate::statespace::Trace;
-use crate::system::{Action, Flight, SysState, System};
+use crate::system::{Action, Flight, SysState, System, Tag};
 use serde::Serialize;
 use std::fmt::Write;
 use tcp_vectors::TcpState;
@@ -33,6 +33,9 @@ pub enum StepEvent {
         age: u8,
         /// The sender's incarnation (ghost), for reading old-duplicate stories.
         sender_incarnation: u8,
+        /// Sent by the middlebox (a NAT's RST for a forgotten flow), not the peer.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        middlebox: bool,
     },
     /// The network lost a segment.
     Lose {
@@ -59,6 +62,19 @@ pub enum StepEvent {
     Reboot {
         /// The host.
         host: char,
+    },
+    /// A host's idle application woke and sent again.
+    Wake {
+        /// The host.
+        host: char,
+    },
+    /// A middlebox dropped a segment of a flow it had forgotten (a NAT also answers its
+    /// sender with a RST, drawn as a segment sent).
+    MiddleboxDrop {
+        /// Sending host.
+        from: char,
+        /// The segment.
+        segment: Segment,
     },
     /// The off-path attacker's segment arrived at a host.
     Inject {
@@ -164,6 +180,14 @@ fn notes(before: &SysState, after: &SysState) -> Vec<String> {
             ));
         }
     }
+    if let (Some(b), Some(a)) = (before.middlebox, after.middlebox) {
+        if a.forgotten && !b.forgotten {
+            notes.push(format!(
+                "the middlebox ({:?}) forgets the flow after {} idle ticks",
+                a.kind, a.idle
+            ));
+        }
+    }
     let (hb, ha) = (&before.history, &after.history);
     let flags = [
         (
@@ -218,12 +242,21 @@ pub fn chart(sys: &System, trace: &Trace<SysState, Action>) -> Chart {
                 host: host_name(h),
                 call: call_text(&call),
             },
+            Action::Deliver(f)
+                if before.middlebox.is_some_and(|m| m.forgotten) && f.tag != Tag::Middlebox =>
+            {
+                StepEvent::MiddleboxDrop {
+                    from: host_name(f.from),
+                    segment: f.seg,
+                }
+            }
             Action::Deliver(f) => StepEvent::Deliver {
                 host: host_name(1 - f.from),
                 segment: f.seg,
                 duplicate: f.duplicate,
                 age: f.age,
                 sender_incarnation: f.incarnation,
+                middlebox: f.tag == Tag::Middlebox,
             },
             Action::Lose(f) => StepEvent::Lose {
                 from: host_name(f.from),
@@ -236,6 +269,7 @@ pub fn chart(sys: &System, trace: &Trace<SysState, Action>) -> Chart {
             Action::Tick => StepEvent::Tick,
             Action::Crash(h, _) => StepEvent::Crash { host: host_name(h) },
             Action::Reboot(h) => StepEvent::Reboot { host: host_name(h) },
+            Action::Wake(h) => StepEvent::Wake { host: host_name(h) },
             Action::Inject(h, segment) => StepEvent::Inject {
                 host: host_name(h),
                 segment,
@@ -308,9 +342,12 @@ impl Chart {
                     duplicate,
                     age,
                     sender_incarnation,
+                    middlebox,
                 } => {
                     let mut text = format!("rcv {segment}");
-                    if *duplicate || *age > 0 {
+                    if *middlebox {
+                        text.push_str(" [from the MIDDLEBOX]");
+                    } else if *duplicate || *age > 0 {
                         text.push_str(&format!(
                             " [old copy, age {age}, from incarnation {sender_incarnation}]"
                         ));
@@ -345,6 +382,19 @@ impl Chart {
                     } else {
                         right = text;
                     }
+                }
+                StepEvent::Wake { host } => {
+                    let text = "the idle application wakes: send again".to_string();
+                    if *host == 'A' {
+                        left = text;
+                    } else {
+                        right = text;
+                    }
+                }
+                StepEvent::MiddleboxDrop { from, segment } => {
+                    middle = Some(format!(
+                        "    ## MIDDLEBOX DROPS {segment} (from {from}): it forgot the flow ##"
+                    ));
                 }
                 StepEvent::Inject { host, segment } => {
                     let text = format!("rcv {segment} [from the ATTACKER]");

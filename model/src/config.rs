@@ -41,17 +41,24 @@ pub enum Scenario {
     /// ports but not the numbers: it injects RST, SYN and data segments with sequence and
     /// acknowledgment numbers of every class into a synchronized connection.
     BlindAttack,
+    /// A middlebox between the hosts keeps per-flow state and forgets a flow idle for
+    /// [`MIDDLEBOX_TIMEOUT`] ticks; its next segment is then dropped (a firewall) or answered
+    /// with a RST (some NATs); both kinds are explored. Host A connects, sends, idles, and may
+    /// wake at any time to send again; host B accepts and idles with keepalive on. The seed's
+    /// second job of keepalive: keeping an idle connection alive through the middlebox.
+    Middlebox,
 }
 
 impl Scenario {
     /// All scenarios, in the order `check` runs them.
-    pub const ALL: [Scenario; 6] = [
+    pub const ALL: [Scenario; 7] = [
         Scenario::ClientServer,
         Scenario::PeerToPeer,
         Scenario::IdleCrash,
         Scenario::Abort,
         Scenario::FastReuse,
         Scenario::BlindAttack,
+        Scenario::Middlebox,
     ];
 
     /// Kebab-case name.
@@ -63,6 +70,7 @@ impl Scenario {
             Scenario::Abort => "abort",
             Scenario::FastReuse => "fast-reuse",
             Scenario::BlindAttack => "blind-attack",
+            Scenario::Middlebox => "middlebox",
         }
     }
 
@@ -76,6 +84,7 @@ impl Scenario {
             sends,
             end,
             incarnations,
+            wakes: false,
         };
         match self {
             Scenario::ClientServer => [app(true, n, Close, inc), app(false, n, CloseAfterEof, inc)],
@@ -84,6 +93,13 @@ impl Scenario {
             Scenario::Abort => [app(true, 0, Abort, 1), app(false, 0, CloseAfterEof, 1)],
             Scenario::FastReuse => [app(true, 3, Close, 2), app(false, 0, CloseAfterEof, 2)],
             Scenario::BlindAttack => [app(true, n, Close, 1), app(false, n, CloseAfterEof, 1)],
+            Scenario::Middlebox => [
+                App {
+                    wakes: true,
+                    ..app(true, n, Idle, 1)
+                },
+                app(false, 0, Idle, 1),
+            ],
         }
     }
 }
@@ -118,6 +134,8 @@ pub struct App {
     pub end: End,
     /// Connections made one after the other on the same ports.
     pub incarnations: u8,
+    /// After idling, the application may wake at any time and send `sends` octets once more.
+    pub wakes: bool,
 }
 
 /// How a host's ISN clock runs (RFC 9293 section 3.4.1).
@@ -183,6 +201,9 @@ pub const MSL: u8 = 2;
 pub const RTO: u8 = 1;
 /// Receive window in octets.
 pub const WINDOW: u8 = 4;
+/// Ticks of idleness after which the middlebox forgets a flow (real NATs: minutes).
+pub const MIDDLEBOX_TIMEOUT: u8 = 4;
+
 /// Distance between successive ISNs of one host under [`IsnClock::FarAhead`]: larger than any
 /// incarnation's use of the sequence space, so a fresh ISN puts old numbers outside the new
 /// window.
@@ -216,6 +237,21 @@ impl Config {
             fault,
         };
         let server = match scenario {
+            Scenario::Middlebox => Params {
+                keepalive: Some(KeepaliveParams {
+                    // More frequent than the middlebox forgets, with room for the lost probes
+                    // the loss budget allows; the slow-keepalive switch idles past it (RFC
+                    // 1122's default of two hours against NAT timeouts of minutes).
+                    idle: if mech.slow_keepalive {
+                        MIDDLEBOX_TIMEOUT + 1
+                    } else {
+                        MIDDLEBOX_TIMEOUT - 1 - budgets.losses.min(MIDDLEBOX_TIMEOUT - 2)
+                    },
+                    interval: 1,
+                    count: budgets.losses + 1,
+                }),
+                ..base
+            },
             Scenario::IdleCrash => Params {
                 keepalive: Some(KeepaliveParams {
                     // Longer than a SYN's retries take to give up (RFC 1122: two hours against

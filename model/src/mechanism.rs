@@ -29,6 +29,9 @@ pub struct Mechanisms {
     pub isn_clock: bool,
     /// Keepalive probes on an idle connection (RFC 1122 section 4.2.3.6), when configured.
     pub keepalive: bool,
+    /// Keepalive idles longer than a middlebox remembers an idle flow (the middlebox scenario
+    /// only): RFC 1122's default of two hours against NAT timeouts of minutes.
+    pub slow_keepalive: bool,
     /// RFC 5961 section 3.2: only a RST at exactly RCV.NXT resets; an in-window one draws a
     /// challenge ACK. When off, any RST in the window resets (RFC 793).
     pub rst_exact_match: bool,
@@ -47,6 +50,7 @@ impl Mechanisms {
         time_wait: TimeWait::TwoMsl,
         isn_clock: true,
         keepalive: true,
+        slow_keepalive: false,
         rst_exact_match: true,
         syn_challenge_ack: true,
         ack_range_check: true,
@@ -69,6 +73,8 @@ pub enum Variant {
     ConstantIsn,
     /// No keepalive probes.
     NoKeepalive,
+    /// Keepalive probes, but less often than the middlebox forgets an idle flow.
+    SlowKeepalive,
     /// Any RST inside the window resets (RFC 793 before RFC 5961).
     Rfc793Rst,
     /// A SYN inside the window resets (RFC 793 before RFC 5961).
@@ -79,13 +85,14 @@ pub enum Variant {
 
 impl Variant {
     /// All variants, standard first.
-    pub const ALL: [Variant; 9] = [
+    pub const ALL: [Variant; 10] = [
         Variant::Standard,
         Variant::TwoWayHandshake,
         Variant::NoTimeWait,
         Variant::ShortTimeWait,
         Variant::ConstantIsn,
         Variant::NoKeepalive,
+        Variant::SlowKeepalive,
         Variant::Rfc793Rst,
         Variant::Rfc793Syn,
         Variant::NoAckRangeCheck,
@@ -116,6 +123,10 @@ impl Variant {
                 keepalive: false,
                 ..s
             },
+            Variant::SlowKeepalive => Mechanisms {
+                slow_keepalive: true,
+                ..s
+            },
             Variant::Rfc793Rst => Mechanisms {
                 rst_exact_match: false,
                 ..s
@@ -140,6 +151,7 @@ impl Variant {
             Variant::ShortTimeWait => "short-time-wait",
             Variant::ConstantIsn => "constant-isn",
             Variant::NoKeepalive => "no-keepalive",
+            Variant::SlowKeepalive => "slow-keepalive",
             Variant::Rfc793Rst => "rfc793-rst",
             Variant::Rfc793Syn => "rfc793-syn",
             Variant::NoAckRangeCheck => "no-ack-range-check",
@@ -158,7 +170,11 @@ impl Variant {
                 ("no_stale_segment_accepted", FastReuse),
             ],
             Variant::ConstantIsn => &[("no_stale_segment_accepted", ClientServer)],
-            Variant::NoKeepalive => &[("dead_peer_detected", IdleCrash)],
+            Variant::NoKeepalive => &[
+                ("dead_peer_detected", IdleCrash),
+                ("idle_connection_survives", Middlebox),
+            ],
+            Variant::SlowKeepalive => &[("idle_connection_survives", Middlebox)],
             Variant::Rfc793Rst | Variant::Rfc793Syn => &[("no_blind_reset", BlindAttack)],
             Variant::NoAckRangeCheck => &[("no_blind_data", BlindAttack)],
         }

@@ -142,6 +142,19 @@ pub const ALL: &[Spec] = &[
         scenarios: &[IdleCrash],
         holds: reconnects_after_reboot,
     },
+    Spec {
+        name: "idle_connection_survives",
+        kind: Kind::Eventually,
+        doc: "an idle connection whose ends are alive and whose applications want it open is \
+              not broken by a middlebox forgetting it: data sent after the idle time arrives, and \
+              both ends stay ESTABLISHED (RFC 1122 section 4.2.3.6; the seed's second job of \
+              keepalive)",
+        assumes: "the middlebox forgets a flow after 4 idle ticks and keepalive probes after \
+                  fewer (idle 3 - losses, interval 1): keepalive must be more frequent than the \
+                  middlebox forgets",
+        scenarios: &[Middlebox],
+        holds: idle_connection_survives,
+    },
     reach!("reach_closed", "CLOSED is reachable", |s| in_state(
         s,
         TcpState::Closed
@@ -248,6 +261,15 @@ pub const ALL: &[Spec] = &[
         |s| s.history.has(Fact::AbortResetPeer),
     ),
     reach!(
+        "woken_data_delivered",
+        "an idle application wakes and its data arrives through the middlebox",
+        |s| {
+            let (a, b) = (&s.hosts[0], &s.hosts[1]);
+            // Woke, and everything A sent (twice at least one octet) is acknowledged.
+            a.woke && a.ep.in_flight() == 0 && b.received >= 2
+        },
+    ),
+    reach!(
         "blind_attack_challenged",
         "an off-path attacker's segment draws a challenge ACK",
         |s| s.history.has(Fact::AttackChallenged),
@@ -330,6 +352,16 @@ fn dead_peer_detected(_: &System, s: &SysState) -> bool {
             && peer.crashed_in.is_some()
             && me.peer_incarnation <= peer.crashed_in)
     })
+}
+
+fn idle_connection_survives(m: &System, s: &SysState) -> bool {
+    let (a, b) = (&s.hosts[0], &s.hosts[1]);
+    let sent = m.config.apps[0].sends;
+    !a.woke
+        || (a.ep.state == TcpState::Established
+            && b.ep.state == TcpState::Established
+            && b.received == 2 * sent
+            && a.ep.in_flight() == 0)
 }
 
 fn reconnects_after_reboot(_: &System, s: &SysState) -> bool {

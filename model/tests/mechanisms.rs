@@ -63,8 +63,13 @@ fn constant_isn_lets_an_old_segment_into_a_new_incarnation() {
 }
 
 #[test]
-fn without_keepalive_a_crashed_peer_goes_unnoticed() {
+fn without_keepalive_a_crashed_peer_goes_unnoticed_and_a_middlebox_forgets_the_flow() {
     assert_switch_breaks(Variant::NoKeepalive);
+}
+
+#[test]
+fn keepalive_slower_than_the_middlebox_forgets_does_not_keep_the_flow() {
+    assert_switch_breaks(Variant::SlowKeepalive);
 }
 
 #[test]
@@ -138,7 +143,12 @@ fn standard_tcp_satisfies_every_property_in_the_small_scenarios() {
     let outcomes = run(
         &[Variant::Standard],
         Budgets::default(),
-        &[Scenario::IdleCrash, Scenario::Abort, Scenario::FastReuse],
+        &[
+            Scenario::IdleCrash,
+            Scenario::Abort,
+            Scenario::FastReuse,
+            Scenario::Middlebox,
+        ],
     );
     let decided: Vec<_> = outcomes.iter().filter(|o| o.kind != "sometimes").collect();
     assert!(decided.len() >= 7, "{decided:?}");
@@ -190,10 +200,11 @@ fn state_counts_are_pinned() {
     insta::assert_snapshot!(
         "state_counts",
         format!(
-            "idle-crash {}\nabort {}\nfast-reuse {}\n",
+            "idle-crash {}\nabort {}\nfast-reuse {}\nmiddlebox {}\n",
             count(Scenario::IdleCrash),
             count(Scenario::Abort),
-            count(Scenario::FastReuse)
+            count(Scenario::FastReuse),
+            count(Scenario::Middlebox)
         )
     );
 }

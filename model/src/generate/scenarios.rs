@@ -171,6 +171,20 @@ fn scripts() -> Vec<Script> {
             ],
         ),
         keepalive(
+            "scenario/keepalive-probe-after-data",
+            "data is sent and acknowledged, then the connection idles: the probe comes the \
+             keepalive idle time after the last segment (what keeps a middlebox's flow alive)",
+            vec![
+                connect,
+                seg(Kind::SYN_ACK, Q::Exact, exact),
+                Stimulus::Call(UserCall::Send(1)),
+                seg(Kind::ACK, Q::Exact, exact),
+                Stimulus::Timer(TimerKind::Keepalive),
+                seg(Kind::ACK, Q::Exact, exact),
+                Stimulus::Timer(TimerKind::Keepalive),
+            ],
+        ),
+        keepalive(
             "scenario/keepalive-probe-unanswered",
             "unanswered probes: after the probe count the connection times out",
             vec![

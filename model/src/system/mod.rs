@@ -19,7 +19,7 @@ mod ghost;
 
 pub use ghost::{Fact, History};
 
-use crate::config::{Config, End, IsnClock, ISN_SPACING};
+use crate::config::{Config, End, IsnClock, Scenario, ISN_SPACING, MIDDLEBOX_TIMEOUT};
 use crate::endpoint::{step, Endpoint, Event, Output, Transition, UserCall};
 use crate::fault::fault;
 use crate::segment::{Segment, Seq};
@@ -45,6 +45,8 @@ pub enum Tag {
     Probe,
     /// The answer to a keepalive probe.
     ProbeAnswer,
+    /// A RST a middlebox sends for a flow it has forgotten (it does not pass the middlebox).
+    Middlebox,
 }
 
 /// A segment in the network, with the ghost identity of the endpoint that sent it.
@@ -136,6 +138,8 @@ pub struct Host {
     /// Ghost: the subset of `broke` that told the peer nothing (a crash, a time-out, a blind
     /// attacker's reset): the peer's connection may stay half-open without any loss.
     pub silent: u8,
+    /// The application woke from idling and sent again ([`crate::config::App::wakes`]).
+    pub woke: bool,
     /// Ghost: a connection of this host ended without its application having all the data and
     /// end-of-stream, and nothing excuses it.
     pub incomplete: bool,
@@ -152,6 +156,7 @@ impl std::hash::Hash for Host {
             | (self.eof_now as u64) << 32
             | (self.incomplete as u64) << 33
             | (self.restarts as u64) << 34
+            | (self.woke as u64) << 39
             | opt(self.peer_incarnation) << 40
             | opt(self.crashed_in) << 48
             | (self.broke as u64) << 56;
@@ -162,6 +167,26 @@ impl std::hash::Hash for Host {
             state.write_u16((a.0 as u16) << 8 | b.0 as u16);
         }
     }
+}
+
+/// What a middlebox does with a segment of a flow it has forgotten.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum MiddleboxKind {
+    /// A stateful firewall: drops it silently.
+    Firewall,
+    /// A NAT (some of them): answers the sender with a RST.
+    Nat,
+}
+
+/// A middlebox between the hosts with state for the one flow (connection) between them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Middlebox {
+    /// How it treats a forgotten flow.
+    pub kind: MiddleboxKind,
+    /// Ticks since the flow's last segment passed.
+    pub idle: u8,
+    /// The flow was idle for [`crate::config::MIDDLEBOX_TIMEOUT`] ticks and is forgotten.
+    pub forgotten: bool,
 }
 
 /// The state of the whole system.
@@ -181,6 +206,8 @@ pub struct SysState {
     pub attacks_left: u8,
     /// Ticks so far, modulo 256 (only under [`IsnClock::Ticking`]; 0 otherwise).
     pub time: u8,
+    /// The middlebox between the hosts, in the middlebox scenario.
+    pub middlebox: Option<Middlebox>,
     /// Ghost history.
     pub history: History,
 }
@@ -205,6 +232,8 @@ pub enum Action {
     Reboot(u8),
     /// The off-path attacker's segment arrives at a host.
     Inject(u8, Segment),
+    /// A host's idle application wakes and sends again.
+    Wake(u8),
 }
 
 /// Where an arriving segment came from.
@@ -395,6 +424,12 @@ impl System {
             f.age += 1;
         }
         s.net.retain(|f| f.age <= msl);
+        if let Some(mb) = &mut s.middlebox {
+            if !mb.forgotten {
+                mb.idle += 1;
+                mb.forgotten = mb.idle >= MIDDLEBOX_TIMEOUT;
+            }
+        }
         for h in 0..2 {
             for kind in [
                 TimerKind::Retransmission,
@@ -426,8 +461,46 @@ impl System {
     /// never fires spuriously. Duplicates may arrive at any time within MSL: they are the old
     /// segments the handshake, the ISN clock and TIME-WAIT defend against.
     pub fn tick_enabled(&self, s: &SysState) -> bool {
-        s.net.iter().all(|f| f.duplicate)
-            && (!s.net.is_empty() || s.hosts.iter().any(|h| h.ep.has_timer()))
+        let waiting = !s.net.is_empty()
+            || s.hosts.iter().any(|h| h.ep.has_timer())
+            || s.middlebox.is_some_and(|m| !m.forgotten);
+        s.net.iter().all(|f| f.duplicate) && waiting
+    }
+
+    /// A segment reaches the middlebox on its way: a remembered flow is refreshed and the
+    /// segment passes; a forgotten flow's segment is dropped, and a NAT answers its sender with
+    /// `<SEQ=SEG.ACK><CTL=RST>` (or, without ACK, `<SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>`).
+    /// Returns whether the segment passes. The middlebox's own RST does not pass through it.
+    fn through_middlebox(&self, s: &mut SysState, f: &Flight) -> bool {
+        let Some(mb) = &mut s.middlebox else {
+            return true;
+        };
+        if f.tag == Tag::Middlebox {
+            return true;
+        }
+        if !mb.forgotten {
+            mb.idle = 0;
+            return true;
+        }
+        if mb.kind == MiddleboxKind::Nat && !f.seg.flags.rst {
+            let rst = if f.seg.flags.ack {
+                Segment::rst(f.seg.ack)
+            } else {
+                Segment::rst_ack(Seq(0), f.seg.seq + f.seg.seg_len())
+            };
+            let to = 1 - f.from as usize;
+            s.net.push(Flight {
+                from: to as u8,
+                seg: rst,
+                age: 0,
+                incarnation: s.hosts[to].incarnation,
+                duplicate: false,
+                fresh: true,
+                tag: Tag::Middlebox,
+            });
+            s.net.sort();
+        }
+        false
     }
 
     /// Host `h` crashes: it forgets its connection and its application stops (a dead peer),
@@ -465,6 +538,7 @@ impl System {
             received: 0,
             eof_now: false,
             restarts: 0,
+            woke: false,
             synced: SmallVec::new(),
             peer_incarnation: None,
             crashed_in: None,
@@ -520,6 +594,7 @@ impl Model for System {
             crashes_left: b.crash as u8,
             attacks_left: b.attacks,
             time: 0,
+            middlebox: None,
             history: History::default(),
         };
         for h in 0..2 {
@@ -527,7 +602,20 @@ impl Model for System {
                 self.listen(&mut s, h);
             }
         }
-        vec![s]
+        if self.config.scenario != Scenario::Middlebox {
+            return vec![s];
+        }
+        [MiddleboxKind::Firewall, MiddleboxKind::Nat]
+            .into_iter()
+            .map(|kind| SysState {
+                middlebox: Some(Middlebox {
+                    kind,
+                    idle: 0,
+                    forgotten: false,
+                }),
+                ..s.clone()
+            })
+            .collect()
     }
 
     fn actions(&self, s: &SysState, actions: &mut Vec<Action>) {
@@ -566,6 +654,14 @@ impl Model for System {
             if host.phase == Phase::Down {
                 actions.push(Action::Reboot(h as u8));
             }
+            let app = &self.config.apps[h];
+            if app.wakes
+                && !host.woke
+                && host.phase == Phase::Sent
+                && host.ep.state == TcpState::Established
+            {
+                actions.push(Action::Wake(h as u8));
+            }
             if s.attacks_left > 0 && host.ep.is_synchronized() {
                 for seg in self.injections(&host.ep, h) {
                     actions.push(Action::Inject(h as u8, seg));
@@ -592,8 +688,10 @@ impl Model for System {
                 let f = Flight { fresh: false, ..f };
                 let i = s.net.iter().position(|g| *g == f)?;
                 s.net.remove(i);
-                let to = 1 - f.from as usize;
-                self.apply(&mut s, to, Event::Arrive(f.seg), Some(Cause::Peer(f)));
+                if self.through_middlebox(&mut s, &f) {
+                    let to = 1 - f.from as usize;
+                    self.apply(&mut s, to, Event::Arrive(f.seg), Some(Cause::Peer(f)));
+                }
             }
             Action::Lose(f) => {
                 let i = s.net.iter().position(|g| *g == f)?;
@@ -618,6 +716,12 @@ impl Model for System {
             Action::Call(h, call) => self.call(&mut s, h as usize, call),
             Action::Crash(h, reboots) => self.crash(&mut s, h as usize, reboots),
             Action::Reboot(h) => self.reboot(&mut s, h as usize),
+            Action::Wake(h) => {
+                let h = h as usize;
+                s.hosts[h].woke = true;
+                let n = self.config.apps[h].sends;
+                self.apply(&mut s, h, Event::Call(UserCall::Send(n)), None);
+            }
             Action::Inject(h, seg) => {
                 s.attacks_left -= 1;
                 self.apply(
