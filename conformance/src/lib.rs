@@ -17,11 +17,13 @@
 //! - [`deviations`]: the per-target list of known, justified differences;
 //! - [`report`], [`pcap`]: output; [`runner`]: jobs, progress, Ctrl-C.
 
+pub mod app;
 pub mod args;
 pub mod deviations;
 pub mod impl_target;
 pub mod interrupt;
 pub mod linux;
+pub mod linux_sys;
 pub mod loader;
 pub mod matching;
 pub mod one_of;
@@ -30,10 +32,14 @@ pub mod replay;
 pub mod report;
 pub mod runner;
 pub mod segment;
+pub mod smoltcp_target;
 pub mod sockdiag;
+pub mod stack;
 pub mod symbols;
 pub mod target;
+pub mod targets;
 pub mod timing;
+pub mod wire;
 
-pub use args::{IpChoice, ReplayArgs, TargetKind};
+pub use args::{ExecCommand, IpChoice, ReplayArgs, TargetKind};
 pub use runner::{run_replay, run_suite};

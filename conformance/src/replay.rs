@@ -1080,7 +1080,7 @@ mod tests {
     }
 
     impl Target for Scripted {
-        fn name(&self) -> &'static str {
+        fn name(&self) -> &str {
             "scripted"
         }
         fn timers(&self) -> &TimerProfile {

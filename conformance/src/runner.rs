@@ -3,12 +3,11 @@
 
 use crate::args::{IpChoice, ReplayArgs, TargetKind};
 use crate::deviations::{Deviation, Deviations};
-use crate::impl_target::ImplTarget;
-use crate::linux::LinuxTarget;
 use crate::loader::{load_dir, LoadedVector};
 use crate::replay::{replay_explained, Outcome};
 use crate::report::{classify, CaseResult, DeviationUse, Report, Verdict};
-use crate::target::{Driven, Target};
+use crate::target::Driven;
+use crate::targets::{make_target, shipped_deviations};
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -17,12 +16,6 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Instant;
-
-/// The deviations of the Linux target as shipped with this crate.
-pub const LINUX_DEVIATIONS: &str = include_str!("../deviations/linux.yaml");
-
-/// The deviations of the `impl` target (the userspace stack in impl/) as shipped.
-pub const IMPL_DEVIATIONS: &str = include_str!("../deviations/impl.yaml");
 
 /// A rank of how long a vector waits on the target's timers: TIME-WAIT, then keepalive, then
 /// retransmission, then none.
@@ -70,28 +63,13 @@ pub fn kernel_release() -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
-fn make_target(kind: TargetKind) -> anyhow::Result<Box<dyn Target>> {
-    match kind {
-        TargetKind::Linux => Ok(Box::new(
-            LinuxTarget::new().context("set up the Linux target (TUN device)")?,
-        )),
-        TargetKind::Impl => Ok(Box::new(
-            ImplTarget::new().context("set up the impl target (TUN device, stack, AF_PACKET)")?,
-        )),
-    }
-}
-
 fn load_deviations(args: &ReplayArgs) -> anyhow::Result<Deviations> {
     if let Some(path) = &args.deviations {
         return Deviations::load(path, true).map_err(anyhow::Error::msg);
     }
-    match args.target {
-        TargetKind::Linux => {
-            Deviations::parse(LINUX_DEVIATIONS, "conformance/deviations/linux.yaml")
-                .map_err(anyhow::Error::msg)
-        }
-        TargetKind::Impl => Deviations::parse(IMPL_DEVIATIONS, "conformance/deviations/impl.yaml")
-            .map_err(anyhow::Error::msg),
+    match shipped_deviations(&args.target) {
+        Some((text, name)) => Deviations::parse(text, name).map_err(anyhow::Error::msg),
+        None => Deviations::parse("[]", "(no deviations)").map_err(anyhow::Error::msg),
     }
 }
 
@@ -146,9 +124,9 @@ pub fn run_vectors(
     for j in 0..jobs {
         let (items, next, shared, tx) = (items.clone(), next.clone(), shared.clone(), tx.clone());
         let listed = listed.clone();
-        let (kind, pcap) = (args.target, args.pcap.clone());
+        let (kind, pcap) = (args.target.clone(), args.pcap.clone());
         let handle = tcp_netlab::spawn_in_private_netns(&format!("replay-{j}"), move || {
-            let mut target = match make_target(kind) {
+            let mut target = match make_target(&kind) {
                 Ok(t) => t,
                 Err(e) => {
                     let _ = tx.send(Msg::Setup(format!("{e:#}")));
@@ -271,7 +249,7 @@ pub fn run_vectors(
     }
     results.sort_by(|a, b| (a.id.as_str(), a.ip).cmp(&(b.id.as_str(), b.ip)));
     Ok(Report {
-        target: args.target.name().into(),
+        target: args.target.name(),
         kernel: kernel_release(),
         jobs,
         interrupted: crate::interrupt::interrupted(),

@@ -1,9 +1,13 @@
-//! The interface between the replayer and an implementation under test.
+//! The interface between the replayer and what it drives: an application over an
+//! implementation under test.
 //!
-//! A target owns one endpoint at a time (opened per vector) and gives the replayer the wire:
-//! for Linux the replayer owns the TUN fd itself; for the `impl` stack the stack owns the TUN
-//! and the target injects and captures through an `AF_PACKET` socket on it
-//! ([`crate::impl_target`]).
+//! The replayer drives a [`Target`]: one endpoint at a time (opened per vector), the
+//! application's calls and events, the connection's state, timing and the wire. Every target
+//! is the shared application layer ([`crate::app::App`]) over a stack's socket primitives
+//! ([`crate::stack::Stack`]); only the replayer's own unit tests implement [`Target`]
+//! directly. For Linux the replayer owns the TUN fd itself; the userspace stacks own theirs,
+//! and the replayer injects and captures through an `AF_PACKET` socket on it
+//! ([`crate::wire::PacketWire`]).
 //!
 //! The processing barrier: the replayer counts the packets it injects into a target
 //! ([`Driven`]) and, before any step that observes the target or makes a call, waits until
@@ -15,16 +19,24 @@
 
 use crate::timing::TimerProfile;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 use tcp_vectors::{AppEvent, Call, Role, SocketOptions, TcpState};
+
+/// The target's IPv4 address (RFC 5737 documentation range).
+pub const TARGET_V4: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
+/// The peer's IPv4 address (played by the replayer).
+pub const PEER_V4: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 2);
+/// The target's IPv6 address (RFC 3849 documentation prefix).
+pub const TARGET_V6: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1);
+/// The peer's IPv6 address.
+pub const PEER_V6: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 2);
 
 /// Addresses of the `n`-th replay of a job: the target at 192.0.2.1 / 2001:db8::1, port
 /// 10000 + n, the peer at 192.0.2.2 / 2001:db8::2, port 40000 + n (n counted modulo 20000),
 /// so that no state of an earlier replay of the job (e.g. TIME-WAIT) matches a later one.
 /// Documentation addresses only (RFC 5737, RFC 3849).
 pub fn nth_endpoints(n: u32, ipv6: bool) -> Endpoints {
-    use crate::linux::{PEER_V4, PEER_V6, TARGET_V4, TARGET_V6};
     use std::net::IpAddr;
     let n = (n % 20000) as u16;
     let (t, p) = if ipv6 {
@@ -76,7 +88,7 @@ pub enum AppCheck {
 /// An implementation under test, prepared inside the job's private network namespace.
 pub trait Target {
     /// Short name for reports (`linux`).
-    fn name(&self) -> &'static str;
+    fn name(&self) -> &str;
 
     /// The timer constants that set every wait.
     fn timers(&self) -> &TimerProfile;

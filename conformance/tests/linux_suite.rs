@@ -18,7 +18,8 @@ use std::path::Path;
 use tcp_conformance::deviations::Deviations;
 use tcp_conformance::loader::load_dir;
 use tcp_conformance::report::Verdict;
-use tcp_conformance::runner::{run_suite, LINUX_DEVIATIONS};
+use tcp_conformance::runner::run_suite;
+use tcp_conformance::targets::LINUX_DEVIATIONS;
 use tcp_conformance::TargetKind;
 
 #[test]

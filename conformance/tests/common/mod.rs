@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use tcp_conformance::deviations::Deviations;
 use tcp_conformance::loader::{load_dir, LoadedVector};
 use tcp_conformance::report::{Report, Verdict};
-use tcp_conformance::runner::{run_vectors, IMPL_DEVIATIONS, LINUX_DEVIATIONS};
+use tcp_conformance::runner::run_vectors;
+use tcp_conformance::targets::shipped_deviations;
 use tcp_conformance::{ReplayArgs, TargetKind};
 
 /// A folder of `tests/fixtures`.
@@ -26,10 +27,7 @@ pub fn load(sub: &str) -> Vec<LoadedVector> {
 
 /// The deviations shipped for a target (`conformance/deviations/<target>.yaml`).
 pub fn shipped(kind: TargetKind) -> Deviations {
-    let (text, name) = match kind {
-        TargetKind::Linux => (LINUX_DEVIATIONS, "linux.yaml"),
-        TargetKind::Impl => (IMPL_DEVIATIONS, "impl.yaml"),
-    };
+    let (text, name) = shipped_deviations(&kind).expect("the target ships deviations");
     Deviations::parse(text, name).expect("the shipped deviations parse")
 }
 

@@ -1,0 +1,48 @@
+//! Every target by its `--target` name: how to make it inside a job's namespace, and the
+//! deviations shipped for it.
+
+use crate::args::TargetKind;
+use crate::impl_target::ImplTarget;
+use crate::linux::LinuxTarget;
+use crate::smoltcp_target::SmoltcpTarget;
+use crate::target::Target;
+use anyhow::Context;
+
+/// The deviations of the Linux target as shipped with this crate.
+pub const LINUX_DEVIATIONS: &str = include_str!("../deviations/linux.yaml");
+
+/// The deviations of the `impl` target (the userspace stack in impl/) as shipped.
+pub const IMPL_DEVIATIONS: &str = include_str!("../deviations/impl.yaml");
+
+/// The deviations of the `smoltcp` target as shipped.
+pub const SMOLTCP_DEVIATIONS: &str = include_str!("../deviations/smoltcp.yaml");
+
+/// The shipped deviations of a target and the file they come from; `None` for an `exec:`
+/// target (its deviations come with `--deviations`).
+pub fn shipped_deviations(kind: &TargetKind) -> Option<(&'static str, &'static str)> {
+    match kind {
+        TargetKind::Linux => Some((LINUX_DEVIATIONS, "conformance/deviations/linux.yaml")),
+        TargetKind::Impl => Some((IMPL_DEVIATIONS, "conformance/deviations/impl.yaml")),
+        TargetKind::Smoltcp => Some((SMOLTCP_DEVIATIONS, "conformance/deviations/smoltcp.yaml")),
+        TargetKind::Lwip => None,
+        TargetKind::Exec(_) => None,
+    }
+}
+
+/// Make the target in the calling thread's private network namespace.
+pub fn make_target(kind: &TargetKind) -> anyhow::Result<Box<dyn Target>> {
+    Ok(match kind {
+        TargetKind::Linux => {
+            Box::new(LinuxTarget::new().context("set up the Linux target (TUN device)")?)
+        }
+        TargetKind::Impl => Box::new(
+            ImplTarget::new().context("set up the impl target (TUN device, stack, AF_PACKET)")?,
+        ),
+        TargetKind::Smoltcp => Box::new(
+            SmoltcpTarget::new()
+                .context("set up the smoltcp target (TUN device, stack, AF_PACKET)")?,
+        ),
+        TargetKind::Lwip => anyhow::bail!("the lwip target is not built yet"),
+        TargetKind::Exec(_) => anyhow::bail!("the exec target is not built yet"),
+    })
+}
