@@ -20,11 +20,16 @@
 pub mod app;
 pub mod args;
 pub mod deviations;
+pub mod engine_util;
+pub mod exec_protocol;
+pub mod exec_server;
+pub mod exec_target;
 pub mod impl_target;
 pub mod interrupt;
 pub mod linux;
 pub mod linux_sys;
 pub mod loader;
+pub mod lwip_target;
 pub mod matching;
 pub mod one_of;
 pub mod pcap;

@@ -17,6 +17,9 @@
 //! give up on an unanswering peer (it has a single keepalive interval).
 
 use crate::app::App;
+use crate::engine_util::{
+    eventfd, random_seed, set_nonblocking, tcp_ports_flags, wait_for_work, wake, TunOwner,
+};
 use crate::stack::{Readable, SockError, Sockets};
 use crate::target::{Endpoints, TARGET_V4, TARGET_V6};
 use crate::timing::TimerProfile;
@@ -28,7 +31,7 @@ use smoltcp::time::{Duration as SmolDuration, Instant as SmolInstant};
 use smoltcp::wire::{HardwareAddress, IpAddress, IpCidr, IpEndpoint};
 use std::io;
 use std::net::{IpAddr, SocketAddr};
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -86,9 +89,6 @@ impl SmoltcpTarget {
     }
 }
 
-/// What owns the TUN device (the device lives while its fd is open).
-pub type TunOwner = Box<dyn AsRawFd + Send>;
-
 /// The smoltcp device: one IP packet per `read`/`write` on the TUN fd.
 struct TunDevice {
     fd: RawFd,
@@ -124,21 +124,6 @@ impl phy::TxToken for Tx<'_> {
         }
         r
     }
-}
-
-/// The TCP header's ports and flags of an IPv4 or IPv6 packet (no extension headers).
-pub fn tcp_ports_flags(p: &[u8]) -> Option<(u16, u16, u8)> {
-    let at = match p.first()? >> 4 {
-        4 if *p.get(9)? == 6 => usize::from(p[0] & 0x0f) * 4,
-        6 if *p.get(6)? == 6 => 40,
-        _ => return None,
-    };
-    let h = p.get(at..at + 14)?;
-    Some((
-        u16::from_be_bytes([h[0], h[1]]),
-        u16::from_be_bytes([h[2], h[3]]),
-        h[13],
-    ))
 }
 
 impl phy::Device for TunDevice {
@@ -310,38 +295,6 @@ impl std::fmt::Debug for SmoltcpEngine {
     }
 }
 
-/// A fresh `eventfd`.
-fn eventfd() -> io::Result<OwnedFd> {
-    // SAFETY: plain eventfd(2); the fd is owned at once.
-    let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: fd is a fresh fd we own.
-    Ok(unsafe { std::os::fd::FromRawFd::from_raw_fd(fd) })
-}
-
-/// 64 random bits from the kernel, for smoltcp's ISNs and ports.
-fn random_seed() -> io::Result<u64> {
-    let mut b = [0u8; 8];
-    // SAFETY: b is a valid buffer of 8 bytes.
-    let n = unsafe { libc::getrandom(b.as_mut_ptr().cast(), b.len(), 0) };
-    if n != 8 {
-        return Err(io::Error::other("getrandom gave fewer than 8 bytes"));
-    }
-    Ok(u64::from_ne_bytes(b))
-}
-
-fn set_nonblocking(fd: RawFd) -> io::Result<()> {
-    // SAFETY: fcntl on an fd the caller owns.
-    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-    // SAFETY: as above.
-    if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
-}
-
 impl SmoltcpEngine {
     /// Start smoltcp on the TUN device `tun` (an IP-level device: one packet per read and
     /// write), answering for 192.0.2.1/24 and 2001:db8::1/64.
@@ -410,9 +363,7 @@ impl SmoltcpEngine {
             core.poll();
             r
         };
-        let one = 1u64.to_ne_bytes();
-        // SAFETY: an 8-byte write to our eventfd.
-        unsafe { libc::write(self.wake.as_raw_fd(), one.as_ptr().cast(), 8) };
+        wake(&self.wake);
         r
     }
 }
@@ -420,7 +371,6 @@ impl SmoltcpEngine {
 /// Poll smoltcp whenever its TUN device has a packet, a call woke it, or its next timer is
 /// due.
 fn event_loop(core: &Mutex<Core>, tun: TunOwner, wake: &OwnedFd, stop: &AtomicBool) {
-    let mut drain = [0u8; 8];
     while !stop.load(Ordering::Relaxed) {
         let delay = {
             let mut c = core.lock().unwrap_or_else(|p| p.into_inner());
@@ -430,31 +380,14 @@ fn event_loop(core: &Mutex<Core>, tun: TunOwner, wake: &OwnedFd, stop: &AtomicBo
             iface.poll_delay(now, sockets)
         };
         let ms = delay.map_or(100, |d| d.total_millis().min(100)) as libc::c_int;
-        let mut fds = [
-            libc::pollfd {
-                fd: tun.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            },
-            libc::pollfd {
-                fd: wake.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            },
-        ];
-        // SAFETY: two valid pollfds.
-        unsafe { libc::poll(fds.as_mut_ptr(), 2, ms) };
-        // SAFETY: reading our nonblocking eventfd into an 8-byte buffer.
-        unsafe { libc::read(wake.as_raw_fd(), drain.as_mut_ptr().cast(), 8) };
+        wait_for_work(tun.as_raw_fd(), wake, ms);
     }
 }
 
 impl Drop for SmoltcpEngine {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
-        let one = 1u64.to_ne_bytes();
-        // SAFETY: an 8-byte write to our eventfd.
-        unsafe { libc::write(self.wake.as_raw_fd(), one.as_ptr().cast(), 8) };
+        wake(&self.wake);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }

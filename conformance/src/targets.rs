@@ -2,6 +2,7 @@
 //! deviations shipped for it.
 
 use crate::args::TargetKind;
+use crate::exec_target::{adapter_program, ExecTarget};
 use crate::impl_target::ImplTarget;
 use crate::linux::LinuxTarget;
 use crate::smoltcp_target::SmoltcpTarget;
@@ -42,7 +43,17 @@ pub fn make_target(kind: &TargetKind) -> anyhow::Result<Box<dyn Target>> {
             SmoltcpTarget::new()
                 .context("set up the smoltcp target (TUN device, stack, AF_PACKET)")?,
         ),
-        TargetKind::Lwip => anyhow::bail!("the lwip target is not built yet"),
-        TargetKind::Exec(_) => anyhow::bail!("the exec target is not built yet"),
+        TargetKind::Lwip => {
+            let adapter = adapter_program().context("find the exec adapter for the lwip target")?;
+            let program = adapter.to_string_lossy();
+            Box::new(
+                ExecTarget::spawn(&program, &["--stack".into(), "lwip".into()], "lwip")
+                    .context("set up the lwip target (TUN device, exec adapter, AF_PACKET)")?,
+            )
+        }
+        TargetKind::Exec(c) => Box::new(
+            ExecTarget::spawn(&c.program, &c.args, &kind.name())
+                .with_context(|| format!("set up the exec target {}", c.program))?,
+        ),
     })
 }
