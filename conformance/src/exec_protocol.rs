@@ -56,6 +56,9 @@ pub struct Timers {
     pub time_wait_ms: u64,
     /// How early a timer may appear to fire.
     pub granularity_ms: u64,
+    /// The period of a stack whose timers fire on a periodic tick (0: exact timers).
+    #[serde(default)]
+    pub tick_ms: u64,
 }
 
 impl From<&TimerProfile> for Timers {
@@ -70,6 +73,7 @@ impl From<&TimerProfile> for Timers {
             rto_max_ms: ms(t.rto_max),
             time_wait_ms: ms(t.time_wait),
             granularity_ms: ms(t.granularity),
+            tick_ms: ms(t.tick),
         }
     }
 }
@@ -86,6 +90,7 @@ impl From<&Timers> for TimerProfile {
             rto_max: d(t.rto_max_ms),
             time_wait: d(t.time_wait_ms),
             granularity: d(t.granularity_ms),
+            tick: d(t.tick_ms),
         }
     }
 }

@@ -1,4 +1,5 @@
-//! Conformance replayer (issue 4): replays the model's test vectors against a real TCP through
+//! Conformance replayer (issues 4, 12): replays the model's test vectors against a real TCP
+//! (Linux, this project's stack, smoltcp, lwIP, or any stack behind the exec protocol) through
 //! a TUN device in a private network namespace, and reports a verdict per vector and IP version.
 //!
 //! The entry point for the command line is [`run_replay`] with [`ReplayArgs`]. The pieces:
@@ -8,10 +9,15 @@
 //! - [`symbols`]: map `iss`, `irs`, `wnd` to numbers;
 //! - [`matching`]: compare a segment with a pattern, field by field;
 //! - [`timing`]: the target's timer granularity, which sets every wait;
-//! - [`target`]: the [`target::Target`] trait (and [`target::Driven`], the replayer's count of
-//!   the packets it injected, for the processing barrier) and [`linux`], the Linux kernel
-//!   target (with [`sockdiag`] for socket states), and [`impl_target`], the userspace stack of
-//!   `impl/` on its own TUN device;
+//! - [`target`]: the replayer's [`target::Target`] (and [`target::Driven`], the replayer's
+//!   count of the packets it injected, for the processing barrier); every target is the
+//!   shared application layer [`app::App`] over a stack's socket primitives
+//!   ([`stack::Sockets`], [`stack::Stack`]); userspace stacks on a TUN device are
+//!   [`wire::TunEngine`]s joined to the replayer's `AF_PACKET` socket by [`wire::OnTun`];
+//! - the targets ([`targets`] makes them by name): [`linux`] (the kernel, with [`linux_sys`]
+//!   and [`sockdiag`]), [`impl_target`] (the stack of `impl/`), [`smoltcp_target`],
+//!   [`lwip_target`] (run in the exec adapter), [`exec_target`] (any stack behind the exec
+//!   protocol: [`exec_protocol`], [`exec_server`]), with [`engine_util`];
 //! - [`replay`]: run one vector and decide its verdict; [`one_of`]: judge the branches of a
 //!   `one_of` against what the target did;
 //! - [`deviations`]: the per-target list of known, justified differences;

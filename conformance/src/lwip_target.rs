@@ -1,7 +1,7 @@
 //! The `lwip` engine: lwIP 2.2 (raw TCP API, `NO_SYS`, built by `tcp-lwip-sys`) on a TUN
 //! device, with its own timers (`sys_check_timeouts` on the wall clock: the TCP timer every
-//! 250 ms, RTO from 3 s, delayed ACKs on the 250 ms tick, TIME-WAIT 2 * `TCP_MSL` = 2 s with
-//! this build's `TCP_MSL` of 1 s).
+//! 250 ms, RTO from 3 s, delayed ACKs on the 250 ms tick, TIME-WAIT 2 * `TCP_MSL` = 10 s with
+//! this build's `TCP_MSL` of 5 s).
 //!
 //! lwIP keeps its state in C globals, so there is one per process: `--target lwip` runs each
 //! job's lwIP in its own process, the exec adapter (`tcpspec-exec-adapter --stack lwip`,
@@ -27,7 +27,7 @@ use std::ffi::c_void;
 use std::io;
 use std::net::IpAddr;
 use std::os::fd::{OwnedFd, RawFd};
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -43,6 +43,8 @@ static TUN_FD: AtomicI32 = AtomicI32::new(-1);
 static TX_PACKETS: AtomicU64 = AtomicU64::new(0);
 /// Whether this process's lwIP is taken (it keeps global state).
 static TAKEN: AtomicBool = AtomicBool::new(false);
+/// The last id given to a pcb (its callbacks' argument).
+static NEXT_ID: AtomicUsize = AtomicUsize::new(0);
 
 /// lwIP's netif output: one IP packet to the TUN device.
 #[no_mangle]
@@ -56,8 +58,8 @@ extern "C" fn tcpspec_lwip_output(packet: *const u8, len: u16) {
 
 /// lwIP's timers (`lwip/opt.h`, `lwip/priv/tcp_priv.h`, this build's `lwipopts.h`): the TCP
 /// timer ticks every 250 ms (delayed ACKs go out on the tick), the slow timer every 500 ms
-/// (the RTO is counted in its ticks, `LWIP_TCP_RTO_TIME` 3 s initially), TIME-WAIT
-/// 2 * `TCP_MSL`.
+/// (the RTO, keepalive and TIME-WAIT are counted in its ticks, so they fire up to a tick
+/// early or late; `LWIP_TCP_RTO_TIME` 3 s initially), TIME-WAIT 2 * `TCP_MSL` = 10 s.
 pub fn timer_profile() -> TimerProfile {
     TimerProfile {
         response: Duration::from_millis(200),
@@ -66,8 +68,9 @@ pub fn timer_profile() -> TimerProfile {
         rto_initial: Duration::from_secs(3),
         rto_min: Duration::from_millis(500),
         rto_max: Duration::from_secs(60),
-        time_wait: Duration::from_secs(2),
-        granularity: Duration::from_millis(260),
+        time_wait: Duration::from_secs(10),
+        granularity: Duration::from_millis(510),
+        tick: Duration::from_millis(500),
     }
 }
 
@@ -94,7 +97,7 @@ enum Event {
     Data(usize, Vec<u8>),
     Fin(usize),
     Error(usize, sys::err_t),
-    Accepted(*mut sys::tcp_pcb),
+    Accepted(*mut sys::tcp_pcb, usize),
     Connected(usize),
 }
 
@@ -144,15 +147,35 @@ unsafe extern "C" fn on_connected(
     sys::ERR_OK
 }
 
+/// A new connection on the listener: its callbacks are set here, before lwIP goes on with
+/// the segment that completed the handshake (a FIN on it reaches our receive callback, not
+/// lwIP's default, which would close the connection).
 unsafe extern "C" fn on_accept(
     _arg: *mut c_void,
     pcb: *mut sys::tcp_pcb,
     err: sys::err_t,
 ) -> sys::err_t {
     if err == sys::ERR_OK && !pcb.is_null() {
-        push(Event::Accepted(pcb));
+        // SAFETY: pcb is the live new pcb lwIP hands over.
+        let id = unsafe { register(pcb) };
+        push(Event::Accepted(pcb, id));
     }
     sys::ERR_OK
+}
+
+/// Give a pcb a fresh id as its callbacks' argument and our callbacks.
+///
+/// # Safety
+/// `pcb` must be a live pcb, and the call made under the engine's lock.
+unsafe fn register(pcb: *mut sys::tcp_pcb) -> usize {
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed) + 1;
+    // SAFETY: as the caller promises; the callbacks live as long as the program.
+    unsafe {
+        sys::tcp_arg(pcb, id as *mut c_void);
+        sys::tcp_recv(pcb, Some(on_recv));
+        sys::tcp_err(pcb, Some(on_err));
+    }
+    id
 }
 
 /// A connection's pcb and what the application has been told on it.
@@ -178,7 +201,6 @@ struct Core {
     processed: u64,
     ends: Option<Endpoints>,
     options: SocketOptions,
-    next_id: usize,
     conns: HashMap<usize, Conn>,
     /// The application's connection (an id of `conns`).
     conn: Option<usize>,
@@ -214,16 +236,8 @@ impl Core {
         let events = EVENTS.with(|q| std::mem::take(&mut *q.borrow_mut()));
         for e in events {
             match e {
-                Event::Data(id, data) => {
-                    if let Some(c) = self.conns.get_mut(&id) {
-                        c.rx.extend(data);
-                    }
-                }
-                Event::Fin(id) => {
-                    if let Some(c) = self.conns.get_mut(&id) {
-                        c.eof = true;
-                    }
-                }
+                Event::Data(id, data) => self.conns.entry(id).or_default().rx.extend(data),
+                Event::Fin(id) => self.conns.entry(id).or_default().eof = true,
                 Event::Connected(id) => {
                     if let Some(c) = self.conns.get_mut(&id) {
                         c.established = true;
@@ -240,11 +254,10 @@ impl Core {
                         };
                     }
                 }
-                Event::Accepted(pcb) => {
-                    let id = self.new_conn(PcbPtr(pcb));
-                    if let Some(c) = self.conns.get_mut(&id) {
-                        c.established = true;
-                    }
+                Event::Accepted(pcb, id) => {
+                    let conn = self.conns.entry(id).or_default();
+                    conn.pcb = Some(PcbPtr(pcb));
+                    conn.established = true;
                     self.configure(pcb);
                     self.backlog.push_back(id);
                 }
@@ -254,14 +267,8 @@ impl Core {
 
     /// Register a pcb's callbacks under a fresh id.
     fn new_conn(&mut self, pcb: PcbPtr) -> usize {
-        self.next_id += 1;
-        let id = self.next_id;
-        // SAFETY: pcb is a live pcb; the callbacks live as long as the program.
-        unsafe {
-            sys::tcp_arg(pcb.0, id as *mut c_void);
-            sys::tcp_recv(pcb.0, Some(on_recv));
-            sys::tcp_err(pcb.0, Some(on_err));
-        }
+        // SAFETY: pcb is a live pcb, and we hold the engine's lock.
+        let id = unsafe { register(pcb.0) };
         self.conns.insert(
             id,
             Conn {
@@ -443,7 +450,6 @@ impl LwipEngine {
                 processed: 0,
                 ends: None,
                 options: SocketOptions::default(),
-                next_id: 0,
                 conns: HashMap::new(),
                 conn: None,
                 listener: None,
@@ -755,9 +761,14 @@ impl TunEngine for LwipEngine {
 
     /// Packets written, and the time until lwIP's next timer (`sys_timeouts_sleeptime`): with
     /// `NO_SYS` lwIP acts only on input, calls and its timers, so nothing can happen before.
+    /// A delayed ACK is sent first (`tcpspec_flush_delayed_acks`, as Linux's `TCP_QUICKACK`),
+    /// so that it is on the wire, not left to the next 250 ms tick, whose phase would decide
+    /// whether it lands inside a quiet window.
     fn timing(&mut self) -> io::Result<EngineTiming> {
         let mut cell = self.lock();
         cell.poll();
+        // SAFETY: plain call into lwIP under the lock.
+        unsafe { sys::tcpspec_flush_delayed_acks() };
         // SAFETY: plain call into lwIP under the lock.
         let sleep = unsafe { sys::tcpspec_sleeptime() };
         Ok(EngineTiming {

@@ -57,6 +57,7 @@ pub fn timer_profile() -> TimerProfile {
         rto_max: Duration::from_secs(60),
         time_wait: Duration::from_secs(10),
         granularity: Duration::from_millis(10),
+        tick: Duration::ZERO,
     }
 }
 
@@ -211,7 +212,7 @@ impl Core {
 
     /// Infer what the application is told from the connection's state change: smoltcp keeps
     /// no error. A change to CLOSED while a RST of the peer was processed is a reset (refused
-    /// in SYN-SENT); any other change to CLOSED but the ends of TIME-WAIT and LAST-ACK is the
+    /// in SYN-SENT and in the SYN-RECEIVED of a simultaneous open); any other change to CLOSED but the ends of TIME-WAIT and LAST-ACK is the
     /// socket's `timeout` (smoltcp's `dispatch()`: "timeout exceeded").
     fn observe(&mut self) {
         let rst = std::mem::take(&mut self.device.rst_seen);
@@ -222,7 +223,9 @@ impl Core {
             return;
         }
         self.error = match was {
-            tcp::State::SynSent if rst => Some(SockError::Refused),
+            // RFC 9293 3.10.7.4 (second, SYN-RECEIVED): an actively opened connection reset
+            // before it was established was refused.
+            tcp::State::SynSent | tcp::State::SynReceived if rst => Some(SockError::Refused),
             _ if rst => Some(SockError::Reset),
             tcp::State::TimeWait | tcp::State::LastAck => None,
             _ => Some(SockError::TimedOut),

@@ -18,6 +18,9 @@ pub const IMPL_DEVIATIONS: &str = include_str!("../deviations/impl.yaml");
 /// The deviations of the `smoltcp` target as shipped.
 pub const SMOLTCP_DEVIATIONS: &str = include_str!("../deviations/smoltcp.yaml");
 
+/// The deviations of the `lwip` target as shipped.
+pub const LWIP_DEVIATIONS: &str = include_str!("../deviations/lwip.yaml");
+
 /// The shipped deviations of a target and the file they come from; `None` for an `exec:`
 /// target (its deviations come with `--deviations`).
 pub fn shipped_deviations(kind: &TargetKind) -> Option<(&'static str, &'static str)> {
@@ -25,7 +28,7 @@ pub fn shipped_deviations(kind: &TargetKind) -> Option<(&'static str, &'static s
         TargetKind::Linux => Some((LINUX_DEVIATIONS, "conformance/deviations/linux.yaml")),
         TargetKind::Impl => Some((IMPL_DEVIATIONS, "conformance/deviations/impl.yaml")),
         TargetKind::Smoltcp => Some((SMOLTCP_DEVIATIONS, "conformance/deviations/smoltcp.yaml")),
-        TargetKind::Lwip => None,
+        TargetKind::Lwip => Some((LWIP_DEVIATIONS, "conformance/deviations/lwip.yaml")),
         TargetKind::Exec(_) => None,
     }
 }

@@ -49,6 +49,11 @@ pub struct TimerProfile {
     pub time_wait: Duration,
     /// Clock granularity: how early a timer may appear to fire (one jiffy).
     pub granularity: Duration,
+    /// The period of the stack's timer tick, for a stack whose timers fire only on a
+    /// periodic tick (lwIP's 500 ms slow timer): a timer may fire that much after its
+    /// nominal time. Zero for stacks with exact timers (Linux's 1/8 wheel slack is counted
+    /// apart).
+    pub tick: Duration,
 }
 
 impl TimerProfile {
@@ -63,6 +68,7 @@ impl TimerProfile {
             rto_max: Duration::from_secs(120),
             time_wait: Duration::from_secs(60),
             granularity: Duration::from_millis(4),
+            tick: Duration::ZERO,
         }
     }
 
@@ -117,14 +123,16 @@ impl TimerProfile {
             rto_max: config.max_rto,
             time_wait: config.msl.saturating_mul(2),
             granularity: Duration::from_millis(10),
+            tick: Duration::ZERO,
         }
     }
 
-    /// A timer of nominal length `t` fires within `[t - granularity, t + t/8 + response]`.
+    /// A timer of nominal length `t` fires within `[t - granularity, t + t/8 + tick +
+    /// response]`.
     fn around(&self, t: Duration) -> Window {
         Window {
             earliest: t.saturating_sub(self.granularity),
-            latest: t + t / 8 + self.response,
+            latest: t + t / 8 + self.tick + self.response,
         }
     }
 
@@ -152,7 +160,7 @@ impl TimerProfile {
                     .min(self.rto_max);
                 Window {
                     earliest: self.rto_min.saturating_sub(self.granularity),
-                    latest: backed_off + backed_off / 8 + self.response,
+                    latest: backed_off + backed_off / 8 + self.tick + self.response,
                 }
             }
             TimerKind::TimeWait => self.around(self.time_wait),

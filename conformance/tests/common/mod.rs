@@ -159,3 +159,59 @@ pub fn disagreements(
     }
     wrong
 }
+
+/// The whole suite ran against a target over both IP versions: nothing failed and no shipped
+/// deviation entry is stale. Returns the report's summary for further messages.
+pub fn assert_suite_conforms(report: &Report, vectors: usize) -> String {
+    let summary = report.summary();
+    assert!(!report.interrupted, "{summary}");
+    for ip in ["v4", "v6"] {
+        assert_eq!(
+            report.results.iter().filter(|r| r.ip == ip).count(),
+            vectors,
+            "every vector over {ip}"
+        );
+    }
+    let failures: Vec<String> = report
+        .results
+        .iter()
+        .filter(|r| r.verdict == Verdict::Fail)
+        .map(|r| {
+            format!(
+                "{} [{}]: {}\n{}",
+                r.id,
+                r.ip,
+                r.detail,
+                r.transcript.join("\n")
+            )
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} unlisted differences from the model:\n{}\n{summary}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+    let unused: Vec<&str> = report
+        .unused_deviations()
+        .iter()
+        .map(|d| d.id.as_str())
+        .collect();
+    assert!(
+        unused.is_empty(),
+        "stale deviation entries {unused:?}\n{summary}"
+    );
+    summary
+}
+
+/// The generated vectors' folder.
+pub fn vectors_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors")
+}
+
+/// The verdict lines of a verdicts text (everything before the "RFC choices" table).
+pub fn verdict_lines(text: &str) -> Vec<&str> {
+    text.lines()
+        .take_while(|l| !l.starts_with("RFC choices"))
+        .collect()
+}

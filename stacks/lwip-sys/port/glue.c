@@ -192,3 +192,21 @@ int tcpspec_tcp_alive(const struct tcp_pcb *pcb) {
 
 /* Milliseconds until lwIP's next timer (sys_timeouts_sleeptime), or 0xffffffff for none. */
 u32_t tcpspec_sleeptime(void) { return sys_timeouts_sleeptime(); }
+
+/*
+ * Send every delayed ACK now (as Linux's TCP_QUICKACK does), so that a caller asking what can
+ * still happen sees the ACK on the wire rather than at the next 250 ms tick. Returns how many
+ * were sent.
+ */
+int tcpspec_flush_delayed_acks(void) {
+    struct tcp_pcb *pcb;
+    int n = 0;
+    for (pcb = tcp_active_pcbs; pcb != NULL; pcb = pcb->next) {
+        if (pcb->flags & TF_ACK_DELAY) {
+            tcp_ack_now(pcb);
+            tcp_output(pcb);
+            n++;
+        }
+    }
+    return n;
+}

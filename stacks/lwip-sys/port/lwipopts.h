@@ -3,8 +3,9 @@
  * serializes every call), IPv4 and IPv6 on one IP-level netif (a TUN device: no Ethernet, no
  * ARP, no neighbour discovery traffic), TCP only, heap from malloc.
  *
- * Only TCP_MSL is shortened (1 s instead of 60 s: TIME-WAIT is 2 * TCP_MSL = 2 s), so that the
- * TIME-WAIT vectors finish quickly; every other TCP rule and timer is lwIP's default.
+ * Only TCP_MSL is shortened (5 s instead of 60 s: TIME-WAIT, and LAST-ACK's give-up time,
+ * are 2 * TCP_MSL = 10 s, as smoltcp's TIME-WAIT), so that the TIME-WAIT vectors finish
+ * quickly; every other TCP rule and timer is lwIP's default.
  */
 #ifndef TCPSPEC_LWIPOPTS_H
 #define TCPSPEC_LWIPOPTS_H
@@ -57,6 +58,6 @@
 #define LWIP_TCP_KEEPALIVE              1
 #define TCP_LISTEN_BACKLOG              1
 #define TCP_DEFAULT_LISTEN_BACKLOG      8
-#define TCP_MSL                         1000UL
+#define TCP_MSL                         5000UL
 
 #endif

@@ -128,6 +128,9 @@ extern "C" {
     pub fn tcpspec_tcp_alive(pcb: *const tcp_pcb) -> c_int;
     /// `sys_timeouts_sleeptime()`: ms until lwIP's next timer, `u32::MAX` for none.
     pub fn tcpspec_sleeptime() -> u32;
+    /// Send every delayed ACK now (`TF_ACK_DELAY` -> `tcp_ack_now` + `tcp_output`); returns
+    /// how many were sent.
+    pub fn tcpspec_flush_delayed_acks() -> c_int;
 
     /// `tcp_arg`.
     pub fn tcp_arg(pcb: *mut tcp_pcb, arg: *mut c_void);
