@@ -30,7 +30,12 @@ pub struct KeepaliveConfig {
 impl Default for KeepaliveConfig {
     fn default() -> Self {
         KeepaliveConfig {
-            idle: Duration::from_secs(2 * 3600),
+            // RFC 9293 3.8.4 (MUST-28): the interval defaults to no less than two hours.
+            idle: Duration::from_secs(if fault!(KeepaliveIdleShort) {
+                3600
+            } else {
+                2 * 3600
+            }),
             interval: Duration::from_secs(75),
             count: 9,
         }
@@ -164,7 +169,12 @@ impl Default for Config {
             delayed_ack: Duration::from_millis(40),
             ack_every_segments: 2,
             nodelay: false,
-            keepalive: None,
+            // RFC 9293 3.8.4 (MUST-25): keep-alives default to off.
+            keepalive: if fault!(KeepaliveOnByDefault) {
+                Some(KeepaliveConfig::default())
+            } else {
+                None
+            },
             backlog: 128,
             challenge_ack_limit: 100,
             tso: false,

@@ -14,6 +14,8 @@
 
 #![warn(missing_docs)]
 
+#[macro_use]
+mod fault;
 pub mod coalesce;
 pub mod config;
 pub mod congestion;

@@ -593,7 +593,24 @@ impl Stack {
         if !self.owns(local.ip()) || local.port() == 0 {
             return Err(TcpError::AddrNotAvailable);
         }
-        if self.listen_addrs.contains_key(&local) {
+        // No connection can be made to a broadcast or multicast address (RFC 1122 4.2.3.10).
+        if !local.ip().is_unspecified() && !wire::is_unicast(local.ip()) {
+            return Err(TcpError::InvalidInput);
+        }
+        // RFC 9293 3.9.1.1 (MUST-41): a passive OPEN creates a new record in LISTEN or
+        // returns an error; it never affects a record that exists.
+        if let Some(&old) = self.listen_addrs.get(&local) {
+            if !fault!(ListenReplaces) {
+                return Err(TcpError::AddrInUse);
+            }
+            self.unlisten(Timestamp::ZERO, old);
+        }
+        // MUST-42: listening on a port is allowed while connections with the same local port
+        // exist (in SYN-SENT, SYN-RECEIVED or any other state): they are told apart by the
+        // remote socket.
+        if fault!(ListenRefusedOnBusyPort)
+            && self.tuples.keys().any(|(l, _)| l.port() == local.port())
+        {
             return Err(TcpError::AddrInUse);
         }
         let lh = ListenerHandle(self.new_id());
@@ -690,6 +707,14 @@ impl Stack {
         remote: SocketAddr,
     ) -> Result<SocketHandle, TcpError> {
         if local.is_ipv4() != remote.is_ipv4() || remote.port() == 0 || local.port() == 0 {
+            return Err(TcpError::InvalidInput);
+        }
+        // RFC 9293 3.9.1.1 (MUST-46): an OPEN to an invalid remote address (broadcast,
+        // multicast, unspecified) is rejected as an error; no segment is sent.
+        if !wire::is_unicast(remote.ip()) && !fault!(OpenToBroadcast) {
+            return Err(TcpError::InvalidInput);
+        }
+        if !wire::is_unicast(local.ip()) {
             return Err(TcpError::InvalidInput);
         }
         if !self.addrs.contains(&local.ip()) {

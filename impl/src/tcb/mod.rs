@@ -448,6 +448,15 @@ impl Connection {
             self.delack_deadline = None;
             self.unacked_bytes = 0;
         }
+        // RFC 9293 3.2 (MUST-65): the MSS option goes on SYNs only (`syn_options`).
+        let options = if fault!(MssOnEverySegment) {
+            TcpOptions {
+                mss: Some(self.p.our_mss),
+                ..options
+            }
+        } else {
+            options
+        };
         self.counters.segments_out += 1;
         self.out.push(Outgoing {
             header: TcpHeader {

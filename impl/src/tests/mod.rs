@@ -13,8 +13,10 @@ const MS: Duration = Duration::from_millis(1);
 
 mod closing;
 mod data;
+mod faults;
 mod keepalive;
 mod limits;
+mod musts;
 mod opening;
 mod rfc5961;
 mod robustness;

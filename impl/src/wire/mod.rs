@@ -72,9 +72,12 @@ pub fn parse_packet_with(
         }
         v => return Err(WireError::BadVersion(v)),
     };
-    // RFC 9293 section 3.10.7.1 / RFC 1122 4.2.3.10: segments from or to broadcast or
-    // multicast addresses are not TCP segments of any connection.
-    if !usable_endpoint(src) || !usable_endpoint(dst) {
+    // RFC 9293 3.9.2.3 (RFC 1122 4.2.3.10): a segment addressed to a broadcast or multicast
+    // address is silently discarded (MUST-57), and so is one from such a source, an invalid
+    // source address (MUST-63): neither belongs to any connection.
+    let bad_src = !is_unicast(src) && !fault!(InvalidSourceAccepted);
+    let bad_dst = !is_unicast(dst) && !fault!(BroadcastSegmentAccepted);
+    if bad_src || bad_dst {
         return Err(WireError::BadAddress);
     }
     let (tcp, payload) = if verify_tcp_checksum {
@@ -93,7 +96,10 @@ pub fn parse_packet_with(
     })
 }
 
-fn usable_endpoint(a: IpAddr) -> bool {
+/// True for an address that can be one end of a TCP connection: not a broadcast, multicast
+/// or unspecified address (RFC 1122 3.2.1.3, 4.2.3.10). An IPv4 subnet's directed broadcast
+/// address cannot be told from a host's without the prefix, which the stack is not given.
+pub fn is_unicast(a: IpAddr) -> bool {
     match a {
         IpAddr::V4(a) => !(a.is_broadcast() || a.is_multicast() || a.is_unspecified()),
         IpAddr::V6(a) => !(a.is_multicast() || a.is_unspecified()),

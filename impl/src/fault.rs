@@ -1,0 +1,122 @@
+//! Test-only faults. Each [`Fault`] breaks one rule of the RFCs where the stack implements it,
+//! so that a test can show that the rule's own test catches the break
+//! (`src/tests/faults.rs`: one test per fault).
+//!
+//! A fault is injected for the current thread only ([`inject`], undone when the returned
+//! guard drops), and consulted with [`fault!`] at the one place the rule is implemented.
+//! Outside `cfg(test)` the enum does not exist and [`fault!`] is always false: no fault is
+//! reachable from a normal build or from the public API.
+
+/// True when the test-only fault `$f` is injected on this thread; always false outside
+/// `cfg(test)`.
+#[cfg(test)]
+macro_rules! fault {
+    ($f:ident) => {
+        $crate::fault::active($crate::fault::Fault::$f)
+    };
+}
+
+/// True when the test-only fault `$f` is injected on this thread; always false outside
+/// `cfg(test)`.
+#[cfg(not(test))]
+macro_rules! fault {
+    ($f:ident) => {
+        $crate::fault::never()
+    };
+}
+
+/// No fault exists in a normal build.
+#[cfg(not(test))]
+#[inline(always)]
+pub(crate) fn never() -> bool {
+    false
+}
+
+#[cfg(test)]
+pub(crate) use imp::*;
+
+#[cfg(test)]
+mod imp {
+    use std::cell::Cell;
+
+    macro_rules! faults {
+        ($($(#[doc = $doc:literal])* $name:ident => $req:literal,)*) => {
+            /// A seeded fault: one rule broken where the stack implements it.
+            #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+            pub(crate) enum Fault {
+                $($(#[doc = $doc])* $name,)*
+            }
+
+            impl Fault {
+                /// Every fault.
+                pub(crate) const ALL: &'static [Fault] = &[$(Fault::$name),*];
+
+                /// The requirement the fault breaks (RFC 9293 Appendix B's id, or the RFC).
+                pub(crate) fn requirement(self) -> &'static str {
+                    match self {
+                        $(Fault::$name => $req),*
+                    }
+                }
+            }
+        };
+    }
+
+    faults! {
+        /// `set_nodelay(true)` is ignored: Nagle's algorithm stays on.
+        NagleNotDisabled => "MUST-17",
+        /// New connections have keepalive on unless the application turns it off.
+        KeepaliveOnByDefault => "MUST-25",
+        /// The default keepalive idle time is one hour.
+        KeepaliveIdleShort => "MUST-28",
+        /// A passive OPEN on an address already listened on replaces the old listener.
+        ListenReplaces => "MUST-41",
+        /// A passive OPEN is refused while a connection uses the local port.
+        ListenRefusedOnBusyPort => "MUST-42",
+        /// An active OPEN to a broadcast or multicast address is accepted.
+        OpenToBroadcast => "MUST-46",
+        /// A segment addressed to a broadcast or multicast address is processed.
+        BroadcastSegmentAccepted => "MUST-57",
+        /// A segment from a broadcast or multicast source is processed.
+        InvalidSourceAccepted => "MUST-63",
+        /// The last segment of the buffered data carries no PSH.
+        NoPushOnLastSegment => "MUST-61",
+        /// Every segment carries the MSS option, not only SYNs.
+        MssOnEverySegment => "MUST-65",
+    }
+
+    thread_local! {
+        static ACTIVE: Cell<u64> = const { Cell::new(0) };
+    }
+
+    fn bit(f: Fault) -> u64 {
+        1u64 << (f as u32)
+    }
+
+    /// True when `f` is injected on this thread.
+    pub(crate) fn active(f: Fault) -> bool {
+        ACTIVE.with(|a| a.get() & bit(f) != 0)
+    }
+
+    /// Injects `f` on this thread until the guard drops.
+    pub(crate) fn inject(f: Fault) -> Injected {
+        ACTIVE.with(|a| a.set(a.get() | bit(f)));
+        Injected(f)
+    }
+
+    /// Removes its fault when dropped.
+    pub(crate) struct Injected(Fault);
+
+    impl Drop for Injected {
+        fn drop(&mut self) {
+            ACTIVE.with(|a| a.set(a.get() & !bit(self.0)));
+        }
+    }
+
+    #[test]
+    fn faults_fit_the_bit_set() {
+        assert!(Fault::ALL.len() <= 64);
+        for (i, f) in Fault::ALL.iter().enumerate() {
+            assert_eq!(*f as usize, i);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! Every seeded fault ([`crate::fault::Fault`]) is caught by the test of the requirement it
+//! breaks: that test runs again with the fault injected and must fail. One test per fault;
+//! a last test checks that no fault is left without one.
+
+use crate::fault::{inject, Fault};
+use std::cell::Cell;
+use std::sync::Once;
+
+thread_local! {
+    /// This thread runs a check that is expected to panic: keep its message quiet.
+    static EXPECTING_PANIC: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Installs (once) a panic hook that stays quiet for the expected panics of [`caught`] and
+/// reports every other panic as the default hook does.
+fn quiet_expected_panics() {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !EXPECTING_PANIC.with(Cell::get) {
+                default(info);
+            }
+        }));
+    });
+}
+
+/// Runs the requirement's test `check` with `fault` injected: it must fail.
+fn caught(fault: Fault, check: fn()) {
+    quiet_expected_panics();
+    let _fault = inject(fault);
+    EXPECTING_PANIC.with(|e| e.set(true));
+    let outcome = std::panic::catch_unwind(check);
+    EXPECTING_PANIC.with(|e| e.set(false));
+    assert!(
+        outcome.is_err(),
+        "{fault:?} breaks {} but its test still passes",
+        fault.requirement()
+    );
+}
+
+/// One test per fault, named after it, running the test that must catch it; and the list of
+/// faults covered.
+macro_rules! catalogue {
+    ($($test:ident: $fault:ident => $check:path;)*) => {
+        $(
+            #[test]
+            fn $test() {
+                caught(Fault::$fault, $check);
+            }
+        )*
+
+        const COVERED: &[Fault] = &[$(Fault::$fault),*];
+    };
+}
+
+catalogue! {
+    nagle_not_disabled: NagleNotDisabled => super::musts::nodelay_disables_nagle;
+    keepalive_on_by_default: KeepaliveOnByDefault => super::musts::keepalive_is_off_by_default;
+    keepalive_idle_short: KeepaliveIdleShort => super::musts::keepalive_idle_defaults_to_two_hours;
+    listen_replaces: ListenReplaces => super::musts::passive_open_leaves_existing_records_alone;
+    listen_refused_on_busy_port: ListenRefusedOnBusyPort
+        => super::musts::listen_on_the_port_of_an_opening_connection;
+    open_to_broadcast: OpenToBroadcast => super::musts::open_to_broadcast_or_multicast_is_an_error;
+    broadcast_segment_accepted: BroadcastSegmentAccepted
+        => super::musts::segments_to_broadcast_or_multicast_are_discarded;
+    invalid_source_accepted: InvalidSourceAccepted
+        => super::musts::syn_from_an_invalid_source_is_ignored;
+    no_push_on_last_segment: NoPushOnLastSegment => super::musts::the_last_buffered_segment_carries_psh;
+    mss_on_every_segment: MssOnEverySegment => super::musts::mss_option_only_on_syns;
+}
+
+#[test]
+fn every_fault_has_its_test() {
+    for f in Fault::ALL {
+        assert!(
+            COVERED.contains(f),
+            "{f:?} ({}) has no test",
+            f.requirement()
+        );
+    }
+    assert_eq!(COVERED.len(), Fault::ALL.len(), "one test per fault");
+}
