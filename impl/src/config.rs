@@ -61,10 +61,17 @@ pub struct Config {
     pub min_rto: Duration,
     /// Upper bound of the RTO (RFC 6298 section 2.5: at least 60 s).
     pub max_rto: Duration,
+    /// Retransmissions of the same segment after which negative advice goes to the IP layer
+    /// and the application gets a report (RFC 9293 section 3.8.3, R1; SHLD-10: at least 3).
+    pub r1_retries: u32,
     /// Retransmissions of a data segment or FIN before giving up with a timeout error
-    /// (RFC 9293 section 3.8.3, R2).
+    /// (RFC 9293 section 3.8.3, R2; SHLD-11: at least 100 s, here about 520 s or more with
+    /// the default RTO bounds).
     pub max_retries: u32,
-    /// Retransmissions of a SYN or SYN-ACK before giving up (RFC 9293 section 3.8.3, R2 for SYN).
+    /// Retransmissions of a SYN or SYN-ACK before giving up (RFC 9293 section 3.8.3, R2 for
+    /// SYN). MUST-23 asks for at least three minutes of retransmission: the default, 7,
+    /// gives up 183 s after the first SYN with the default RTO (1 s doubling, at most 60 s).
+    /// The application may give up sooner (ABORT, or a smaller value per connection).
     pub syn_retries: u32,
     /// Delayed-ACK timeout (RFC 1122 4.2.3.2 and RFC 5681 section 4.2: under 500 ms).
     pub delayed_ack: Duration,
@@ -164,8 +171,10 @@ impl Default for Config {
             initial_rto: Duration::from_secs(1),
             min_rto: Duration::from_millis(200),
             max_rto: Duration::from_secs(60),
+            r1_retries: 3,
             max_retries: 15,
-            syn_retries: 6,
+            // RFC 9293 3.8.3 (MUST-23): 1+2+4+8+16+32+60 s of retransmission, then 60 s more.
+            syn_retries: if fault!(SynR2Short) { 6 } else { 7 },
             delayed_ack: Duration::from_millis(40),
             ack_every_segments: 2,
             nodelay: false,

@@ -64,6 +64,12 @@ mod imp {
     faults! {
         /// `set_nodelay(true)` is ignored: Nagle's algorithm stays on.
         NagleNotDisabled => "MUST-17",
+        /// R1 retransmissions pass no advice and report nothing.
+        NoR1Advice => "MUST-20",
+        /// A connection's own R2 (`set_retries`) is ignored; the configuration's applies.
+        R2NotPerConnection => "MUST-21",
+        /// The default R2 for a SYN is 6 retransmissions (123 s), under three minutes.
+        SynR2Short => "MUST-23",
         /// New connections have keepalive on unless the application turns it off.
         KeepaliveOnByDefault => "MUST-25",
         /// The default keepalive idle time is one hour.

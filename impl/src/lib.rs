@@ -24,6 +24,7 @@ mod error;
 pub mod isn;
 pub mod offload;
 pub mod reassembly;
+pub mod report;
 pub mod rto;
 pub mod runtime;
 pub mod seq;
@@ -35,6 +36,7 @@ pub mod wire;
 
 pub use config::{Config, ConfigError, KeepaliveConfig};
 pub use error::TcpError;
+pub use report::{Report, Retries};
 pub use stack::{ConnectionInfo, ListenerHandle, SocketHandle, Stack, Stats};
 pub use state::State;
 pub use time::Timestamp;

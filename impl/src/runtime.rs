@@ -32,8 +32,8 @@
 use crate::coalesce::{CoalesceStats, Coalescer};
 use crate::offload::{OffloadTun, VNET_F_NEEDS_CSUM, VNET_GSO_TCPV4, VNET_GSO_TCPV6, VNET_HDR_LEN};
 use crate::{
-    Config, ConnectionInfo, KeepaliveConfig, ListenerHandle, SocketHandle, Stack, State, Stats,
-    TcpError, Timestamp,
+    Config, ConnectionInfo, KeepaliveConfig, ListenerHandle, Report, Retries, SocketHandle, Stack,
+    State, Stats, TcpError, Timestamp,
 };
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr};
@@ -768,6 +768,25 @@ impl TcpStream {
         let h = self.handle;
         self.shared.with(|s, now| s.set_keepalive(now, h, k))?;
         Ok(())
+    }
+
+    /// Takes the oldest asynchronous report (RFC 9293 3.9.1.8: ICMP errors, excessive
+    /// retransmissions, urgent data), if any.
+    pub fn next_report(&self) -> io::Result<Option<Report>> {
+        let h = self.handle;
+        Ok(self.shared.with(|s, _| s.next_report(h))?)
+    }
+
+    /// Turns asynchronous reports on (the default) or off (SHLD-20).
+    pub fn set_reports(&self, on: bool) -> io::Result<()> {
+        let h = self.handle;
+        Ok(self.shared.with(|s, _| s.set_reports(h, on))?)
+    }
+
+    /// Sets the connection's retransmission thresholds R1 and R2 (RFC 9293 3.8.3, MUST-21).
+    pub fn set_retries(&self, r: Retries) -> io::Result<()> {
+        let h = self.handle;
+        Ok(self.shared.with(|s, _| s.set_retries(h, r))?)
     }
 
     /// Blocks until the state satisfies `pred` or `timeout` passes; returns the state.

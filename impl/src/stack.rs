@@ -8,6 +8,7 @@
 use crate::config::{Config, KeepaliveConfig};
 use crate::error::TcpError;
 use crate::isn::IsnGenerator;
+use crate::report::{Report, Retries};
 use crate::seq::SeqNum;
 use crate::state::State;
 use crate::tcb::{ConnCounters, Connection};
@@ -75,6 +76,13 @@ pub struct Stats {
     pub rx_ooo_dropped: u64,
     /// TIME-WAIT connections replaced by a new SYN (RFC 1122 section 4.2.2.13).
     pub time_wait_reopened: u64,
+    /// R1 reached (RFC 9293 3.8.3 (b)): negative advice passed to the IP layer (which has
+    /// one directly attached link and no gateway to change: the advice is only counted) and
+    /// reported to the application.
+    pub negative_advice: u64,
+    /// Asynchronous reports dropped because the application left [`crate::report::MAX_REPORTS`]
+    /// of them untaken.
+    pub reports_dropped: u64,
     /// Connections opened actively.
     pub active_opens: u64,
     /// Connections created from a listener (SYN received).
@@ -107,6 +115,8 @@ impl Stats {
         self.challenge_acks += c.challenge_acks;
         self.challenge_acks_suppressed += c.challenge_acks_suppressed;
         self.rx_ooo_dropped += c.ooo_dropped;
+        self.negative_advice += c.negative_advice;
+        self.reports_dropped += c.reports_dropped;
     }
 }
 
@@ -140,6 +150,8 @@ pub struct ConnectionInfo {
     /// Current retransmission timeout, including any exponential backoff (RFC 6298 section
     /// 5.5) still in force. Read-only view of the RTO estimator.
     pub rto: Duration,
+    /// Asynchronous reports waiting for [`Stack::next_report`].
+    pub reports: usize,
 }
 
 #[derive(Debug)]
@@ -822,6 +834,7 @@ impl Stack {
                 mss: c.mss(),
                 srtt: c.srtt(),
                 rto: c.rto(),
+                reports: c.reports_pending(),
             }
         })
     }
@@ -834,6 +847,36 @@ impl Stack {
         k: Option<KeepaliveConfig>,
     ) -> Result<(), TcpError> {
         self.with_conn(h, |c| c.set_keepalive(now, k))
+    }
+
+    /// Takes the oldest asynchronous report of a connection (RFC 9293 3.9.1.8: ICMP errors,
+    /// excessive retransmissions, urgent data); `None` when there is none.
+    pub fn next_report(&mut self, h: SocketHandle) -> Result<Option<Report>, TcpError> {
+        self.with_conn(h, |c| c.next_report())
+    }
+
+    /// Turns a connection's asynchronous reports on (the default) or off (RFC 9293
+    /// 3.9.1.8, SHLD-20); off drops the waiting ones too.
+    pub fn set_reports(&mut self, h: SocketHandle, on: bool) -> Result<(), TcpError> {
+        self.with_conn(h, |c| c.set_reports(on))
+    }
+
+    /// A connection's retransmission thresholds R1 and R2 (RFC 9293 3.8.3).
+    pub fn retries(&self, h: SocketHandle) -> Result<Retries, TcpError> {
+        self.conns
+            .get(&h)
+            .map(|e| e.conn.retries())
+            .ok_or(TcpError::InvalidHandle)
+    }
+
+    /// Sets R1 and R2 for one connection (RFC 9293 3.8.3 (d), MUST-21); they apply from the
+    /// next retransmission. R2 must be greater than R1 (3.8.3 (c)): `InvalidInput`
+    /// otherwise. `u32::MAX` as R2 never gives up.
+    pub fn set_retries(&mut self, h: SocketHandle, r: Retries) -> Result<(), TcpError> {
+        if r.r2 <= r.r1 {
+            return Err(TcpError::InvalidInput);
+        }
+        self.with_conn(h, |c| c.set_retries(r))
     }
 
     /// Disables (`true`) or enables Nagle's algorithm on a connection.

@@ -6,6 +6,7 @@ use crate::config::{Config, KeepaliveConfig};
 use crate::congestion::{AckAction, NewReno};
 use crate::error::TcpError;
 use crate::reassembly::Reassembly;
+use crate::report::{Report, MAX_REPORTS};
 use crate::rto::RtoEstimator;
 use crate::seq::SeqNum;
 use crate::state::State;
@@ -56,12 +57,15 @@ pub(crate) struct ConnCounters {
     pub ooo_dropped: u64,
     pub segments_in: u64,
     pub segments_out: u64,
+    pub negative_advice: u64,
+    pub reports_dropped: u64,
 }
 
 /// The per-connection parameters copied from [`Config`].
 #[derive(Clone, Debug)]
 struct ConnParams {
     msl: Duration,
+    r1_retries: u32,
     max_retries: u32,
     syn_retries: u32,
     delayed_ack: Duration,
@@ -74,6 +78,9 @@ struct ConnParams {
     our_mss: u16,
     challenge_ack_limit: u32,
     tso: bool,
+    /// Asynchronous reports are queued for the application (RFC 9293 3.9.1.8; SHLD-20: it
+    /// may turn them off).
+    reports: bool,
 }
 
 /// The transmission control block of one connection (RFC 9293 section 3.3.1).
@@ -142,6 +149,8 @@ pub(crate) struct Connection {
     challenge_count: u32,
 
     error: Option<TcpError>,
+    /// Asynchronous reports not yet taken by the application.
+    reports: VecDeque<Report>,
     established: bool,
     out: Vec<Outgoing>,
     pub counters: ConnCounters,
@@ -152,6 +161,7 @@ impl Connection {
         let ip_tcp = if v6 { 60 } else { 40 };
         ConnParams {
             msl: cfg.msl,
+            r1_retries: cfg.r1_retries,
             max_retries: cfg.max_retries,
             syn_retries: cfg.syn_retries,
             delayed_ack: cfg.delayed_ack,
@@ -163,6 +173,7 @@ impl Connection {
             window_scaling: cfg.window_scaling,
             challenge_ack_limit: cfg.challenge_ack_limit,
             tso: cfg.tso,
+            reports: true,
             our_mss: cfg.mtu.saturating_sub(ip_tcp).clamp(64, 65535) as u16,
         }
     }
@@ -232,6 +243,7 @@ impl Connection {
             challenge_window: Timestamp::ZERO,
             challenge_count: 0,
             error: None,
+            reports: VecDeque::new(),
             established: false,
             out: Vec::new(),
             counters: ConnCounters::default(),
@@ -593,6 +605,19 @@ impl Connection {
             Some(k) if self.keepalive_applies() => Some(now + k.idle),
             _ => None,
         };
+    }
+
+    /// Queues an asynchronous report for the application (RFC 9293 3.9.1.8), unless it
+    /// turned them off; the oldest is dropped when the queue is full.
+    fn report(&mut self, r: Report) {
+        if !self.p.reports {
+            return;
+        }
+        if self.reports.len() == MAX_REPORTS {
+            self.reports.pop_front();
+            self.counters.reports_dropped += 1;
+        }
+        self.reports.push_back(r);
     }
 
     fn keepalive_applies(&self) -> bool {

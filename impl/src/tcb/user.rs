@@ -1,6 +1,7 @@
 //! User calls on a connection (RFC 9293 sections 3.10.2 - 3.10.5) and socket options.
 
 use super::*;
+use crate::report::Retries;
 
 impl Connection {
     /// SEND: queues as much of `data` as fits in the send buffer.
@@ -128,5 +129,44 @@ impl Connection {
     /// Turns Nagle's algorithm off (`true`) or on.
     pub fn set_nodelay(&mut self, nodelay: bool) {
         self.p.nodelay = nodelay;
+    }
+}
+
+impl Connection {
+    /// Takes the oldest asynchronous report (RFC 9293 3.9.1.8).
+    pub fn next_report(&mut self) -> Option<Report> {
+        self.reports.pop_front()
+    }
+
+    /// Reports waiting for the application.
+    pub fn reports_pending(&self) -> usize {
+        self.reports.len()
+    }
+
+    /// Turns asynchronous reports on or off (SHLD-20); off also drops the waiting ones.
+    pub fn set_reports(&mut self, on: bool) {
+        self.p.reports = on;
+        if !on {
+            self.reports.clear();
+        }
+    }
+
+    /// The connection's retransmission thresholds.
+    pub fn retries(&self) -> Retries {
+        Retries {
+            r1: self.p.r1_retries,
+            r2: self.p.max_retries,
+            syn_r2: self.p.syn_retries,
+        }
+    }
+
+    /// Sets R1 and R2 for this connection (RFC 9293 3.8.3 (d), MUST-21).
+    pub fn set_retries(&mut self, r: Retries) {
+        if fault!(R2NotPerConnection) {
+            return;
+        }
+        self.p.r1_retries = r.r1;
+        self.p.max_retries = r.r2;
+        self.p.syn_retries = r.syn_r2;
     }
 }

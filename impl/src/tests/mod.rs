@@ -18,6 +18,7 @@ mod keepalive;
 mod limits;
 mod musts;
 mod opening;
+mod retries;
 mod rfc5961;
 mod robustness;
 mod states;
