@@ -42,6 +42,53 @@ impl Default for KeepaliveConfig {
     }
 }
 
+/// The IP header fields an application chooses for the segments of a connection (RFC 9293
+/// section 3.9.1.1: OPEN's Diffserv parameter; 3.9.1.9; 3.9.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IpFields {
+    /// IPv4 time to live / IPv6 hop limit of every segment (MUST-49: configurable). At
+    /// least 1.
+    pub ttl: u8,
+    /// Differentiated Services codepoint of every segment (RFC 2474; MUST-48), 0 to 63;
+    /// written into the upper six bits of the IPv4 TOS octet / IPv6 traffic class (the ECN
+    /// bits stay zero: this stack is not ECN-capable).
+    pub dscp: u8,
+}
+
+impl IpFields {
+    /// Checks the TTL (at least 1) and the codepoint (six bits).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.ttl == 0 {
+            return Err(ConfigError {
+                field: "ip.ttl",
+                problem: "is 0; a packet needs a TTL / hop limit of at least 1".into(),
+            });
+        }
+        if self.dscp > 63 {
+            return Err(ConfigError {
+                field: "ip.dscp",
+                problem: format!("is {}; a DSCP has six bits (0 to 63)", self.dscp),
+            });
+        }
+        Ok(())
+    }
+
+    /// The IPv4 TOS octet / IPv6 traffic class these fields make.
+    pub fn tos(&self) -> u8 {
+        self.dscp << 2
+    }
+}
+
+impl Default for IpFields {
+    /// TTL 64 ([`crate::wire::DEFAULT_TTL`]), DSCP 0 (default forwarding).
+    fn default() -> Self {
+        IpFields {
+            ttl: crate::wire::DEFAULT_TTL,
+            dscp: 0,
+        }
+    }
+}
+
 /// Configuration of a [`crate::Stack`] and the connections it creates.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -87,6 +134,9 @@ pub struct Config {
     pub backlog: usize,
     /// Challenge ACKs per second and connection (RFC 5961 section 7 throttling).
     pub challenge_ack_limit: u32,
+    /// TTL / hop limit and Diffserv codepoint of new connections' segments (each connection
+    /// may change its own, [`crate::Stack::set_ip_fields`]).
+    pub ip: IpFields,
     /// The device segments large sends itself (TSO): build segments of up to ~63 KB, cut at
     /// the MSS by the device. Set by `NetStack::new_offload`; off otherwise.
     pub tso: bool,
@@ -148,6 +198,7 @@ impl Config {
         if self.backlog == 0 {
             return bad("backlog", "is 0; it must be at least 1".into());
         }
+        self.ip.validate()?;
         if let Some(k) = self.keepalive {
             if k.idle.is_zero() || k.interval.is_zero() || k.count == 0 {
                 return bad(
@@ -186,6 +237,7 @@ impl Default for Config {
             },
             backlog: 128,
             challenge_ack_limit: 100,
+            ip: IpFields::default(),
             tso: false,
         }
     }
@@ -276,6 +328,20 @@ mod tests {
                     ..d.clone()
                 },
                 "keepalive",
+            ),
+            (
+                Config {
+                    ip: IpFields { ttl: 0, dscp: 0 },
+                    ..d.clone()
+                },
+                "ip.ttl",
+            ),
+            (
+                Config {
+                    ip: IpFields { ttl: 64, dscp: 64 },
+                    ..d.clone()
+                },
+                "ip.dscp",
             ),
         ];
         for (c, field) in cases {

@@ -80,6 +80,10 @@ mod imp {
         ListenRefusedOnBusyPort => "MUST-42",
         /// An active OPEN to a broadcast or multicast address is accepted.
         OpenToBroadcast => "MUST-46",
+        /// The connection's Diffserv codepoint is not written into its packets.
+        DscpNotApplied => "MUST-48",
+        /// The connection's TTL / hop limit is not written into its packets.
+        TtlNotApplied => "MUST-49",
         /// A segment addressed to a broadcast or multicast address is processed.
         BroadcastSegmentAccepted => "MUST-57",
         /// A segment from a broadcast or multicast source is processed.

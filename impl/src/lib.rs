@@ -34,7 +34,7 @@ mod tcb;
 pub mod time;
 pub mod wire;
 
-pub use config::{Config, ConfigError, KeepaliveConfig};
+pub use config::{Config, ConfigError, IpFields, KeepaliveConfig};
 pub use error::TcpError;
 pub use report::{Report, Retries};
 pub use stack::{ConnectionInfo, ListenerHandle, SocketHandle, Stack, Stats};

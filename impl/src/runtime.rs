@@ -32,8 +32,8 @@
 use crate::coalesce::{CoalesceStats, Coalescer};
 use crate::offload::{OffloadTun, VNET_F_NEEDS_CSUM, VNET_GSO_TCPV4, VNET_GSO_TCPV6, VNET_HDR_LEN};
 use crate::{
-    Config, ConnectionInfo, KeepaliveConfig, ListenerHandle, Report, Retries, SocketHandle, Stack,
-    State, Stats, TcpError, Timestamp,
+    Config, ConnectionInfo, IpFields, KeepaliveConfig, ListenerHandle, Report, Retries,
+    SocketHandle, Stack, State, Stats, TcpError, Timestamp,
 };
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr};
@@ -601,12 +601,21 @@ impl NetStack {
     /// Active OPEN to `remote`; blocks until ESTABLISHED or failure (refused, timed out).
     pub fn connect(&self, remote: SocketAddr) -> io::Result<TcpStream> {
         let h = self.shared.with(|s, now| s.connect(now, remote))?;
-        let stream = TcpStream {
-            shared: self.shared.clone(),
-            handle: h,
-            read_timeout: None,
-            write_timeout: None,
-        };
+        self.established(h)
+    }
+
+    /// Active OPEN with the TTL / hop limit and Diffserv codepoint of every segment, the SYN
+    /// included (MUST-48, MUST-49); blocks like [`NetStack::connect`].
+    pub fn connect_with(&self, remote: SocketAddr, ip: IpFields) -> io::Result<TcpStream> {
+        let h = self
+            .shared
+            .with(|s, now| s.connect_with(now, None, remote, ip))?;
+        self.established(h)
+    }
+
+    /// Waits until the connection `h` is established (or failed) and wraps it.
+    fn established(&self, h: SocketHandle) -> io::Result<TcpStream> {
+        let stream = self.stream_from_handle(h);
         self.shared.block_on(None, |s, _| match s.info(h) {
             Some(i) if i.established => Ok(()),
             Some(ConnectionInfo { error: Some(e), .. }) => Err(e),
@@ -675,6 +684,13 @@ impl TcpListener {
     /// The listener's handle in the underlying [`Stack`].
     pub fn handle(&self) -> ListenerHandle {
         self.handle
+    }
+
+    /// The TTL and Diffserv codepoint of the connections it accepts from now on, from their
+    /// SYN,ACK (MUST-48, MUST-49).
+    pub fn set_ip_fields(&self, ip: IpFields) -> io::Result<()> {
+        let lh = self.handle;
+        Ok(self.shared.with(|s, _| s.set_listener_ip_fields(lh, ip))?)
     }
 }
 
@@ -768,6 +784,13 @@ impl TcpStream {
         let h = self.handle;
         self.shared.with(|s, now| s.set_keepalive(now, h, k))?;
         Ok(())
+    }
+
+    /// Sets the TTL / hop limit and Diffserv codepoint of the segments sent from now on
+    /// (MUST-48, MUST-49, SHLD-21).
+    pub fn set_ip_fields(&self, ip: IpFields) -> io::Result<()> {
+        let h = self.handle;
+        Ok(self.shared.with(|s, _| s.set_ip_fields(h, ip))?)
     }
 
     /// Takes the oldest asynchronous report (RFC 9293 3.9.1.8: ICMP errors, excessive

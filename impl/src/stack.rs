@@ -5,7 +5,7 @@
 //! Nothing here reads a clock or touches a device: callers pass the time and move packets
 //! (see [`crate::runtime`] for the TUN event loop and the in-memory tests for another driver).
 
-use crate::config::{Config, KeepaliveConfig};
+use crate::config::{Config, IpFields, KeepaliveConfig};
 use crate::error::TcpError;
 use crate::isn::IsnGenerator;
 use crate::report::{Report, Retries};
@@ -154,9 +154,32 @@ pub struct ConnectionInfo {
     pub reports: usize,
 }
 
+/// The IP fields of a connection's packet: its addresses and the TTL and Diffserv
+/// codepoint it chose (RFC 9293 3.9.1.9 MUST-48, 3.9.2 MUST-49), on every segment.
+fn packet_ip(local: SocketAddr, remote: SocketAddr, ident: u16, f: IpFields) -> wire::PacketIp {
+    let default = IpFields::default();
+    wire::PacketIp {
+        src: local.ip(),
+        dst: remote.ip(),
+        ident,
+        ttl: if fault!(TtlNotApplied) {
+            default.ttl
+        } else {
+            f.ttl
+        },
+        tos: if fault!(DscpNotApplied) {
+            default.tos()
+        } else {
+            f.tos()
+        },
+    }
+}
+
 #[derive(Debug)]
 struct Listener {
     local: SocketAddr,
+    /// IP fields of the connections it creates, from their SYN,ACK on.
+    ip: IpFields,
     backlog: usize,
     /// Connections in SYN-RECEIVED.
     embryonic: Vec<SocketHandle>,
@@ -332,6 +355,7 @@ impl Stack {
         };
         let out = e.conn.take_output();
         let (local, remote) = (e.conn.local, e.conn.remote);
+        let fields = e.conn.ip_fields();
         let state = e.conn.state();
         let established = e.conn.was_established();
         let listener = e.listener;
@@ -340,11 +364,7 @@ impl Stack {
             // The payload is copied from the send buffer straight into the packet.
             let mut buf = self.spare.pop().unwrap_or_default();
             self.ip_ident = self.ip_ident.wrapping_add(1);
-            let ip = wire::PacketIp {
-                src: local.ip(),
-                dst: remote.ip(),
-                ident: self.ip_ident,
-            };
+            let ip = packet_ip(local, remote, self.ip_ident, fields);
             let partial = seg.gso_size > 0 && self.tso_partial_checksum;
             let mut complete = true;
             let seq = SeqNum(seg.header.seq);
@@ -554,7 +574,10 @@ impl Stack {
         let local = p.dst_socket();
         let remote = p.src_socket();
         let iss = iss.unwrap_or_else(|| self.isn.isn(now, local, remote));
-        let conn = Connection::accept_syn(now, &self.config, local, remote, iss, t, p.payload);
+        let mut conn = Connection::accept_syn(now, &self.config, local, remote, iss, t, p.payload);
+        if let Some(l) = self.listeners.get(&lh) {
+            conn.set_ip_fields(l.ip);
+        }
         let h = SocketHandle(self.new_id());
         self.stats.passive_opens += 1;
         self.tuples.insert((local, remote), h);
@@ -630,6 +653,7 @@ impl Stack {
             lh,
             Listener {
                 local,
+                ip: self.config.ip,
                 backlog: backlog.unwrap_or(self.config.backlog).max(1),
                 embryonic: Vec::new(),
                 ready: VecDeque::new(),
@@ -718,6 +742,25 @@ impl Stack {
         local: SocketAddr,
         remote: SocketAddr,
     ) -> Result<SocketHandle, TcpError> {
+        let ip = self.config.ip;
+        self.connect_with(now, Some(local), remote, ip)
+    }
+
+    /// Active OPEN with the IP fields of every segment, the SYN included (RFC 9293 3.9.1.1:
+    /// OPEN's Diffserv parameter, MUST-48; the TTL, MUST-49), from `local` or, when `None`,
+    /// from an ephemeral port of the stack's address of the remote's family.
+    pub fn connect_with(
+        &mut self,
+        now: Timestamp,
+        local: Option<SocketAddr>,
+        remote: SocketAddr,
+        ip: IpFields,
+    ) -> Result<SocketHandle, TcpError> {
+        ip.validate().map_err(|_| TcpError::InvalidInput)?;
+        let local = match local {
+            Some(l) => l,
+            None => self.pick_local(remote)?,
+        };
         if local.is_ipv4() != remote.is_ipv4() || remote.port() == 0 || local.port() == 0 {
             return Err(TcpError::InvalidInput);
         }
@@ -736,7 +779,8 @@ impl Stack {
             return Err(TcpError::AddrInUse);
         }
         let iss = self.isn.isn(now, local, remote);
-        let conn = Connection::connect(now, &self.config, local, remote, iss);
+        let mut conn = Connection::connect(now, &self.config, local, remote, iss);
+        conn.set_ip_fields(ip);
         let h = SocketHandle(self.new_id());
         self.stats.active_opens += 1;
         self.tuples.insert((local, remote), h);
@@ -847,6 +891,35 @@ impl Stack {
         k: Option<KeepaliveConfig>,
     ) -> Result<(), TcpError> {
         self.with_conn(h, |c| c.set_keepalive(now, k))
+    }
+
+    /// The TTL and Diffserv codepoint of a connection's segments.
+    pub fn ip_fields(&self, h: SocketHandle) -> Result<IpFields, TcpError> {
+        self.conns
+            .get(&h)
+            .map(|e| e.conn.ip_fields())
+            .ok_or(TcpError::InvalidHandle)
+    }
+
+    /// Sets the TTL / hop limit and Diffserv codepoint of a connection's segments from the
+    /// next one on (MUST-48, MUST-49; SHLD-21: also during the connection). `InvalidInput`
+    /// for a TTL of 0 or a codepoint over 63.
+    pub fn set_ip_fields(&mut self, h: SocketHandle, ip: IpFields) -> Result<(), TcpError> {
+        ip.validate().map_err(|_| TcpError::InvalidInput)?;
+        self.with_conn(h, |c| c.set_ip_fields(ip))
+    }
+
+    /// Sets the IP fields of the connections a listener creates, from their SYN,ACK on
+    /// (OPEN's Diffserv parameter on a passive OPEN).
+    pub fn set_listener_ip_fields(
+        &mut self,
+        lh: ListenerHandle,
+        ip: IpFields,
+    ) -> Result<(), TcpError> {
+        ip.validate().map_err(|_| TcpError::InvalidInput)?;
+        let l = self.listeners.get_mut(&lh).ok_or(TcpError::InvalidHandle)?;
+        l.ip = ip;
+        Ok(())
     }
 
     /// Takes the oldest asynchronous report of a connection (RFC 9293 3.9.1.8: ICMP errors,

@@ -2,7 +2,7 @@
 //! processing (user calls, segment arrival, timeouts). Sans-IO: segments to send are queued
 //! in an outbox that the [`crate::Stack`] drains, and time is always passed in.
 
-use crate::config::{Config, KeepaliveConfig};
+use crate::config::{Config, IpFields, KeepaliveConfig};
 use crate::congestion::{AckAction, NewReno};
 use crate::error::TcpError;
 use crate::reassembly::Reassembly;
@@ -81,6 +81,8 @@ struct ConnParams {
     /// Asynchronous reports are queued for the application (RFC 9293 3.9.1.8; SHLD-20: it
     /// may turn them off).
     reports: bool,
+    /// TTL and Diffserv codepoint of the connection's segments (MUST-48, MUST-49).
+    ip: IpFields,
 }
 
 /// The transmission control block of one connection (RFC 9293 section 3.3.1).
@@ -174,6 +176,7 @@ impl Connection {
             challenge_ack_limit: cfg.challenge_ack_limit,
             tso: cfg.tso,
             reports: true,
+            ip: cfg.ip,
             our_mss: cfg.mtu.saturating_sub(ip_tcp).clamp(64, 65535) as u16,
         }
     }

@@ -170,3 +170,16 @@ impl Connection {
         self.p.syn_retries = r.syn_r2;
     }
 }
+
+impl Connection {
+    /// The IP header fields of the connection's segments.
+    pub fn ip_fields(&self) -> IpFields {
+        self.p.ip
+    }
+
+    /// Sets the TTL and Diffserv codepoint of the segments sent from now on (RFC 9293
+    /// 3.9.1.9: SHLD-21 lets the application change them during the connection).
+    pub fn set_ip_fields(&mut self, ip: IpFields) {
+        self.p.ip = ip;
+    }
+}

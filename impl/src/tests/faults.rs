@@ -66,6 +66,8 @@ catalogue! {
     listen_refused_on_busy_port: ListenRefusedOnBusyPort
         => super::musts::listen_on_the_port_of_an_opening_connection;
     open_to_broadcast: OpenToBroadcast => super::musts::open_to_broadcast_or_multicast_is_an_error;
+    ttl_not_applied: TtlNotApplied => super::ip_fields::ttl_is_set_per_connection_on_every_segment;
+    dscp_not_applied: DscpNotApplied => super::ip_fields::dscp_is_set_per_connection_on_every_segment;
     broadcast_segment_accepted: BroadcastSegmentAccepted
         => super::musts::segments_to_broadcast_or_multicast_are_discarded;
     invalid_source_accepted: InvalidSourceAccepted

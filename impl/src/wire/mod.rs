@@ -119,7 +119,13 @@ pub fn build_packet(
     payload: &[u8],
     ident: u16,
 ) {
-    let ip = PacketIp { src, dst, ident };
+    let ip = PacketIp {
+        src,
+        dst,
+        ident,
+        ttl: DEFAULT_TTL,
+        tos: 0,
+    };
     build_packet_with(out, ip, tcp, payload.len(), false, |o| {
         o.extend_from_slice(payload)
     });
@@ -135,6 +141,10 @@ pub struct PacketIp {
     pub dst: IpAddr,
     /// IPv4 identification.
     pub ident: u16,
+    /// IPv4 time to live / IPv6 hop limit.
+    pub ttl: u8,
+    /// IPv4 TOS octet / IPv6 traffic class: DSCP << 2, ECN bits zero (not ECN-capable).
+    pub tos: u8,
 }
 
 /// Like [`build_packet`], with the payload appended by `fill` (which should append
@@ -168,7 +178,8 @@ pub fn build_packet_with(
             src: s,
             dst: d,
             protocol: tcp::PROTOCOL_TCP,
-            ttl: DEFAULT_TTL,
+            tos: ip.tos,
+            ttl: ip.ttl,
             identification: ip.ident,
             dont_fragment: true,
             payload_len: tcp_len,
@@ -178,7 +189,8 @@ pub fn build_packet_with(
             src: s,
             dst: d,
             next_header: tcp::PROTOCOL_TCP,
-            hop_limit: DEFAULT_TTL,
+            traffic_class: ip.tos,
+            hop_limit: ip.ttl,
             flow_label: 0,
             payload_len: tcp_len,
         }

@@ -325,6 +325,7 @@ fn with_raw_options(opts: &[u8]) -> Vec<u8> {
         src: Ipv4Addr::new(192, 0, 2, 1),
         dst: Ipv4Addr::new(192, 0, 2, 2),
         protocol: 6,
+        tos: 0,
         ttl: 64,
         identification: 0,
         dont_fragment: true,
@@ -427,7 +428,13 @@ fn partial_checksum_completes_to_the_full_one() {
         let h = header(7, 9, 0x18, 1000, TcpOptions::default());
         let full = our_packet(src, dst, &h, &payload);
         let mut partial = Vec::new();
-        let ip = PacketIp { src, dst, ident: 7 };
+        let ip = PacketIp {
+            src,
+            dst,
+            ident: 7,
+            ttl: 64,
+            tos: 0,
+        };
         build_packet_with(&mut partial, ip, &h, payload.len(), true, |o| {
             o.extend_from_slice(&payload)
         });
