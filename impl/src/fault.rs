@@ -74,6 +74,17 @@ mod imp {
         KeepaliveOnByDefault => "MUST-25",
         /// The default keepalive idle time is one hour.
         KeepaliveIdleShort => "MUST-28",
+        /// The sixth step (URG) is skipped: the urgent pointer of arriving segments is ignored.
+        UrgentIgnored => "MUST-30",
+        /// The urgent offset is truncated to 16 bits instead of saturating at 65535.
+        UrgentOffsetWraps => "MUST-31",
+        /// The application is not told when urgent data arrives or the pointer advances.
+        UrgentNotSignalled => "MUST-32",
+        /// The urgent data left to read is counted from RCV.NXT instead of from what the
+        /// application has read.
+        UrgentCountFromRcvNxt => "MUST-33",
+        /// The urgent pointer sent points to the last urgent octet (RFC 1122's reading).
+        UrgentPointsToLastOctet => "MUST-62",
         /// A passive OPEN on an address already listened on replaces the old listener.
         ListenReplaces => "MUST-41",
         /// A passive OPEN is refused while a connection uses the local port.
@@ -84,6 +95,10 @@ mod imp {
         DscpNotApplied => "MUST-48",
         /// The connection's TTL / hop limit is not written into its packets.
         TtlNotApplied => "MUST-49",
+        /// With a zero receive window a RST carrying text is dropped unprocessed.
+        ZeroWindowDropsRst => "MUST-66",
+        /// With a zero receive window the URG of a segment carrying text is dropped.
+        ZeroWindowDropsUrg => "MUST-66",
         /// A segment addressed to a broadcast or multicast address is processed.
         BroadcastSegmentAccepted => "MUST-57",
         /// A segment from a broadcast or multicast source is processed.

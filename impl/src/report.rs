@@ -1,5 +1,6 @@
 //! Asynchronous reports to the application (RFC 9293 section 3.9.1.8, the ERROR_REPORT
-//! upcall): what happened to a connection without being the answer to a call. A connection
+//! upcall): what happened to a connection without being the answer to a call: excessive
+//! retransmission, urgent data. A connection
 //! queues them until the application takes them ([`crate::Stack::next_report`]); the
 //! application may turn them off ([`crate::Stack::set_reports`], SHLD-20).
 
@@ -19,6 +20,14 @@ pub enum Report {
         retransmissions: u32,
         /// The segment is our SYN or SYN,ACK (RFC 9293 3.8.3: SYNs are handled the same way).
         syn: bool,
+    },
+    /// Urgent data (RFC 9293 3.8.5, MUST-32): the peer's urgent pointer arrived while none
+    /// was pending, or moved on. The next `pending` octets the application reads (some may
+    /// not have arrived yet) are urgent data; [`crate::Stack::recv`] stops at the end of
+    /// them.
+    Urgent {
+        /// Urgent octets left to read (as [`crate::ConnectionInfo::urgent`]).
+        pending: usize,
     },
 }
 

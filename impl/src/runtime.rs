@@ -786,6 +786,21 @@ impl TcpStream {
         Ok(())
     }
 
+    /// SEND with the URGENT flag (RFC 9293 3.8.5): writes like `write` (blocking until some
+    /// of `buf` is queued), and the urgent data ends after the last octet queued.
+    pub fn send_urgent(&self, buf: &[u8]) -> io::Result<usize> {
+        let h = self.handle;
+        self.shared
+            .block_on(self.write_timeout, |s, now| s.send_urgent(now, h, buf))
+    }
+
+    /// Urgent octets not yet read (RFC 9293 3.8.5, MUST-33): the next that many octets read
+    /// are urgent data, and a read stops after them; 0 in normal mode.
+    pub fn urgent_pending(&self) -> io::Result<usize> {
+        let h = self.handle;
+        Ok(self.shared.with(|s, _| s.urgent_pending(h))?)
+    }
+
     /// Sets the TTL / hop limit and Diffserv codepoint of the segments sent from now on
     /// (MUST-48, MUST-49, SHLD-21).
     pub fn set_ip_fields(&self, ip: IpFields) -> io::Result<()> {

@@ -152,6 +152,9 @@ pub struct ConnectionInfo {
     pub rto: Duration,
     /// Asynchronous reports waiting for [`Stack::next_report`].
     pub reports: usize,
+    /// Urgent mode (RFC 9293 3.8.5, MUST-33): the next `urgent` octets the application
+    /// reads are urgent data (some may not have arrived yet); 0 in normal mode.
+    pub urgent: usize,
 }
 
 /// The IP fields of a connection's packet: its addresses and the TTL and Diffserv
@@ -817,7 +820,30 @@ impl Stack {
         self.with_conn(h, |c| c.send(now, data))?
     }
 
+    /// SEND with the URGENT flag (RFC 9293 3.8.5, 3.10.2; MUST-30): queues bytes like
+    /// [`Stack::send`], and the urgent data now ends after the last of them. Every segment
+    /// carrying data before that end has URG set and points to it (RFC 6093), until it is
+    /// acknowledged; the bytes leave at once (Nagle does not hold urgent data).
+    pub fn send_urgent(
+        &mut self,
+        now: Timestamp,
+        h: SocketHandle,
+        data: &[u8],
+    ) -> Result<usize, TcpError> {
+        self.with_conn(h, |c| c.send_urgent(now, data))?
+    }
+
+    /// Urgent octets not yet read (RFC 9293 3.8.5, MUST-33): the next that many octets of
+    /// the stream are urgent; 0 in normal mode. A [`Stack::recv`] stops at the end of them.
+    pub fn urgent_pending(&self, h: SocketHandle) -> Result<usize, TcpError> {
+        self.conns
+            .get(&h)
+            .map(|e| e.conn.urgent_pending())
+            .ok_or(TcpError::InvalidHandle)
+    }
+
     /// RECEIVE: reads in-order bytes; `Ok(0)` is end of stream, `WouldBlock` means wait.
+    /// In urgent mode a read stops at the end of the urgent data (RFC 9293 3.9.1.3).
     pub fn recv(
         &mut self,
         now: Timestamp,
@@ -879,6 +905,7 @@ impl Stack {
                 srtt: c.srtt(),
                 rto: c.rto(),
                 reports: c.reports_pending(),
+                urgent: c.urgent_pending(),
             }
         })
     }

@@ -55,7 +55,8 @@ impl Connection {
             // anyways generate an acknowledgment"; README: synack-text-ack).
             self.ack_now = true;
             // "If there are other controls or text in the segment, then continue processing
-            // at the sixth step under Section 3.10.7.4."
+            // at the sixth step under Section 3.10.7.4 where the URG bit is checked."
+            self.urgent_arrives(h);
             self.text_and_fin(now, self.rcv_nxt, payload, fin);
         } else {
             // Simultaneous open (RFC 9293 section 3.5, figure 8): a SYN without ACK. Answer
@@ -92,6 +93,10 @@ impl Connection {
         let data_acked = (acked.saturating_sub(syn_part) as usize).min(self.send_buf.len());
         self.send_buf.drain(..data_acked);
         self.snd_una = ack;
+        if self.snd_up.is_some_and(|up| ack.ge(up)) {
+            // Every urgent octet is acknowledged: the send side leaves urgent mode.
+            self.snd_up = None;
+        }
         if self.snd_una.gt(self.iss) {
             // Our SYN is acknowledged: the connection is (or was) synchronized.
             self.established = true;
@@ -155,9 +160,39 @@ impl Connection {
         if !h.flags.contains(Flags::ACK) || !self.on_ack(now, h, seq, payload.len()) {
             return;
         }
-        // Sixth (URG) is not implemented: the urgent pointer is ignored (RFC 6093 advises
-        // against its use).
+        // Sixth: the URG bit.
+        self.urgent_arrives(h);
         self.text_and_fin(now, seq, payload, fin);
+    }
+
+    /// Sixth step: the URG bit (RFC 9293 3.10.7.4, 3.8.5; RFC 6093 section 4: SEG.SEQ +
+    /// SEG.UP is the first octet after the urgent data). In ESTABLISHED, FIN-WAIT-1 and
+    /// FIN-WAIT-2, RCV.UP <- max(RCV.UP, SEG.SEQ + SEG.UP); whenever that puts a pointer ahead
+    /// of what the application has read where none was (urgent mode begins), or moves it on,
+    /// the application is told (MUST-32). A pointer that would recede, or that points at data
+    /// already read, changes nothing (3.8.5: "robust to invalid urgent pointer values"). After
+    /// a FIN the URG is ignored.
+    fn urgent_arrives(&mut self, h: &TcpHeader) {
+        let in_data_state = matches!(
+            self.state,
+            State::Established | State::FinWait1 | State::FinWait2
+        );
+        if !h.flags.contains(Flags::URG) || !in_data_state || fault!(UrgentIgnored) {
+            return;
+        }
+        let up = SeqNum(h.seq).plus(u32::from(h.urgent));
+        let advances = match self.rcv_up {
+            Some(old) => up.gt(old),
+            None => up.gt(self.rcv_read),
+        };
+        if !advances {
+            return;
+        }
+        self.rcv_up = Some(up);
+        if !fault!(UrgentNotSignalled) {
+            let pending = self.urgent_pending();
+            self.report(Report::Urgent { pending });
+        }
     }
 
     /// The sequence number and SYN bit to process. Our SYN is unacknowledged (SYN-RECEIVED,
@@ -211,10 +246,19 @@ impl Connection {
         let fin = h.flags.contains(Flags::FIN);
         if self.rcv_window() == 0 && seq == self.rcv_nxt && !syn {
             // With a zero window "special allowance should be made to accept valid ACKs,
-            // URGs, and RSTs": process the segment trimmed to the window, i.e. without its
-            // text and FIN (an ACK is sent back either way, unless it is a RST).
+            // URGs, and RSTs" (MUST-66: "process the RST and URG fields of all incoming
+            // segments, even when the receive window is zero"): process the segment trimmed
+            // to the window, i.e. without its text and FIN (an ACK is sent back either way,
+            // unless it is a RST).
+            if rst && fault!(ZeroWindowDropsRst) {
+                return;
+            }
+            let mut keep = !Flags::FIN.0;
+            if fault!(ZeroWindowDropsUrg) {
+                keep &= !Flags::URG.0;
+            }
             let trimmed = TcpHeader {
-                flags: Flags(h.flags.0 & !Flags::FIN.0),
+                flags: Flags(h.flags.0 & keep),
                 ..*h
             };
             self.on_segment_synchronized(now, &trimmed, &[]);

@@ -115,6 +115,9 @@ pub(crate) struct Connection {
     fin_seq: Option<SeqNum>,
     /// CLOSE was called before the connection was established.
     close_requested: bool,
+    /// SND.UP (RFC 9293 3.8.5 with RFC 6093's reading): the sequence number of the first
+    /// octet after the urgent data queued, while some of it is unacknowledged.
+    snd_up: Option<SeqNum>,
     mss: u32,
 
     // Receive sequence space.
@@ -125,6 +128,11 @@ pub(crate) struct Connection {
     recv_buf: VecDeque<u8>,
     reasm: Reassembly,
     fin_received: bool,
+    /// The sequence number of the next octet the application reads.
+    rcv_read: SeqNum,
+    /// RCV.UP: the first octet after the urgent data the peer announced, while the
+    /// application has not read up to it (urgent mode, RFC 9293 3.8.5).
+    rcv_up: Option<SeqNum>,
 
     // Timers and their state.
     rto: RtoEstimator,
@@ -219,6 +227,7 @@ impl Connection {
             send_buf: VecDeque::new(),
             fin_seq: None,
             close_requested: false,
+            snd_up: None,
             mss,
             irs: SeqNum(0),
             rcv_nxt: SeqNum(0),
@@ -226,6 +235,8 @@ impl Connection {
             recv_buf: VecDeque::new(),
             reasm: Reassembly::default(),
             fin_received: false,
+            rcv_read: SeqNum(0),
+            rcv_up: None,
             rto: RtoEstimator::new(cfg.initial_rto, cfg.min_rto, cfg.max_rto),
             rtx_deadline: None,
             retries: 0,
@@ -302,6 +313,7 @@ impl Connection {
     fn take_syn(&mut self, syn: &TcpHeader) {
         self.irs = SeqNum(syn.seq);
         self.rcv_nxt = self.irs.plus(1);
+        self.rcv_read = self.rcv_nxt;
         let mss = syn
             .options
             .mss
@@ -472,6 +484,7 @@ impl Connection {
         } else {
             options
         };
+        let (flags, urgent) = self.urgent_field(seq, flags);
         self.counters.segments_out += 1;
         self.out.push(Outgoing {
             header: TcpHeader {
@@ -481,7 +494,7 @@ impl Connection {
                 ack,
                 flags,
                 window,
-                urgent: 0,
+                urgent,
                 options,
             },
             gso_size: if payload_len > self.mss as usize {
@@ -491,6 +504,29 @@ impl Connection {
             },
             payload_len,
         });
+    }
+
+    /// The URG bit and urgent field of a segment at `seq` (RFC 9293 3.8.5, RFC 6093 section
+    /// 4): set on every segment (but SYNs and RSTs) while SND.UP is ahead of `seq`; the field
+    /// is SND.UP - SEG.SEQ, pointing to the octet after the urgent data (MUST-62), or 65535
+    /// when the urgent data ends further ahead than 16 bits can say: the pointer then moves
+    /// on with every segment until it reaches SND.UP (MUST-31: urgent data of any length).
+    fn urgent_field(&self, seq: SeqNum, flags: Flags) -> (Flags, u16) {
+        let carries = flags.contains(Flags::ACK)
+            && !flags.contains(Flags::SYN)
+            && !flags.contains(Flags::RST);
+        match self.snd_up {
+            Some(up) if carries && up.gt(seq) => {
+                let offset = up.since(seq) - u32::from(fault!(UrgentPointsToLastOctet));
+                let field = if fault!(UrgentOffsetWraps) {
+                    offset as u16
+                } else {
+                    offset.min(65535) as u16
+                };
+                (flags | Flags::URG, field)
+            }
+            _ => (flags, 0),
+        }
     }
 
     fn syn_options(&self, reply: bool) -> TcpOptions {

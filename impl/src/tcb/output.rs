@@ -96,7 +96,10 @@ impl Connection {
                     let nodelay = self.p.nodelay && !fault!(NagleNotDisabled);
                     let nagle_ok = nodelay || flight == 0;
                     let big = len >= self.max_snd_wnd / 2;
-                    if !(full || (all && nagle_ok) || big || self.sws_override) {
+                    // Urgent data leaves at once, as if pushed (RFC 9293 3.8.5: "timely
+                    // delivery of the urgent information ... is enhanced").
+                    let urgent = self.snd_up.is_some_and(|up| up.gt(self.snd_nxt));
+                    if !(full || (all && nagle_ok) || big || self.sws_override || urgent) {
                         break;
                     }
                 }

@@ -62,6 +62,16 @@ catalogue! {
     syn_r2_short: SynR2Short => super::retries::syn_r2_lasts_three_minutes_by_default;
     keepalive_on_by_default: KeepaliveOnByDefault => super::musts::keepalive_is_off_by_default;
     keepalive_idle_short: KeepaliveIdleShort => super::musts::keepalive_idle_defaults_to_two_hours;
+    urgent_ignored: UrgentIgnored => super::urgent::urgent_data_is_sent_and_received;
+    urgent_offset_wraps: UrgentOffsetWraps => super::urgent::urgent_data_of_any_length;
+    urgent_not_signalled: UrgentNotSignalled
+        => super::urgent::urgent_data_is_signalled_when_it_arrives_and_when_the_pointer_moves;
+    urgent_count_from_rcv_nxt: UrgentCountFromRcvNxt
+        => super::urgent::the_application_learns_how_much_urgent_data_is_left;
+    urgent_points_to_last_octet: UrgentPointsToLastOctet
+        => super::urgent::urgent_data_is_sent_and_received;
+    zero_window_drops_rst: ZeroWindowDropsRst => super::rfc5961::rst_with_text_into_a_zero_window_resets;
+    zero_window_drops_urg: ZeroWindowDropsUrg => super::urgent::urg_is_processed_in_a_zero_window;
     listen_replaces: ListenReplaces => super::musts::passive_open_leaves_existing_records_alone;
     listen_refused_on_busy_port: ListenRefusedOnBusyPort
         => super::musts::listen_on_the_port_of_an_opening_connection;

@@ -26,6 +26,7 @@ mod states;
 mod syn_text;
 mod text;
 mod time_wait;
+mod urgent;
 
 fn fast_config() -> Config {
     Config {
@@ -355,14 +356,30 @@ impl Peer {
     /// Injects a segment from the peer, runs the net for 1 ms and returns what the stack
     /// under test sent meanwhile.
     fn send(&mut self, flags: Flags, seq: u32, ack: u32, text: &[u8]) -> Vec<Line> {
+        self.send_urgent(flags, seq, ack, None, text)
+    }
+
+    /// Like [`Peer::send`]; with `Some(up)` the segment has the URG bit and SEG.UP = `up`.
+    fn send_urgent(
+        &mut self,
+        flags: Flags,
+        seq: u32,
+        ack: u32,
+        up: Option<u16>,
+        text: &[u8],
+    ) -> Vec<Line> {
         let h = TcpHeader {
             src_port: self.ports.0,
             dst_port: self.ports.1,
             seq,
             ack,
-            flags,
+            flags: if up.is_some() {
+                flags | Flags::URG
+            } else {
+                flags
+            },
             window: 8192,
-            urgent: 0,
+            urgent: up.unwrap_or(0),
             options: TcpOptions::default(),
         };
         self.net.inject(self.to, &h, text);
