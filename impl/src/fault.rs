@@ -99,6 +99,21 @@ mod imp {
         ZeroWindowDropsRst => "MUST-66",
         /// With a zero receive window the URG of a segment carrying text is dropped.
         ZeroWindowDropsUrg => "MUST-66",
+        /// Soft ICMP errors are not reported to the application.
+        SoftErrorNotReported => "MUST-47",
+        /// ICMP errors are dropped: a hard error does not abort an opening connection.
+        IcmpIgnored => "MUST-54",
+        /// The sequence number quoted in an ICMP error is not checked (RFC 5927 4.1).
+        IcmpSeqUnchecked => "MUST-54",
+        /// An ICMP error is directed to a connection by addresses only, ports ignored.
+        IcmpPortsUnchecked => "MUST-54",
+        /// An ICMP Source Quench is treated as a soft error.
+        SourceQuenchActedOn => "MUST-55",
+        /// A soft ICMP error aborts an opening connection.
+        SoftErrorAborts => "MUST-56",
+        /// A hard ICMP error aborts a synchronized connection (RFC 5927 5.2 says treat it as
+        /// soft).
+        HardErrorAbortsSynchronized => "SHLD-26",
         /// A segment addressed to a broadcast or multicast address is processed.
         BroadcastSegmentAccepted => "MUST-57",
         /// A segment from a broadcast or multicast source is processed.

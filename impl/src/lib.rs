@@ -40,6 +40,7 @@ pub use report::{Report, Retries};
 pub use stack::{ConnectionInfo, ListenerHandle, SocketHandle, Stack, Stats};
 pub use state::State;
 pub use time::Timestamp;
+pub use wire::{IcmpError, IcmpKind};
 
 #[cfg(test)]
 mod testnet;

@@ -1,8 +1,10 @@
 //! Asynchronous reports to the application (RFC 9293 section 3.9.1.8, the ERROR_REPORT
-//! upcall): what happened to a connection without being the answer to a call: excessive
-//! retransmission, urgent data. A connection
+//! upcall): what happened to a connection without being the answer to a call: ICMP errors,
+//! excessive retransmission, urgent data. A connection
 //! queues them until the application takes them ([`crate::Stack::next_report`]); the
 //! application may turn them off ([`crate::Stack::set_reports`], SHLD-20).
+
+use crate::wire::IcmpError;
 
 /// Reports a connection keeps for the application; when more arrive, the oldest are dropped
 /// (and counted in [`crate::Stats::reports_dropped`]).
@@ -12,6 +14,9 @@ pub const MAX_REPORTS: usize = 32;
 /// "excessive retransmissions", "urgent pointer advance").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Report {
+    /// An ICMP or ICMPv6 error about the connection that did not end it: a soft error, or a
+    /// hard one in a synchronized state (RFC 9293 3.9.2.2, MUST-47, SHLD-25; RFC 5927 5.2).
+    Icmp(IcmpError),
     /// The same segment was retransmitted R1 times (RFC 9293 section 3.8.3 (b), (e)): the
     /// path may be failing. Negative advice was passed to the IP layer; the connection goes
     /// on until R2.

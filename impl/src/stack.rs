@@ -13,7 +13,10 @@ use crate::seq::SeqNum;
 use crate::state::State;
 use crate::tcb::{ConnCounters, Connection};
 use crate::time::{earliest, Timestamp};
-use crate::wire::{self, Flags, TcpHeader, TcpOptions, TcpPacket, WireError};
+use crate::wire::icmp::{PROTOCOL_ICMP, PROTOCOL_ICMPV6};
+use crate::wire::{
+    self, Flags, IcmpError, IcmpKind, IcmpMessage, TcpHeader, TcpOptions, TcpPacket, WireError,
+};
 use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -46,8 +49,14 @@ pub struct Stats {
     pub rx_bad_options: u64,
     /// Dropped: other invalid IP headers (version, IHL, fragments, addresses, ports).
     pub rx_bad_ip: u64,
-    /// Dropped: not TCP.
+    /// Dropped: not TCP (nor ICMP / ICMPv6).
     pub rx_not_tcp: u64,
+    /// ICMP and ICMPv6 messages received (well formed, addressed to the stack).
+    pub rx_icmp: u64,
+    /// Of `rx_icmp`, those not acted upon: no error about a TCP segment (echo, neighbour
+    /// discovery, ...), Source Quench (MUST-55), no connection sent the quoted segment, or
+    /// its sequence number is not in flight (RFC 5927 4.1).
+    pub rx_icmp_ignored: u64,
     /// Dropped: addressed to an IP address that is not the stack's.
     pub rx_not_ours: u64,
     /// Segments for no connection and no listener (answered with RST unless they were RST).
@@ -152,6 +161,9 @@ pub struct ConnectionInfo {
     pub rto: Duration,
     /// Asynchronous reports waiting for [`Stack::next_report`].
     pub reports: usize,
+    /// The last ICMP or ICMPv6 error about the connection (RFC 9293 3.9.2.2, SHLD-25): a
+    /// soft error, or the hard error that ended it (then `error` is `Refused`).
+    pub icmp: Option<IcmpError>,
     /// Urgent mode (RFC 9293 3.8.5, MUST-33): the next `urgent` octets the application
     /// reads are urgent data (some may not have arrived yet); 0 in normal mode.
     pub urgent: usize,
@@ -444,6 +456,10 @@ impl Stack {
         self.stats.rx_packets += 1;
         let p = match wire::parse_packet_with(packet, verify_tcp_checksum) {
             Ok(p) => p,
+            Err(WireError::NotTcp(PROTOCOL_ICMP | PROTOCOL_ICMPV6)) => {
+                self.receive_icmp(now, packet);
+                return;
+            }
             Err(e) => {
                 self.stats.count_wire_error(e);
                 return;
@@ -472,6 +488,63 @@ impl Stack {
                 self.reset_for(&p);
             }
         }
+    }
+
+    /// An ICMP or ICMPv6 message (RFC 9293 3.9.2.2): an error about a TCP segment goes to
+    /// the connection that sent it (MUST-54), which decides what it means.
+    fn receive_icmp(&mut self, now: Timestamp, packet: &[u8]) {
+        let msg = match wire::icmp::parse_error(packet) {
+            Ok(m) => m,
+            Err(e) => {
+                self.stats.count_wire_error(e);
+                return;
+            }
+        };
+        if let Some(to) = msg.as_ref().map(|m| m.to) {
+            if !self.addrs.contains(&to) {
+                self.stats.rx_not_ours += 1;
+                return;
+            }
+        }
+        self.stats.rx_icmp += 1;
+        let acted = msg.is_some_and(|m| self.icmp_for_connection(now, &m));
+        if !acted {
+            self.stats.rx_icmp_ignored += 1;
+        }
+    }
+
+    /// Directs an ICMP error to its connection. Source Quench is silently discarded (RFC
+    /// 9293 3.9.2.2, MUST-55; RFC 6633). Returns whether the connection acted on it.
+    fn icmp_for_connection(&mut self, now: Timestamp, msg: &IcmpMessage) -> bool {
+        if msg.error.kind == IcmpKind::SourceQuench && !fault!(SourceQuenchActedOn) {
+            return false;
+        }
+        let Some(h) = self.icmp_target(msg) else {
+            return false;
+        };
+        let acted = match self.conns.get_mut(&h) {
+            Some(e) => e.conn.on_icmp(now, msg.error, msg.seq),
+            None => false,
+        };
+        self.after(h);
+        acted
+    }
+
+    /// The connection that sent the quoted segment: the one with its 4-tuple (MUST-54:
+    /// "directing it to the connection that created the error"; RFC 5927 section 4).
+    fn icmp_target(&self, msg: &IcmpMessage) -> Option<SocketHandle> {
+        if fault!(IcmpPortsUnchecked) {
+            let same_hosts = |(l, r): &(SocketAddr, SocketAddr)| {
+                l.ip() == msg.local.ip() && r.ip() == msg.remote.ip()
+            };
+            return self
+                .tuples
+                .iter()
+                .filter(|(k, _)| same_hosts(k))
+                .map(|(_, h)| *h)
+                .min();
+        }
+        self.tuples.get(&(msg.local, msg.remote)).copied()
     }
 
     /// RFC 1122 section 4.2.2.13: a SYN for connection `h` in TIME-WAIT, beyond its RCV.NXT,
@@ -905,6 +978,7 @@ impl Stack {
                 srtt: c.srtt(),
                 rto: c.rto(),
                 reports: c.reports_pending(),
+                icmp: c.icmp_error(),
                 urgent: c.urgent_pending(),
             }
         })

@@ -16,6 +16,7 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+mod icmp;
 mod input;
 mod output;
 mod timers;
@@ -159,6 +160,8 @@ pub(crate) struct Connection {
     challenge_count: u32,
 
     error: Option<TcpError>,
+    /// The last ICMP error about the connection (RFC 9293 3.9.2.2, SHLD-25).
+    icmp: Option<crate::wire::IcmpError>,
     /// Asynchronous reports not yet taken by the application.
     reports: VecDeque<Report>,
     established: bool,
@@ -257,6 +260,7 @@ impl Connection {
             challenge_window: Timestamp::ZERO,
             challenge_count: 0,
             error: None,
+            icmp: None,
             reports: VecDeque::new(),
             established: false,
             out: Vec::new(),

@@ -72,6 +72,16 @@ catalogue! {
         => super::urgent::urgent_data_is_sent_and_received;
     zero_window_drops_rst: ZeroWindowDropsRst => super::rfc5961::rst_with_text_into_a_zero_window_resets;
     zero_window_drops_urg: ZeroWindowDropsUrg => super::urgent::urg_is_processed_in_a_zero_window;
+    soft_error_not_reported: SoftErrorNotReported => super::icmp::soft_errors_are_reported;
+    icmp_ignored: IcmpIgnored => super::icmp::a_hard_error_aborts_an_opening_connection;
+    icmp_seq_unchecked: IcmpSeqUnchecked
+        => super::icmp::an_error_quoting_a_sequence_number_not_in_flight_is_ignored;
+    icmp_ports_unchecked: IcmpPortsUnchecked
+        => super::icmp::an_error_goes_to_the_connection_that_sent_the_segment;
+    source_quench_acted_on: SourceQuenchActedOn => super::icmp::source_quench_is_silently_discarded;
+    soft_error_aborts: SoftErrorAborts => super::icmp::soft_errors_never_abort;
+    hard_error_aborts_synchronized: HardErrorAbortsSynchronized
+        => super::icmp::a_hard_error_in_a_synchronized_state_is_soft;
     listen_replaces: ListenReplaces => super::musts::passive_open_leaves_existing_records_alone;
     listen_refused_on_busy_port: ListenRefusedOnBusyPort
         => super::musts::listen_on_the_port_of_an_opening_connection;

@@ -14,6 +14,7 @@ const MS: Duration = Duration::from_millis(1);
 mod closing;
 mod data;
 mod faults;
+mod icmp;
 mod ip_fields;
 mod keepalive;
 mod limits;

@@ -1,14 +1,17 @@
-//! The wire format: IPv4, IPv6 and TCP headers, checksums, and the combined parse/build of
-//! an IP packet carrying one TCP segment. This is the only thing the stack shares with any
-//! other TCP: everything here is fixed by RFC 791, RFC 8200 and RFC 9293.
+//! The wire format: IPv4, IPv6 and TCP headers, checksums, the combined parse/build of an
+//! IP packet carrying one TCP segment, and ICMP / ICMPv6 errors about TCP segments. This is
+//! the only thing the stack shares with any other TCP: everything here is fixed by RFC 791,
+//! RFC 8200, RFC 9293, RFC 792 and RFC 4443.
 
 pub mod checksum;
 mod error;
+pub mod icmp;
 pub mod ipv4;
 pub mod ipv6;
 pub mod tcp;
 
 pub use error::WireError;
+pub use icmp::{IcmpError, IcmpKind, IcmpMessage};
 pub use ipv4::Ipv4Header;
 pub use ipv6::Ipv6Header;
 pub use tcp::{Flags, TcpHeader, TcpOptions};
