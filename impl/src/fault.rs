@@ -114,6 +114,8 @@ mod imp {
         /// A hard ICMP error aborts a synchronized connection (RFC 5927 5.2 says treat it as
         /// soft).
         HardErrorAbortsSynchronized => "SHLD-26",
+        /// Pure ACKs are sent while queued segments are still being processed.
+        AckBeforeQueueProcessed => "MUST-59",
         /// A segment addressed to a broadcast or multicast address is processed.
         BroadcastSegmentAccepted => "MUST-57",
         /// A segment from a broadcast or multicast source is processed.

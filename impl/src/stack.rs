@@ -49,13 +49,14 @@ pub struct Stats {
     pub rx_bad_options: u64,
     /// Dropped: other invalid IP headers (version, IHL, fragments, addresses, ports).
     pub rx_bad_ip: u64,
-    /// Dropped: not TCP (nor ICMP / ICMPv6).
+    /// Dropped: not TCP, nor an ICMP / ICMPv6 error about TCP (echo, neighbour discovery,
+    /// multicast listener reports, an error about UDP, ...).
     pub rx_not_tcp: u64,
-    /// ICMP and ICMPv6 messages received (well formed, addressed to the stack).
+    /// ICMP and ICMPv6 errors about TCP segments received (well formed, addressed to the
+    /// stack).
     pub rx_icmp: u64,
-    /// Of `rx_icmp`, those not acted upon: no error about a TCP segment (echo, neighbour
-    /// discovery, ...), Source Quench (MUST-55), no connection sent the quoted segment, or
-    /// its sequence number is not in flight (RFC 5927 4.1).
+    /// Of `rx_icmp`, those not acted upon: Source Quench (MUST-55), no connection sent the
+    /// quoted segment, or its sequence number is not in flight (RFC 5927 4.1).
     pub rx_icmp_ignored: u64,
     /// Dropped: addressed to an IP address that is not the stack's.
     pub rx_not_ours: u64,
@@ -230,6 +231,10 @@ pub struct Stack {
     spare: Vec<Vec<u8>>,
     /// TSO super-segments carry only the pseudo-header sum in their checksum field.
     tso_partial_checksum: bool,
+    /// Packets read together are being processed ([`Stack::begin_batch`]).
+    batching: bool,
+    /// Connections that received segments of the current batch.
+    batched: Vec<SocketHandle>,
     stats: Stats,
 }
 
@@ -266,6 +271,8 @@ impl Stack {
             tx: VecDeque::new(),
             spare: Vec::new(),
             tso_partial_checksum: false,
+            batching: false,
+            batched: Vec::new(),
             stats: Stats::default(),
         }
     }
@@ -440,6 +447,27 @@ impl Stack {
         self.receive_with(now, packet, true)
     }
 
+    /// The packets handed to [`Stack::receive`] until [`Stack::end_batch`] were queued
+    /// together (read from the device in one go): each connection processes all of its
+    /// segments before it sends any acknowledgment (RFC 9293 3.10.7.4, MUST-59), so their
+    /// ACKs aggregate (MUST-58) into one per connection, plus one duplicate ACK per
+    /// out-of-order segment (RFC 5681 4.2). Without a batch every segment is answered as it
+    /// is processed.
+    pub fn begin_batch(&mut self) {
+        self.batching = true;
+    }
+
+    /// The batch is processed: every connection that took part sends what it called for.
+    pub fn end_batch(&mut self, now: Timestamp) {
+        self.batching = false;
+        for h in std::mem::take(&mut self.batched) {
+            if let Some(e) = self.conns.get_mut(&h) {
+                e.conn.end_batch(now);
+            }
+            self.after(h);
+        }
+    }
+
     /// Processes one segment that receive coalescing ([`crate::coalesce`]) built from
     /// `packets` consecutive in-order IP packets (every checksum already verified); they
     /// are counted as `packets` received packets.
@@ -476,6 +504,10 @@ impl Stack {
                 return;
             }
             if let Some(e) = self.conns.get_mut(&h) {
+                if self.batching && !e.conn.in_batch() && !fault!(AckBeforeQueueProcessed) {
+                    e.conn.begin_batch();
+                    self.batched.push(h);
+                }
                 e.conn.on_segment(now, &p.tcp, p.payload);
                 self.after(h);
                 return;
@@ -494,21 +526,22 @@ impl Stack {
     /// the connection that sent it (MUST-54), which decides what it means.
     fn receive_icmp(&mut self, now: Timestamp, packet: &[u8]) {
         let msg = match wire::icmp::parse_error(packet) {
-            Ok(m) => m,
+            Ok(Some(m)) => m,
+            Ok(None) => {
+                self.stats.rx_not_tcp += 1;
+                return;
+            }
             Err(e) => {
                 self.stats.count_wire_error(e);
                 return;
             }
         };
-        if let Some(to) = msg.as_ref().map(|m| m.to) {
-            if !self.addrs.contains(&to) {
-                self.stats.rx_not_ours += 1;
-                return;
-            }
+        if !self.addrs.contains(&msg.to) {
+            self.stats.rx_not_ours += 1;
+            return;
         }
         self.stats.rx_icmp += 1;
-        let acted = msg.is_some_and(|m| self.icmp_for_connection(now, &m));
-        if !acted {
+        if !self.icmp_for_connection(now, &msg) {
             self.stats.rx_icmp_ignored += 1;
         }
     }

@@ -5,7 +5,8 @@
 use super::*;
 
 impl Connection {
-    /// Processes one arriving segment addressed to this connection.
+    /// Processes one arriving segment addressed to this connection; in a batch
+    /// ([`Connection::begin_batch`]) what it calls for is sent when the batch ends.
     pub fn on_segment(&mut self, now: Timestamp, h: &TcpHeader, payload: &[u8]) {
         self.counters.segments_in += 1;
         match self.state {
@@ -13,7 +14,38 @@ impl Connection {
             State::Closed | State::Listen => {}
             _ => self.on_segment_synchronized(now, h, payload),
         }
+        if !self.batch {
+            self.output(now);
+        }
+    }
+
+    /// The segments that follow are a batch that was queued together (RFC 9293 3.10.7.4:
+    /// "if the TCP endpoint is processing a series of queued segments, it MUST process them
+    /// all before sending any ACK segments", MUST-59): until [`Connection::end_batch`], no
+    /// acknowledgment and no data leaves; the ACKs the segments call for aggregate into one
+    /// (MUST-58), and each out-of-order segment keeps its own duplicate ACK (RFC 5681 4.2:
+    /// the sender's fast retransmit counts them). A SYN,ACK, a RST or a fast retransmission
+    /// is no acknowledgment of the batch and leaves at once.
+    pub fn begin_batch(&mut self) {
+        self.batch = true;
+    }
+
+    /// True between [`Connection::begin_batch`] and [`Connection::end_batch`].
+    pub fn in_batch(&self) -> bool {
+        self.batch
+    }
+
+    /// The batch is processed: sends what it called for, the ACK first, then one duplicate
+    /// ACK per out-of-order segment.
+    pub fn end_batch(&mut self, now: Timestamp) {
+        self.batch = false;
         self.output(now);
+        if self.state != State::Closed {
+            for _ in 0..std::mem::take(&mut self.dupacks_owed) {
+                self.send_ack();
+            }
+        }
+        self.dupacks_owed = 0;
     }
 
     /// RFC 9293 section 3.10.7.3, SYN-SENT.
@@ -486,17 +518,24 @@ impl Connection {
         if self.deliver_held() {
             return true;
         }
+        let ack_owed = self.ack_now;
         let (start, data, fin) = self.trim_to_window(seq, payload, fin);
         if start != self.rcv_nxt {
             if data.is_empty() && !fin {
                 return false;
             }
             // Out of order: hold it and send an immediate duplicate ACK (RFC 5681 section
-            // 4.2, RFC 1122 section 4.2.2.21).
+            // 4.2, RFC 1122 section 4.2.2.21); in a batch, its own one once the batch is
+            // processed (`end_batch`), which also says what trimming it would have said.
             if !self.reasm.insert(self.rcv_nxt, start, data, fin) {
                 self.counters.ooo_dropped += 1;
             }
-            self.ack_now = true;
+            if self.batch {
+                self.ack_now = ack_owed;
+                self.dupacks_owed += 1;
+            } else {
+                self.ack_now = true;
+            }
             return false;
         }
         let gap_was_open = !self.reasm.is_empty();

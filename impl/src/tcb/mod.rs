@@ -148,6 +148,10 @@ pub(crate) struct Connection {
     sws_override: bool,
     cc: NewReno,
     ack_now: bool,
+    /// Segments queued together are being processed (MUST-59): ACKs wait for the end.
+    batch: bool,
+    /// Duplicate ACKs owed for out-of-order segments of the current batch.
+    dupacks_owed: u32,
     delack_deadline: Option<Timestamp>,
     unacked_bytes: usize,
     keepalive_deadline: Option<Timestamp>,
@@ -250,6 +254,8 @@ impl Connection {
             sws_override: false,
             cc: NewReno::new(mss, iss),
             ack_now: false,
+            batch: false,
+            dupacks_owed: 0,
             delack_deadline: None,
             unacked_bytes: 0,
             keepalive_deadline: None,
@@ -559,6 +565,11 @@ impl Connection {
 
     /// An ACK <SEQ=SND.NXT><ACK=RCV.NXT>.
     fn send_ack(&mut self) {
+        if self.batch {
+            // It waits for the end of the batch (MUST-59), merged with the others.
+            self.ack_now = true;
+            return;
+        }
         self.push(self.snd_nxt, Flags::ACK, 0, TcpOptions::default());
     }
 

@@ -82,6 +82,8 @@ catalogue! {
     soft_error_aborts: SoftErrorAborts => super::icmp::soft_errors_never_abort;
     hard_error_aborts_synchronized: HardErrorAbortsSynchronized
         => super::icmp::a_hard_error_in_a_synchronized_state_is_soft;
+    ack_before_queue_processed: AckBeforeQueueProcessed
+        => crate::coalesce::tests::queued_segments_are_all_processed_before_any_ack;
     listen_replaces: ListenReplaces => super::musts::passive_open_leaves_existing_records_alone;
     listen_refused_on_busy_port: ListenRefusedOnBusyPort
         => super::musts::listen_on_the_port_of_an_opening_connection;

@@ -373,6 +373,6 @@ fn malformed_or_unrelated_icmp_is_dropped() {
     assert_eq!(net.a.stats().rx_malformed, 2);
     let echo = icmp_error(router(false), ends, &syn, (8, 0, [0; 4]));
     to_a(&mut net, &echo);
-    assert_eq!(net.a.stats().rx_icmp_ignored, 1);
+    assert_eq!(net.a.stats().rx_not_tcp, 1);
     assert_eq!(net.a.state(ha), State::SynSent);
 }
