@@ -387,6 +387,23 @@ impl Peer {
         self.wait(MS)
     }
 
+    /// Like [`Peer::send`] without text, advertising the window `window` (unscaled: the tests
+    /// that use it negotiate no window scaling).
+    fn send_window(&mut self, flags: Flags, seq: u32, ack: u32, window: u16) -> Vec<Line> {
+        let h = TcpHeader {
+            src_port: self.ports.0,
+            dst_port: self.ports.1,
+            seq,
+            ack,
+            flags,
+            window,
+            urgent: 0,
+            options: TcpOptions::default(),
+        };
+        self.net.inject(self.to, &h, &[]);
+        self.wait(MS)
+    }
+
     /// Runs the net for `d` and returns what the stack under test sent meanwhile.
     fn wait(&mut self, d: Duration) -> Vec<Line> {
         self.net.run_for(d);

@@ -250,3 +250,213 @@ pub(super) fn mss_option_only_on_syns() {
         assert_eq!(s.tcp.options.mss.is_some(), syn, "{:?}", s.tcp);
     }
 }
+
+// ----------------------------------------------------------------------------------------
+// Requirements the stack met that no test asserted on its own.
+
+/// RFC 9293 3.1 (MUST-1): the window is an unsigned number: a receiver without window
+/// scaling that advertises 65535 (above 2^15) gets 65535 octets in flight, not a negative
+/// window.
+#[test]
+fn a_window_above_32767_is_unsigned() {
+    let ca = Config {
+        recv_buffer: 65535,
+        window_scaling: false,
+        ..fast_config()
+    };
+    let (mut net, ha, hb) = established_with(ca, fast_config(), false);
+    assert_eq!(last_from(&net, Dir::AtoB).window, 65535);
+    net.b.send(net.now, hb, &pattern(100_000)).expect("send");
+    net.run_for(Duration::from_secs(1));
+    assert_eq!(net.a.info(ha).expect("info").readable, 65535);
+}
+
+/// RFC 9293 3.5 (MUST-11): SYN-RECEIVED remembers how it was reached: a RST there returns a
+/// passive connection to LISTEN without telling anyone, and refuses an active one (3.10.7.4,
+/// second step).
+#[test]
+fn syn_received_remembers_a_passive_or_an_active_open() {
+    let mut p = Peer::to_listener(fast_config());
+    let synack = p.send(SYN, PEER_ISS, 0, &[]);
+    assert_eq!(synack.len(), 1);
+    assert_eq!(p.send(RST, PEER_ISS + 1, 0, &[]), []);
+    assert_eq!(p.net.b.connection_count(), 0, "back to LISTEN");
+    assert_eq!(p.send(SYN, PEER_ISS, 0, &[]).len(), 1, "still listening");
+    // Simultaneous open: A in SYN-SENT gets a SYN and enters SYN-RECEIVED.
+    let (mut p, ha, iss) = Peer::to_syn_sent();
+    assert_eq!(
+        p.send(SYN, PEER_ISS, 0, &[]),
+        [seg(SYN_ACK, iss, PEER_ISS + 1)]
+    );
+    assert_eq!(p.state(ha), State::SynReceived);
+    assert_eq!(p.send(RST, PEER_ISS + 1, 0, &[]), []);
+    let info = p.info(ha);
+    assert_eq!(
+        (info.state, info.error),
+        (State::Closed, Some(TcpError::Refused))
+    );
+}
+
+/// RFC 9293 3.8.4 (MUST-26): keep-alives go only when no data is outstanding: while a
+/// segment waits for its acknowledgment, only it is retransmitted, however short the
+/// keep-alive idle time.
+#[test]
+fn no_keepalive_while_data_is_outstanding() {
+    let ca = Config {
+        max_retries: 15,
+        ..fast_config()
+    };
+    let (mut net, ha, _hb) = established_with(ca, fast_config(), false);
+    net.a
+        .set_keepalive(net.now, ha, keepalive(100, 100, 2))
+        .expect("keepalive");
+    net.set_filter(|dir, _, _| match dir {
+        Dir::AtoB => Fate::Drop,
+        Dir::BtoA => Fate::Deliver,
+    });
+    let start = net.seen.len();
+    net.a.send(net.now, ha, b"unacknowledged").expect("send");
+    net.run_for(Duration::from_secs(2));
+    let from_a: Vec<_> = net.seen[start..]
+        .iter()
+        .filter(|s| s.dir == Dir::AtoB)
+        .collect();
+    assert!(from_a.len() >= 4, "the segment and its retransmissions");
+    assert!(from_a.iter().all(|s| s.len == 14), "no keep-alive probe");
+    assert_eq!(net.a.state(ha), State::Established);
+}
+
+/// RFC 9293 3.8.6 (MUST-34, SHLD-15): the sender survives a window that shrinks below what
+/// is in flight: it sends no new data past the new right edge, and goes on once the window
+/// opens again.
+#[test]
+fn a_shrinking_window_is_survived() {
+    let (mut p, ha, iss) = Peer::to_syn_sent();
+    let una = plus(iss, 1);
+    assert_eq!(p.send_window(SYN_ACK, PEER_ISS, una, 4000).len(), 1);
+    assert_eq!(p.state(ha), State::Established);
+    let now = p.net.now;
+    p.stack().send(now, ha, &pattern(10_000)).expect("send");
+    let sent = p.wait(MS);
+    let end = sent
+        .iter()
+        .map(|l| plus(l.seq, l.len as u32))
+        .max()
+        .expect("data");
+    assert!(end.wrapping_sub(una) > 1000, "in flight: {sent:?}");
+    // One segment acknowledged, the right edge moved left of what is in flight.
+    let ack = plus(una, 536);
+    let quiet = p.send_window(ACK, PEER_ISS + 1, ack, 100);
+    assert!(quiet.iter().all(|l| l.len == 0), "no new data: {quiet:?}");
+    assert_eq!(p.state(ha), State::Established);
+    // Everything acknowledged, the window open again: new data flows from there.
+    let more = p.send_window(ACK, PEER_ISS + 1, end, 8000);
+    assert_eq!(more.first().map(|l| (l.seq, l.len > 0)), Some((end, true)));
+}
+
+/// RFC 9293 3.8.6.1 (MUST-35, MUST-36, MUST-37): a zero window is probed, and as long as the
+/// probes are answered the connection stays open, here ten minutes (far past R2 of
+/// retransmissions: probes are not retransmissions).
+#[test]
+fn a_zero_window_may_stay_closed_indefinitely() {
+    let cb = Config {
+        recv_buffer: 4096,
+        ..fast_config()
+    };
+    let (mut net, ha, hb) = established_with(fast_config(), cb, false);
+    net.a.send(net.now, ha, &pattern(20_000)).expect("send");
+    net.run_for(Duration::from_secs(600));
+    assert_eq!(net.a.state(ha), State::Established);
+    assert_eq!(net.b.info(hb).expect("info").readable, 4096);
+    let probes = count(&net, Dir::AtoB, |t, len| len == 0 && t.flags == ACK);
+    assert!(probes >= 10, "probes {probes}");
+}
+
+/// RFC 9293 3.8.6.2.1 (MUST-38) and 3.9.1.2 (MUST-60): the sender does not fill a small
+/// usable window (less than a segment and less than half the largest window seen) with a
+/// small segment at once, but does not hold the data indefinitely either: the override
+/// timer sends it.
+#[test]
+fn sender_sws_avoidance_waits_for_the_override_timer() {
+    let (mut p, ha, iss) = Peer::to_syn_sent();
+    let una = plus(iss, 1);
+    p.send_window(SYN_ACK, PEER_ISS, una, 4000);
+    let now = p.net.now;
+    p.stack().send(now, ha, &pattern(10_000)).expect("send");
+    let sent = p.wait(MS);
+    let end = sent
+        .iter()
+        .map(|l| plus(l.seq, l.len as u32))
+        .max()
+        .expect("data");
+    // All acknowledged, 100 octets of window: worth no segment yet.
+    assert_eq!(p.send_window(ACK, PEER_ISS + 1, end, 100), []);
+    let later = p.wait(Duration::from_secs(2));
+    let first = later
+        .iter()
+        .find(|l| l.len > 0)
+        .expect("the override timer sends");
+    assert_eq!((first.seq, first.len), (end, 100));
+}
+
+/// RFC 9293 3.9.1.1 (MUST-44, MUST-45): an OPEN without a local address gets one from the
+/// IP layer, of the remote's family, and every later segment of the connection uses it.
+#[test]
+fn an_open_gets_a_local_address_of_the_remote_family() {
+    let v4 = IpAddr::from([192, 0, 2, 2]);
+    let v6: IpAddr = "2001:db8::2".parse().expect("v6");
+    let mut s = Stack::new(fast_config(), vec![v4, v6]);
+    let now = crate::Timestamp(1_000_000);
+    for (remote, local) in [("[2001:db8::1]:80", v6), ("192.0.2.1:80", v4)] {
+        let remote: SocketAddr = remote.parse().expect("address");
+        s.connect(now, remote).expect("connect");
+        let syn = s.pop_transmit().expect("SYN");
+        let syn = wire::parse_packet(&syn).expect("valid");
+        assert_eq!((syn.src, syn.dst), (local, remote.ip()));
+        let synack = TcpHeader {
+            src_port: 80,
+            dst_port: syn.tcp.src_port,
+            seq: PEER_ISS,
+            ack: syn.tcp.seq.wrapping_add(1),
+            flags: SYN_ACK,
+            window: 8192,
+            urgent: 0,
+            options: TcpOptions::default(),
+        };
+        let mut p = Vec::new();
+        wire::build_packet(&mut p, remote.ip(), local, &synack, &[], 1);
+        s.receive(now, &p);
+        let ack = s.pop_transmit().expect("ACK");
+        assert_eq!(wire::parse_packet(&ack).expect("valid").src, local);
+    }
+}
+
+/// RFC 9293 3.9.2 (MUST-50): IP options TCP does not understand are ignored. A SYN carrying
+/// a loose source route is answered as any other, straight to its source and with no
+/// options: this stack's IP layer implements no source routing, so there is no route to
+/// specify, override or save (MUST-51 to MUST-53 do not apply).
+#[test]
+fn ip_options_are_ignored_and_source_routes_not_used() {
+    let ours = IpAddr::from([192, 0, 2, 2]);
+    let mut s = Stack::new(fast_config(), vec![ours]);
+    s.listen(SocketAddr::new(ours, 80), None).expect("listen");
+    let plain = syn_packet(IpAddr::from([192, 0, 2, 1]), ours);
+    // IHL 7: a loose source route option (type 131, length 7, pointer 4, 198.51.100.9) and
+    // an end-of-list octet.
+    let options = [131u8, 7, 4, 198, 51, 100, 9, 0];
+    let mut p = plain[..20].to_vec();
+    p.extend_from_slice(&options);
+    p.extend_from_slice(&plain[20..]);
+    p[0] = 0x47;
+    let total = p.len() as u16;
+    p[2..4].copy_from_slice(&total.to_be_bytes());
+    p[10..12].copy_from_slice(&[0, 0]);
+    let sum = wire::checksum::finish(wire::checksum::add_bytes(0, &p[..28]));
+    p[10..12].copy_from_slice(&sum.to_be_bytes());
+    s.receive(crate::Timestamp(1_000_000), &p);
+    let synack = s.pop_transmit().expect("SYN,ACK");
+    assert_eq!(synack[0], 0x45, "no IP options");
+    let synack = wire::parse_packet(&synack).expect("valid");
+    assert_eq!(synack.dst, IpAddr::from([192, 0, 2, 1]));
+    assert_eq!(synack.tcp.flags, SYN_ACK);
+}
