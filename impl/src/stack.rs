@@ -972,11 +972,16 @@ impl Stack {
     }
 
     /// The application is done with the handle (like `close()` on a socket): sends FIN if
-    /// not yet sent and lets the connection finish (TIME-WAIT included) on its own.
+    /// not yet sent and lets the connection finish (TIME-WAIT included) on its own. The
+    /// application can read no more (a half-duplex close, RFC 9293 3.6.1 MAY-1): if it left
+    /// data unread, or data arrives later, the connection is reset to show that data was
+    /// lost (SHLD-3), as Linux does.
     pub fn release(&mut self, now: Timestamp, h: SocketHandle) -> Result<(), TcpError> {
         let e = self.conns.get_mut(&h).ok_or(TcpError::InvalidHandle)?;
         e.owned = false;
-        if matches!(
+        if e.conn.readable() > 0 {
+            e.conn.abort();
+        } else if matches!(
             e.conn.state(),
             State::SynSent | State::SynReceived | State::Established | State::CloseWait
         ) {

@@ -397,6 +397,13 @@ impl Connection {
             self.state,
             State::Established | State::FinWait1 | State::FinWait2
         );
+        if accepts_data && self.orphaned && seq.plus(payload.len() as u32).gt(self.rcv_nxt) {
+            // New text for an application that closed and reads no more (RFC 9293 3.6.1,
+            // SHLD-3): reset, to show that data was lost.
+            self.send_rst(self.snd_max);
+            self.enter_closed(None);
+            return;
+        }
         let fin_ready = if accepts_data {
             self.process_text(now, seq, payload, fin)
         } else {

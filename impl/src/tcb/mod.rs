@@ -156,6 +156,8 @@ pub(crate) struct Connection {
     unacked_bytes: usize,
     keepalive_deadline: Option<Timestamp>,
     keepalive_probes: u32,
+    /// When the last acceptable segment arrived.
+    heard_at: Timestamp,
     timewait_deadline: Option<Timestamp>,
     orphan_deadline: Option<Timestamp>,
     orphaned: bool,
@@ -260,6 +262,7 @@ impl Connection {
             unacked_bytes: 0,
             keepalive_deadline: None,
             keepalive_probes: 0,
+            heard_at: Timestamp::ZERO,
             timewait_deadline: None,
             orphan_deadline: None,
             orphaned: false,
@@ -654,6 +657,7 @@ impl Connection {
 
     /// A segment arrived: restarts the keepalive idle timer (RFC 1122 section 4.2.3.6).
     fn last_heard(&mut self, now: Timestamp) {
+        self.heard_at = now;
         self.keepalive_probes = 0;
         self.keepalive_deadline = match self.p.keepalive {
             Some(k) if self.keepalive_applies() => Some(now + k.idle),

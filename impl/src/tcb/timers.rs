@@ -89,7 +89,7 @@ impl Connection {
                 if self.snd_una == self.snd_max {
                     return;
                 }
-                if self.r2_reached(false) {
+                if !self.shrunk_to_zero_and_heard(now) && self.r2_reached(false) {
                     self.enter_closed(Some(TcpError::TimedOut));
                     return;
                 }
@@ -108,6 +108,14 @@ impl Connection {
                 self.rtx_deadline = Some(now + self.rto.rto());
             }
         }
+    }
+
+    /// RFC 9293 3.8.6 (SHLD-17): the peer shrank its window to zero with our data in flight
+    /// and still answers (within the largest RTO): the data beyond its right edge is not a
+    /// failure of the path, and its retransmissions are probes that do not count toward R2
+    /// (as Linux does, `tcp_retransmit_timer`). A peer silent for longer times out as usual.
+    fn shrunk_to_zero_and_heard(&self, now: Timestamp) -> bool {
+        self.snd_wnd == 0 && now.since(self.heard_at) <= self.rto.max()
     }
 
     /// RFC 9293 section 3.8.3 (MUST-20, MUST-22 for SYNs): true when the same segment has

@@ -354,9 +354,9 @@ fn a_shrinking_window_is_survived() {
     assert_eq!(more.first().map(|l| (l.seq, l.len > 0)), Some((end, true)));
 }
 
-/// RFC 9293 3.8.6.1 (MUST-35, MUST-36, MUST-37): a zero window is probed, and as long as the
-/// probes are answered the connection stays open, here ten minutes (far past R2 of
-/// retransmissions: probes are not retransmissions).
+/// RFC 9293 3.8.6.1 (MUST-35, MUST-36, MUST-37): a zero window is probed, at intervals that
+/// grow exponentially (SHLD-30), and as long as the probes are answered the connection stays
+/// open, here ten minutes (far past R2 of retransmissions: probes are not retransmissions).
 #[test]
 fn a_zero_window_may_stay_closed_indefinitely() {
     let cb = Config {
@@ -368,8 +368,22 @@ fn a_zero_window_may_stay_closed_indefinitely() {
     net.run_for(Duration::from_secs(600));
     assert_eq!(net.a.state(ha), State::Established);
     assert_eq!(net.b.info(hb).expect("info").readable, 4096);
-    let probes = count(&net, Dir::AtoB, |t, len| len == 0 && t.flags == ACK);
-    assert!(probes >= 10, "probes {probes}");
+    let probes: Vec<_> = net
+        .seen
+        .iter()
+        .filter(|s| s.dir == Dir::AtoB && s.len == 0 && s.tcp.flags == ACK)
+        .map(|s| s.at)
+        .collect();
+    assert!(probes.len() >= 10, "probes {probes:?}");
+    let probes = &probes[1..]; // the handshake's ACK
+                               // SHLD-30: the interval between probes grows exponentially (up to a minute).
+    let gaps: Vec<Duration> = probes[1..]
+        .iter()
+        .zip(probes.iter())
+        .map(|(b, a)| b.since(*a))
+        .collect();
+    assert!(gaps.windows(2).all(|g| g[1] >= g[0]), "{gaps:?}");
+    assert!(gaps[gaps.len() - 1] >= gaps[0] * 8, "{gaps:?}");
 }
 
 /// RFC 9293 3.8.6.2.1 (MUST-38) and 3.9.1.2 (MUST-60): the sender does not fill a small
@@ -459,4 +473,58 @@ fn ip_options_are_ignored_and_source_routes_not_used() {
     let synack = wire::parse_packet(&synack).expect("valid");
     assert_eq!(synack.dst, IpAddr::from([192, 0, 2, 1]));
     assert_eq!(synack.tcp.flags, SYN_ACK);
+}
+
+/// RFC 9293 3.8.6 (SHLD-17): data in flight beyond a right edge that shrank to zero does not
+/// time the connection out while the peer answers its retransmissions; once the window
+/// opens, the data flows.
+#[test]
+fn data_beyond_a_window_shrunk_to_zero_does_not_time_out() {
+    let (mut p, ha, iss) = Peer::to_syn_sent(); // R2 = 5 retransmissions
+    let una = plus(iss, 1);
+    p.send_window(SYN_ACK, PEER_ISS, una, 4000);
+    let now = p.net.now;
+    p.stack().send(now, ha, &pattern(2000)).expect("send");
+    let sent = p.wait(MS);
+    let end = sent
+        .iter()
+        .map(|l| plus(l.seq, l.len as u32))
+        .max()
+        .expect("data");
+    assert_eq!(p.send_window(ACK, PEER_ISS + 1, una, 0), []);
+    let mut retransmissions = 0;
+    for _ in 0..120 {
+        let lines = p.wait(Duration::from_secs(1));
+        if lines.iter().any(|l| l.len > 0) {
+            retransmissions += 1;
+            p.send_window(ACK, PEER_ISS + 1, una, 0);
+        }
+    }
+    assert!(retransmissions > 5, "{retransmissions}");
+    assert_eq!(p.state(ha), State::Established);
+    let more = p.send_window(ACK, PEER_ISS + 1, end, 8000);
+    assert_eq!(more.first().map(|l| (l.seq, l.len > 0)), Some((end, true)));
+}
+
+/// RFC 9293 3.6.1 (SHLD-3): once the application has closed (released) a connection it can
+/// read no more; data it left unread, and data that arrives after, are lost, and a RST says
+/// so instead of a FIN.
+#[test]
+fn data_lost_at_close_is_shown_by_a_reset() {
+    let (mut net, ha, hb) = established();
+    net.a.send(net.now, ha, b"unread").expect("send");
+    net.run_for(50 * MS);
+    assert_eq!(net.b.info(hb).expect("info").readable, 6);
+    net.b.release(net.now, hb).expect("close");
+    net.run_for(10 * MS);
+    assert_eq!(last_from(&net, Dir::BtoA).flags, RST);
+    assert_eq!(net.a.info(ha).expect("info").error, Some(TcpError::Reset));
+    let (mut net, ha, hb) = established();
+    net.b.release(net.now, hb).expect("close");
+    net.run_for(MS);
+    assert_eq!(net.a.state(ha), State::CloseWait, "nothing was lost: a FIN");
+    net.a.send(net.now, ha, b"too late").expect("send");
+    net.run_for(10 * MS);
+    assert_eq!(last_from(&net, Dir::BtoA).flags, RST);
+    assert_eq!(net.a.info(ha).expect("info").error, Some(TcpError::Reset));
 }
