@@ -83,24 +83,18 @@ mod imp {
         /// The urgent data left to read is counted from RCV.NXT instead of from what the
         /// application has read.
         UrgentCountFromRcvNxt => "MUST-33",
-        /// The urgent pointer sent points to the last urgent octet (RFC 1122's reading).
-        UrgentPointsToLastOctet => "MUST-62",
         /// A passive OPEN on an address already listened on replaces the old listener.
         ListenReplaces => "MUST-41",
         /// A passive OPEN is refused while a connection uses the local port.
         ListenRefusedOnBusyPort => "MUST-42",
         /// An active OPEN to a broadcast or multicast address is accepted.
         OpenToBroadcast => "MUST-46",
+        /// Soft ICMP errors are not reported to the application.
+        SoftErrorNotReported => "MUST-47",
         /// The connection's Diffserv codepoint is not written into its packets.
         DscpNotApplied => "MUST-48",
         /// The connection's TTL / hop limit is not written into its packets.
         TtlNotApplied => "MUST-49",
-        /// With a zero receive window a RST carrying text is dropped unprocessed.
-        ZeroWindowDropsRst => "MUST-66",
-        /// With a zero receive window the URG of a segment carrying text is dropped.
-        ZeroWindowDropsUrg => "MUST-66",
-        /// Soft ICMP errors are not reported to the application.
-        SoftErrorNotReported => "MUST-47",
         /// ICMP errors are dropped: a hard error does not abort an opening connection.
         IcmpIgnored => "MUST-54",
         /// The sequence number quoted in an ICMP error is not checked (RFC 5927 4.1).
@@ -111,19 +105,25 @@ mod imp {
         SourceQuenchActedOn => "MUST-55",
         /// A soft ICMP error aborts an opening connection.
         SoftErrorAborts => "MUST-56",
+        /// A segment addressed to a broadcast or multicast address is processed.
+        BroadcastSegmentAccepted => "MUST-57",
+        /// Pure ACKs are sent while queued segments are still being processed.
+        AckBeforeQueueProcessed => "MUST-59",
+        /// The last segment of the buffered data carries no PSH.
+        NoPushOnLastSegment => "MUST-61",
+        /// The urgent pointer sent points to the last urgent octet (RFC 1122's reading).
+        UrgentPointsToLastOctet => "MUST-62",
+        /// A segment from a broadcast or multicast source is processed.
+        InvalidSourceAccepted => "MUST-63",
+        /// Every segment carries the MSS option, not only SYNs.
+        MssOnEverySegment => "MUST-65",
+        /// With a zero receive window a RST carrying text is dropped unprocessed.
+        ZeroWindowDropsRst => "MUST-66",
+        /// With a zero receive window the URG of a segment carrying text is dropped.
+        ZeroWindowDropsUrg => "MUST-66",
         /// A hard ICMP error aborts a synchronized connection (RFC 5927 5.2 says treat it as
         /// soft).
         HardErrorAbortsSynchronized => "SHLD-26",
-        /// Pure ACKs are sent while queued segments are still being processed.
-        AckBeforeQueueProcessed => "MUST-59",
-        /// A segment addressed to a broadcast or multicast address is processed.
-        BroadcastSegmentAccepted => "MUST-57",
-        /// A segment from a broadcast or multicast source is processed.
-        InvalidSourceAccepted => "MUST-63",
-        /// The last segment of the buffered data carries no PSH.
-        NoPushOnLastSegment => "MUST-61",
-        /// Every segment carries the MSS option, not only SYNs.
-        MssOnEverySegment => "MUST-65",
     }
 
     thread_local! {

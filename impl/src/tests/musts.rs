@@ -354,8 +354,8 @@ fn a_shrinking_window_is_survived() {
     assert_eq!(more.first().map(|l| (l.seq, l.len > 0)), Some((end, true)));
 }
 
-/// RFC 9293 3.8.6.1 (MUST-35, MUST-36, MUST-37): a zero window is probed, at intervals that
-/// grow exponentially (SHLD-30), and as long as the probes are answered the connection stays
+/// RFC 9293 3.8.6.1 (MUST-35, MUST-36, MUST-37): a zero window is probed, the first time an
+/// RTO after it closed (SHLD-29), then at intervals that grow exponentially (SHLD-30), and as long as the probes are answered the connection stays
 /// open, here ten minutes (far past R2 of retransmissions: probes are not retransmissions).
 #[test]
 fn a_zero_window_may_stay_closed_indefinitely() {
@@ -376,7 +376,14 @@ fn a_zero_window_may_stay_closed_indefinitely() {
         .collect();
     assert!(probes.len() >= 10, "probes {probes:?}");
     let probes = &probes[1..]; // the handshake's ACK
-                               // SHLD-30: the interval between probes grows exponentially (up to a minute).
+                               // SHLD-29: the first probe waits an RTO (at least the minimum) after the window closed.
+    let closed = net
+        .seen
+        .iter()
+        .find(|s| s.dir == Dir::BtoA && s.tcp.window == 0);
+    let closed = closed.expect("a zero window").at;
+    assert!(probes[0].since(closed) >= fast_config().min_rto);
+    // SHLD-30: the interval between probes grows exponentially (up to a minute).
     let gaps: Vec<Duration> = probes[1..]
         .iter()
         .zip(probes.iter())
