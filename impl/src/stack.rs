@@ -452,7 +452,8 @@ impl Stack {
     /// segments before it sends any acknowledgment (RFC 9293 3.10.7.4, MUST-59), so their
     /// ACKs aggregate (MUST-58) into one per connection, plus one duplicate ACK per
     /// out-of-order segment (RFC 5681 4.2). Without a batch every segment is answered as it
-    /// is processed.
+    /// is processed. [`Stack::end_batch`] must follow before timers run or the application
+    /// calls in: until then those connections acknowledge nothing.
     pub fn begin_batch(&mut self) {
         self.batching = true;
     }
