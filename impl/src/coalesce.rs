@@ -15,8 +15,14 @@
 //!   most one batch (microseconds) later than per-segment processing would send it; the
 //!   500 ms limit of RFC 1122 section 4.2.3.2 / RFC 5681 section 4.2 is never approached;
 //! - a run is started only at RCV.NXT ([`Stack::is_next_in_order`]): out-of-order segments
-//!   are delivered one by one, so each still produces its immediate duplicate ACK (RFC 5681
-//!   section 4.2) and fast retransmit (section 3.2) sees the usual count;
+//!   are delivered one by one, so each still produces its duplicate ACK (RFC 5681 section
+//!   4.2) and fast retransmit (section 3.2) sees the usual count;
+//! - the packets read together are one batch ([`Stack::begin_batch`]): "if the TCP endpoint
+//!   is processing a series of queued segments, it MUST process them all before sending any
+//!   ACK segments" (RFC 9293 3.10.7.4, MUST-59). Each connection sends its ACK (one for all
+//!   it took in order, then one duplicate ACK per out-of-order segment) once every packet of
+//!   the batch went through the stack; merging a run into one segment is the first step of
+//!   that aggregation (MUST-58);
 //! - only plain ACK segments are merged (PSH may end a run; SYN, FIN, RST, URG, ECN marks,
 //!   IP options or differing TCP options, windows or ACK numbers end it), so nothing but
 //!   the data boundaries is lost, as in GRO. Senders that count bytes (RFC 3465) grow
@@ -114,8 +120,12 @@ impl Coalescer {
     /// Reads up to `max` packets already queued on the non-blocking `fd` and processes them;
     /// returns how many were read. Nothing is held back when it returns.
     ///
-    /// `sent` is called after every segment handed to the stack, so that the driver can
-    /// write the stack's answer (an ACK) at once rather than after the whole batch.
+    /// The packets read are one batch for the stack ([`Stack::begin_batch`]): every
+    /// connection processes all of its queued segments before it acknowledges any (RFC 9293
+    /// 3.10.7.4, MUST-59), and sends one ACK for them (plus a duplicate ACK per out-of-order
+    /// segment) when the batch ends. `sent` is called after every segment handed to the stack
+    /// and once after the batch, so that the driver writes what the stack sends (a SYN,ACK,
+    /// a RST at once; the batch's ACKs at its end) without waiting for anything else.
     pub fn read_batch(
         &mut self,
         fd: RawFd,
@@ -125,6 +135,7 @@ impl Coalescer {
         sent: &mut dyn FnMut(&mut Stack),
     ) -> usize {
         let mut count = 0;
+        stack.begin_batch();
         while count < max {
             let got = match self.run {
                 Some(run) => self.read_continuation(fd, stack, now, run, sent),
@@ -136,6 +147,8 @@ impl Coalescer {
             count += 1;
         }
         self.flush(stack, now, sent);
+        stack.end_batch(now);
+        sent(stack);
         self.stats.packets += count as u64;
         count
     }
@@ -151,6 +164,7 @@ impl Coalescer {
         sent: &mut dyn FnMut(&mut Stack),
     ) -> usize {
         let mut count = 0;
+        stack.begin_batch();
         while count < max {
             // SAFETY: the arena is valid for MAX_PACKET bytes from its start.
             let n = unsafe { libc::read(fd, self.arena.as_mut_ptr().cast(), MAX_PACKET) };
@@ -162,6 +176,8 @@ impl Coalescer {
             deliver(stack, now, &self.arena[..n as usize], self.vnet > 0);
             sent(stack);
         }
+        stack.end_batch(now);
+        sent(stack);
         self.stats.packets += count as u64;
         count
     }
@@ -455,7 +471,7 @@ pub(crate) fn deliver(stack: &mut Stack, now: Timestamp, buf: &[u8], vnet: bool)
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::wire::{self, Flags, TcpHeader, TcpOptions};
     use crate::{Config, SocketHandle, TcpError};
@@ -610,6 +626,38 @@ mod tests {
         // Ten full-sized segments in one run: acknowledged at once, by a single ACK.
         assert_eq!(lab.acks(), vec![seq_at(10)]);
         assert_eq!(lab.received(), pattern(DATA, 10 * MSS));
+    }
+
+    /// RFC 9293 3.10.7.4 (MUST-59): segments queued together are all processed before any
+    /// ACK leaves. Four in-order segments that cannot be merged (each pushed) and two out of
+    /// order behind a gap: one ACK for the four, then one duplicate ACK per out-of-order
+    /// segment, all written after the sixth packet went through the stack (per segment,
+    /// the second and fourth would each have been acknowledged at once).
+    #[test]
+    pub(crate) fn queued_segments_are_all_processed_before_any_ack() {
+        let mut lab = lab();
+        let mut c = Coalescer::new(false);
+        for k in 0..4 {
+            lab.queue(seq_at(k), MSS, Flags::ACK | Flags::PSH);
+        }
+        lab.queue(seq_at(5), MSS, Flags::ACK);
+        lab.queue(seq_at(6), MSS, Flags::ACK);
+        let before = lab.stack.stats().rx_packets;
+        let mut written = Vec::new();
+        let mut sent = |s: &mut Stack| {
+            while let Some(p) = s.pop_transmit() {
+                let ack = wire::parse_packet(&p).expect("valid").tcp.ack;
+                written.push((s.stats().rx_packets - before, ack));
+            }
+        };
+        let fd = lab.dev.as_raw_fd();
+        assert_eq!(
+            c.read_batch(fd, &mut lab.stack, Timestamp::ZERO, 64, &mut sent),
+            6
+        );
+        assert_eq!(c.stats.merged, 0);
+        let ack = seq_at(4);
+        assert_eq!(written, vec![(6, ack), (6, ack), (6, ack)]);
     }
 
     #[test]

@@ -30,9 +30,61 @@ pub struct KeepaliveConfig {
 impl Default for KeepaliveConfig {
     fn default() -> Self {
         KeepaliveConfig {
-            idle: Duration::from_secs(2 * 3600),
+            // RFC 9293 3.8.4 (MUST-28): the interval defaults to no less than two hours.
+            idle: Duration::from_secs(if fault!(KeepaliveIdleShort) {
+                3600
+            } else {
+                2 * 3600
+            }),
             interval: Duration::from_secs(75),
             count: 9,
+        }
+    }
+}
+
+/// The IP header fields an application chooses for the segments of a connection (RFC 9293
+/// section 3.9.1.1: OPEN's Diffserv parameter; 3.9.1.9; 3.9.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IpFields {
+    /// IPv4 time to live / IPv6 hop limit of every segment (MUST-49: configurable). At
+    /// least 1.
+    pub ttl: u8,
+    /// Differentiated Services codepoint of every segment (RFC 2474; MUST-48), 0 to 63;
+    /// written into the upper six bits of the IPv4 TOS octet / IPv6 traffic class (the ECN
+    /// bits stay zero: this stack is not ECN-capable).
+    pub dscp: u8,
+}
+
+impl IpFields {
+    /// Checks the TTL (at least 1) and the codepoint (six bits).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.ttl == 0 {
+            return Err(ConfigError {
+                field: "ip.ttl",
+                problem: "is 0; a packet needs a TTL / hop limit of at least 1".into(),
+            });
+        }
+        if self.dscp > 63 {
+            return Err(ConfigError {
+                field: "ip.dscp",
+                problem: format!("is {}; a DSCP has six bits (0 to 63)", self.dscp),
+            });
+        }
+        Ok(())
+    }
+
+    /// The IPv4 TOS octet / IPv6 traffic class these fields make.
+    pub fn tos(&self) -> u8 {
+        self.dscp << 2
+    }
+}
+
+impl Default for IpFields {
+    /// TTL 64 ([`crate::wire::DEFAULT_TTL`]), DSCP 0 (default forwarding).
+    fn default() -> Self {
+        IpFields {
+            ttl: crate::wire::DEFAULT_TTL,
+            dscp: 0,
         }
     }
 }
@@ -56,10 +108,17 @@ pub struct Config {
     pub min_rto: Duration,
     /// Upper bound of the RTO (RFC 6298 section 2.5: at least 60 s).
     pub max_rto: Duration,
+    /// Retransmissions of the same segment after which negative advice goes to the IP layer
+    /// and the application gets a report (RFC 9293 section 3.8.3, R1; SHLD-10: at least 3).
+    pub r1_retries: u32,
     /// Retransmissions of a data segment or FIN before giving up with a timeout error
-    /// (RFC 9293 section 3.8.3, R2).
+    /// (RFC 9293 section 3.8.3, R2; SHLD-11: at least 100 s, here about 520 s or more with
+    /// the default RTO bounds).
     pub max_retries: u32,
-    /// Retransmissions of a SYN or SYN-ACK before giving up (RFC 9293 section 3.8.3, R2 for SYN).
+    /// Retransmissions of a SYN or SYN-ACK before giving up (RFC 9293 section 3.8.3, R2 for
+    /// SYN). MUST-23 asks for at least three minutes of retransmission: the default, 7,
+    /// gives up 183 s after the first SYN with the default RTO (1 s doubling, at most 60 s).
+    /// The application may give up sooner (ABORT, or a smaller value per connection).
     pub syn_retries: u32,
     /// Delayed-ACK timeout (RFC 1122 4.2.3.2 and RFC 5681 section 4.2: under 500 ms).
     pub delayed_ack: Duration,
@@ -75,6 +134,9 @@ pub struct Config {
     pub backlog: usize,
     /// Challenge ACKs per second and connection (RFC 5961 section 7 throttling).
     pub challenge_ack_limit: u32,
+    /// TTL / hop limit and Diffserv codepoint of new connections' segments (each connection
+    /// may change its own, [`crate::Stack::set_ip_fields`]).
+    pub ip: IpFields,
     /// The device segments large sends itself (TSO): build segments of up to ~63 KB, cut at
     /// the MSS by the device. Set by `NetStack::new_offload`; off otherwise.
     pub tso: bool,
@@ -136,6 +198,7 @@ impl Config {
         if self.backlog == 0 {
             return bad("backlog", "is 0; it must be at least 1".into());
         }
+        self.ip.validate()?;
         if let Some(k) = self.keepalive {
             if k.idle.is_zero() || k.interval.is_zero() || k.count == 0 {
                 return bad(
@@ -159,14 +222,22 @@ impl Default for Config {
             initial_rto: Duration::from_secs(1),
             min_rto: Duration::from_millis(200),
             max_rto: Duration::from_secs(60),
+            r1_retries: 3,
             max_retries: 15,
-            syn_retries: 6,
+            // RFC 9293 3.8.3 (MUST-23): 1+2+4+8+16+32+60 s of retransmission, then 60 s more.
+            syn_retries: if fault!(SynR2Short) { 6 } else { 7 },
             delayed_ack: Duration::from_millis(40),
             ack_every_segments: 2,
             nodelay: false,
-            keepalive: None,
+            // RFC 9293 3.8.4 (MUST-25): keep-alives default to off.
+            keepalive: if fault!(KeepaliveOnByDefault) {
+                Some(KeepaliveConfig::default())
+            } else {
+                None
+            },
             backlog: 128,
             challenge_ack_limit: 100,
+            ip: IpFields::default(),
             tso: false,
         }
     }
@@ -257,6 +328,20 @@ mod tests {
                     ..d.clone()
                 },
                 "keepalive",
+            ),
+            (
+                Config {
+                    ip: IpFields { ttl: 0, dscp: 0 },
+                    ..d.clone()
+                },
+                "ip.ttl",
+            ),
+            (
+                Config {
+                    ip: IpFields { ttl: 64, dscp: 64 },
+                    ..d.clone()
+                },
+                "ip.dscp",
             ),
         ];
         for (c, field) in cases {

@@ -55,6 +55,13 @@ impl NewReno {
         self.cwnd = Self::initial_window(self.mss);
     }
 
+    /// The path MTU shrank (RFC 1191, RFC 8201): segments get smaller, the window in bytes
+    /// stays (at least one new segment).
+    pub fn reduce_mss(&mut self, mss: u32) {
+        self.mss = mss.max(1);
+        self.cwnd = self.cwnd.max(self.mss);
+    }
+
     /// The congestion window.
     pub fn cwnd(&self) -> u32 {
         self.cwnd

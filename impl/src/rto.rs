@@ -51,6 +51,11 @@ impl RtoEstimator {
         self.backoff = 0;
     }
 
+    /// The upper bound of the RTO (RFC 6298 section 2.5).
+    pub fn max(&self) -> Duration {
+        self.max
+    }
+
     /// The current timeout including backoff.
     pub fn rto(&self) -> Duration {
         let factor = 1u32 << self.backoff.min(16);

@@ -32,8 +32,8 @@
 use crate::coalesce::{CoalesceStats, Coalescer};
 use crate::offload::{OffloadTun, VNET_F_NEEDS_CSUM, VNET_GSO_TCPV4, VNET_GSO_TCPV6, VNET_HDR_LEN};
 use crate::{
-    Config, ConnectionInfo, KeepaliveConfig, ListenerHandle, SocketHandle, Stack, State, Stats,
-    TcpError, Timestamp,
+    Config, ConnectionInfo, IpFields, KeepaliveConfig, ListenerHandle, Report, Retries,
+    SocketHandle, Stack, State, Stats, TcpError, Timestamp,
 };
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr};
@@ -601,12 +601,21 @@ impl NetStack {
     /// Active OPEN to `remote`; blocks until ESTABLISHED or failure (refused, timed out).
     pub fn connect(&self, remote: SocketAddr) -> io::Result<TcpStream> {
         let h = self.shared.with(|s, now| s.connect(now, remote))?;
-        let stream = TcpStream {
-            shared: self.shared.clone(),
-            handle: h,
-            read_timeout: None,
-            write_timeout: None,
-        };
+        self.established(h)
+    }
+
+    /// Active OPEN with the TTL / hop limit and Diffserv codepoint of every segment, the SYN
+    /// included (MUST-48, MUST-49); blocks like [`NetStack::connect`].
+    pub fn connect_with(&self, remote: SocketAddr, ip: IpFields) -> io::Result<TcpStream> {
+        let h = self
+            .shared
+            .with(|s, now| s.connect_with(now, None, remote, ip))?;
+        self.established(h)
+    }
+
+    /// Waits until the connection `h` is established (or failed) and wraps it.
+    fn established(&self, h: SocketHandle) -> io::Result<TcpStream> {
+        let stream = self.stream_from_handle(h);
         self.shared.block_on(None, |s, _| match s.info(h) {
             Some(i) if i.established => Ok(()),
             Some(ConnectionInfo { error: Some(e), .. }) => Err(e),
@@ -675,6 +684,13 @@ impl TcpListener {
     /// The listener's handle in the underlying [`Stack`].
     pub fn handle(&self) -> ListenerHandle {
         self.handle
+    }
+
+    /// The TTL and Diffserv codepoint of the connections it accepts from now on, from their
+    /// SYN,ACK (MUST-48, MUST-49).
+    pub fn set_ip_fields(&self, ip: IpFields) -> io::Result<()> {
+        let lh = self.handle;
+        Ok(self.shared.with(|s, _| s.set_listener_ip_fields(lh, ip))?)
     }
 }
 
@@ -768,6 +784,47 @@ impl TcpStream {
         let h = self.handle;
         self.shared.with(|s, now| s.set_keepalive(now, h, k))?;
         Ok(())
+    }
+
+    /// SEND with the URGENT flag (RFC 9293 3.8.5): writes like `write` (blocking until some
+    /// of `buf` is queued), and the urgent data ends after the last octet queued.
+    pub fn send_urgent(&self, buf: &[u8]) -> io::Result<usize> {
+        let h = self.handle;
+        self.shared
+            .block_on(self.write_timeout, |s, now| s.send_urgent(now, h, buf))
+    }
+
+    /// Urgent octets not yet read (RFC 9293 3.8.5, MUST-33): the next that many octets read
+    /// are urgent data, and a read stops after them; 0 in normal mode.
+    pub fn urgent_pending(&self) -> io::Result<usize> {
+        let h = self.handle;
+        Ok(self.shared.with(|s, _| s.urgent_pending(h))?)
+    }
+
+    /// Sets the TTL / hop limit and Diffserv codepoint of the segments sent from now on
+    /// (MUST-48, MUST-49, SHLD-21).
+    pub fn set_ip_fields(&self, ip: IpFields) -> io::Result<()> {
+        let h = self.handle;
+        Ok(self.shared.with(|s, _| s.set_ip_fields(h, ip))?)
+    }
+
+    /// Takes the oldest asynchronous report (RFC 9293 3.9.1.8: ICMP errors, excessive
+    /// retransmissions, urgent data), if any.
+    pub fn next_report(&self) -> io::Result<Option<Report>> {
+        let h = self.handle;
+        Ok(self.shared.with(|s, _| s.next_report(h))?)
+    }
+
+    /// Turns asynchronous reports on (the default) or off (SHLD-20).
+    pub fn set_reports(&self, on: bool) -> io::Result<()> {
+        let h = self.handle;
+        Ok(self.shared.with(|s, _| s.set_reports(h, on))?)
+    }
+
+    /// Sets the connection's retransmission thresholds R1 and R2 (RFC 9293 3.8.3, MUST-21).
+    pub fn set_retries(&self, r: Retries) -> io::Result<()> {
+        let h = self.handle;
+        Ok(self.shared.with(|s, _| s.set_retries(h, r))?)
     }
 
     /// Blocks until the state satisfies `pred` or `timeout` passes; returns the state.

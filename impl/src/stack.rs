@@ -5,14 +5,18 @@
 //! Nothing here reads a clock or touches a device: callers pass the time and move packets
 //! (see [`crate::runtime`] for the TUN event loop and the in-memory tests for another driver).
 
-use crate::config::{Config, KeepaliveConfig};
+use crate::config::{Config, IpFields, KeepaliveConfig};
 use crate::error::TcpError;
 use crate::isn::IsnGenerator;
+use crate::report::{Report, Retries};
 use crate::seq::SeqNum;
 use crate::state::State;
 use crate::tcb::{ConnCounters, Connection};
 use crate::time::{earliest, Timestamp};
-use crate::wire::{self, Flags, TcpHeader, TcpOptions, TcpPacket, WireError};
+use crate::wire::icmp::{PROTOCOL_ICMP, PROTOCOL_ICMPV6};
+use crate::wire::{
+    self, Flags, IcmpError, IcmpKind, IcmpMessage, TcpHeader, TcpOptions, TcpPacket, WireError,
+};
 use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -45,8 +49,15 @@ pub struct Stats {
     pub rx_bad_options: u64,
     /// Dropped: other invalid IP headers (version, IHL, fragments, addresses, ports).
     pub rx_bad_ip: u64,
-    /// Dropped: not TCP.
+    /// Dropped: not TCP, nor an ICMP / ICMPv6 error about TCP (echo, neighbour discovery,
+    /// multicast listener reports, an error about UDP, ...).
     pub rx_not_tcp: u64,
+    /// ICMP and ICMPv6 errors about TCP segments received (well formed, addressed to the
+    /// stack).
+    pub rx_icmp: u64,
+    /// Of `rx_icmp`, those not acted upon: Source Quench (MUST-55), no connection sent the
+    /// quoted segment, or its sequence number is not in flight (RFC 5927 4.1).
+    pub rx_icmp_ignored: u64,
     /// Dropped: addressed to an IP address that is not the stack's.
     pub rx_not_ours: u64,
     /// Segments for no connection and no listener (answered with RST unless they were RST).
@@ -75,6 +86,13 @@ pub struct Stats {
     pub rx_ooo_dropped: u64,
     /// TIME-WAIT connections replaced by a new SYN (RFC 1122 section 4.2.2.13).
     pub time_wait_reopened: u64,
+    /// R1 reached (RFC 9293 3.8.3 (b)): negative advice passed to the IP layer (which has
+    /// one directly attached link and no gateway to change: the advice is only counted) and
+    /// reported to the application.
+    pub negative_advice: u64,
+    /// Asynchronous reports dropped because the application left [`crate::report::MAX_REPORTS`]
+    /// of them untaken.
+    pub reports_dropped: u64,
     /// Connections opened actively.
     pub active_opens: u64,
     /// Connections created from a listener (SYN received).
@@ -107,6 +125,8 @@ impl Stats {
         self.challenge_acks += c.challenge_acks;
         self.challenge_acks_suppressed += c.challenge_acks_suppressed;
         self.rx_ooo_dropped += c.ooo_dropped;
+        self.negative_advice += c.negative_advice;
+        self.reports_dropped += c.reports_dropped;
     }
 }
 
@@ -140,11 +160,42 @@ pub struct ConnectionInfo {
     /// Current retransmission timeout, including any exponential backoff (RFC 6298 section
     /// 5.5) still in force. Read-only view of the RTO estimator.
     pub rto: Duration,
+    /// Asynchronous reports waiting for [`Stack::next_report`].
+    pub reports: usize,
+    /// The last ICMP or ICMPv6 error about the connection (RFC 9293 3.9.2.2, SHLD-25): a
+    /// soft error, or the hard error that ended it (then `error` is `Refused`).
+    pub icmp: Option<IcmpError>,
+    /// Urgent mode (RFC 9293 3.8.5, MUST-33): the next `urgent` octets the application
+    /// reads are urgent data (some may not have arrived yet); 0 in normal mode.
+    pub urgent: usize,
+}
+
+/// The IP fields of a connection's packet: its addresses and the TTL and Diffserv
+/// codepoint it chose (RFC 9293 3.9.1.9 MUST-48, 3.9.2 MUST-49), on every segment.
+fn packet_ip(local: SocketAddr, remote: SocketAddr, ident: u16, f: IpFields) -> wire::PacketIp {
+    let default = IpFields::default();
+    wire::PacketIp {
+        src: local.ip(),
+        dst: remote.ip(),
+        ident,
+        ttl: if fault!(TtlNotApplied) {
+            default.ttl
+        } else {
+            f.ttl
+        },
+        tos: if fault!(DscpNotApplied) {
+            default.tos()
+        } else {
+            f.tos()
+        },
+    }
 }
 
 #[derive(Debug)]
 struct Listener {
     local: SocketAddr,
+    /// IP fields of the connections it creates, from their SYN,ACK on.
+    ip: IpFields,
     backlog: usize,
     /// Connections in SYN-RECEIVED.
     embryonic: Vec<SocketHandle>,
@@ -180,6 +231,10 @@ pub struct Stack {
     spare: Vec<Vec<u8>>,
     /// TSO super-segments carry only the pseudo-header sum in their checksum field.
     tso_partial_checksum: bool,
+    /// Packets read together are being processed ([`Stack::begin_batch`]).
+    batching: bool,
+    /// Connections that received segments of the current batch.
+    batched: Vec<SocketHandle>,
     stats: Stats,
 }
 
@@ -216,6 +271,8 @@ impl Stack {
             tx: VecDeque::new(),
             spare: Vec::new(),
             tso_partial_checksum: false,
+            batching: false,
+            batched: Vec::new(),
             stats: Stats::default(),
         }
     }
@@ -320,6 +377,7 @@ impl Stack {
         };
         let out = e.conn.take_output();
         let (local, remote) = (e.conn.local, e.conn.remote);
+        let fields = e.conn.ip_fields();
         let state = e.conn.state();
         let established = e.conn.was_established();
         let listener = e.listener;
@@ -328,11 +386,7 @@ impl Stack {
             // The payload is copied from the send buffer straight into the packet.
             let mut buf = self.spare.pop().unwrap_or_default();
             self.ip_ident = self.ip_ident.wrapping_add(1);
-            let ip = wire::PacketIp {
-                src: local.ip(),
-                dst: remote.ip(),
-                ident: self.ip_ident,
-            };
+            let ip = packet_ip(local, remote, self.ip_ident, fields);
             let partial = seg.gso_size > 0 && self.tso_partial_checksum;
             let mut complete = true;
             let seq = SeqNum(seg.header.seq);
@@ -393,6 +447,28 @@ impl Stack {
         self.receive_with(now, packet, true)
     }
 
+    /// The packets handed to [`Stack::receive`] until [`Stack::end_batch`] were queued
+    /// together (read from the device in one go): each connection processes all of its
+    /// segments before it sends any acknowledgment (RFC 9293 3.10.7.4, MUST-59), so their
+    /// ACKs aggregate (MUST-58) into one per connection, plus one duplicate ACK per
+    /// out-of-order segment (RFC 5681 4.2). Without a batch every segment is answered as it
+    /// is processed. [`Stack::end_batch`] must follow before timers run or the application
+    /// calls in: until then those connections acknowledge nothing.
+    pub fn begin_batch(&mut self) {
+        self.batching = true;
+    }
+
+    /// The batch is processed: every connection that took part sends what it called for.
+    pub fn end_batch(&mut self, now: Timestamp) {
+        self.batching = false;
+        for h in std::mem::take(&mut self.batched) {
+            if let Some(e) = self.conns.get_mut(&h) {
+                e.conn.end_batch(now);
+            }
+            self.after(h);
+        }
+    }
+
     /// Processes one segment that receive coalescing ([`crate::coalesce`]) built from
     /// `packets` consecutive in-order IP packets (every checksum already verified); they
     /// are counted as `packets` received packets.
@@ -409,6 +485,10 @@ impl Stack {
         self.stats.rx_packets += 1;
         let p = match wire::parse_packet_with(packet, verify_tcp_checksum) {
             Ok(p) => p,
+            Err(WireError::NotTcp(PROTOCOL_ICMP | PROTOCOL_ICMPV6)) => {
+                self.receive_icmp(now, packet);
+                return;
+            }
             Err(e) => {
                 self.stats.count_wire_error(e);
                 return;
@@ -425,6 +505,10 @@ impl Stack {
                 return;
             }
             if let Some(e) = self.conns.get_mut(&h) {
+                if self.batching && !e.conn.in_batch() && !fault!(AckBeforeQueueProcessed) {
+                    e.conn.begin_batch();
+                    self.batched.push(h);
+                }
                 e.conn.on_segment(now, &p.tcp, p.payload);
                 self.after(h);
                 return;
@@ -437,6 +521,64 @@ impl Stack {
                 self.reset_for(&p);
             }
         }
+    }
+
+    /// An ICMP or ICMPv6 message (RFC 9293 3.9.2.2): an error about a TCP segment goes to
+    /// the connection that sent it (MUST-54), which decides what it means.
+    fn receive_icmp(&mut self, now: Timestamp, packet: &[u8]) {
+        let msg = match wire::icmp::parse_error(packet) {
+            Ok(Some(m)) => m,
+            Ok(None) => {
+                self.stats.rx_not_tcp += 1;
+                return;
+            }
+            Err(e) => {
+                self.stats.count_wire_error(e);
+                return;
+            }
+        };
+        if !self.addrs.contains(&msg.to) {
+            self.stats.rx_not_ours += 1;
+            return;
+        }
+        self.stats.rx_icmp += 1;
+        if !self.icmp_for_connection(now, &msg) {
+            self.stats.rx_icmp_ignored += 1;
+        }
+    }
+
+    /// Directs an ICMP error to its connection. Source Quench is silently discarded (RFC
+    /// 9293 3.9.2.2, MUST-55; RFC 6633). Returns whether the connection acted on it.
+    fn icmp_for_connection(&mut self, now: Timestamp, msg: &IcmpMessage) -> bool {
+        if msg.error.kind == IcmpKind::SourceQuench && !fault!(SourceQuenchActedOn) {
+            return false;
+        }
+        let Some(h) = self.icmp_target(msg) else {
+            return false;
+        };
+        let acted = match self.conns.get_mut(&h) {
+            Some(e) => e.conn.on_icmp(now, msg.error, msg.seq),
+            None => false,
+        };
+        self.after(h);
+        acted
+    }
+
+    /// The connection that sent the quoted segment: the one with its 4-tuple (MUST-54:
+    /// "directing it to the connection that created the error"; RFC 5927 section 4).
+    fn icmp_target(&self, msg: &IcmpMessage) -> Option<SocketHandle> {
+        if fault!(IcmpPortsUnchecked) {
+            let same_hosts = |(l, r): &(SocketAddr, SocketAddr)| {
+                l.ip() == msg.local.ip() && r.ip() == msg.remote.ip()
+            };
+            return self
+                .tuples
+                .iter()
+                .filter(|(k, _)| same_hosts(k))
+                .map(|(_, h)| *h)
+                .min();
+        }
+        self.tuples.get(&(msg.local, msg.remote)).copied()
     }
 
     /// RFC 1122 section 4.2.2.13: a SYN for connection `h` in TIME-WAIT, beyond its RCV.NXT,
@@ -542,7 +684,10 @@ impl Stack {
         let local = p.dst_socket();
         let remote = p.src_socket();
         let iss = iss.unwrap_or_else(|| self.isn.isn(now, local, remote));
-        let conn = Connection::accept_syn(now, &self.config, local, remote, iss, t, p.payload);
+        let mut conn = Connection::accept_syn(now, &self.config, local, remote, iss, t, p.payload);
+        if let Some(l) = self.listeners.get(&lh) {
+            conn.set_ip_fields(l.ip);
+        }
         let h = SocketHandle(self.new_id());
         self.stats.passive_opens += 1;
         self.tuples.insert((local, remote), h);
@@ -593,7 +738,24 @@ impl Stack {
         if !self.owns(local.ip()) || local.port() == 0 {
             return Err(TcpError::AddrNotAvailable);
         }
-        if self.listen_addrs.contains_key(&local) {
+        // No connection can be made to a broadcast or multicast address (RFC 1122 4.2.3.10).
+        if !local.ip().is_unspecified() && !wire::is_unicast(local.ip()) {
+            return Err(TcpError::InvalidInput);
+        }
+        // RFC 9293 3.9.1.1 (MUST-41): a passive OPEN creates a new record in LISTEN or
+        // returns an error; it never affects a record that exists.
+        if let Some(&old) = self.listen_addrs.get(&local) {
+            if !fault!(ListenReplaces) {
+                return Err(TcpError::AddrInUse);
+            }
+            self.unlisten(Timestamp::ZERO, old);
+        }
+        // MUST-42: listening on a port is allowed while connections with the same local port
+        // exist (in SYN-SENT, SYN-RECEIVED or any other state): they are told apart by the
+        // remote socket.
+        if fault!(ListenRefusedOnBusyPort)
+            && self.tuples.keys().any(|(l, _)| l.port() == local.port())
+        {
             return Err(TcpError::AddrInUse);
         }
         let lh = ListenerHandle(self.new_id());
@@ -601,6 +763,7 @@ impl Stack {
             lh,
             Listener {
                 local,
+                ip: self.config.ip,
                 backlog: backlog.unwrap_or(self.config.backlog).max(1),
                 embryonic: Vec::new(),
                 ready: VecDeque::new(),
@@ -689,7 +852,34 @@ impl Stack {
         local: SocketAddr,
         remote: SocketAddr,
     ) -> Result<SocketHandle, TcpError> {
+        let ip = self.config.ip;
+        self.connect_with(now, Some(local), remote, ip)
+    }
+
+    /// Active OPEN with the IP fields of every segment, the SYN included (RFC 9293 3.9.1.1:
+    /// OPEN's Diffserv parameter, MUST-48; the TTL, MUST-49), from `local` or, when `None`,
+    /// from an ephemeral port of the stack's address of the remote's family.
+    pub fn connect_with(
+        &mut self,
+        now: Timestamp,
+        local: Option<SocketAddr>,
+        remote: SocketAddr,
+        ip: IpFields,
+    ) -> Result<SocketHandle, TcpError> {
+        ip.validate().map_err(|_| TcpError::InvalidInput)?;
+        let local = match local {
+            Some(l) => l,
+            None => self.pick_local(remote)?,
+        };
         if local.is_ipv4() != remote.is_ipv4() || remote.port() == 0 || local.port() == 0 {
+            return Err(TcpError::InvalidInput);
+        }
+        // RFC 9293 3.9.1.1 (MUST-46): an OPEN to an invalid remote address (broadcast,
+        // multicast, unspecified) is rejected as an error; no segment is sent.
+        if !wire::is_unicast(remote.ip()) && !fault!(OpenToBroadcast) {
+            return Err(TcpError::InvalidInput);
+        }
+        if !wire::is_unicast(local.ip()) {
             return Err(TcpError::InvalidInput);
         }
         if !self.addrs.contains(&local.ip()) {
@@ -699,7 +889,8 @@ impl Stack {
             return Err(TcpError::AddrInUse);
         }
         let iss = self.isn.isn(now, local, remote);
-        let conn = Connection::connect(now, &self.config, local, remote, iss);
+        let mut conn = Connection::connect(now, &self.config, local, remote, iss);
+        conn.set_ip_fields(ip);
         let h = SocketHandle(self.new_id());
         self.stats.active_opens += 1;
         self.tuples.insert((local, remote), h);
@@ -736,7 +927,30 @@ impl Stack {
         self.with_conn(h, |c| c.send(now, data))?
     }
 
+    /// SEND with the URGENT flag (RFC 9293 3.8.5, 3.10.2; MUST-30): queues bytes like
+    /// [`Stack::send`], and the urgent data now ends after the last of them. Every segment
+    /// carrying data before that end has URG set and points to it (RFC 6093), until it is
+    /// acknowledged; the bytes leave at once (Nagle does not hold urgent data).
+    pub fn send_urgent(
+        &mut self,
+        now: Timestamp,
+        h: SocketHandle,
+        data: &[u8],
+    ) -> Result<usize, TcpError> {
+        self.with_conn(h, |c| c.send_urgent(now, data))?
+    }
+
+    /// Urgent octets not yet read (RFC 9293 3.8.5, MUST-33): the next that many octets of
+    /// the stream are urgent; 0 in normal mode. A [`Stack::recv`] stops at the end of them.
+    pub fn urgent_pending(&self, h: SocketHandle) -> Result<usize, TcpError> {
+        self.conns
+            .get(&h)
+            .map(|e| e.conn.urgent_pending())
+            .ok_or(TcpError::InvalidHandle)
+    }
+
     /// RECEIVE: reads in-order bytes; `Ok(0)` is end of stream, `WouldBlock` means wait.
+    /// In urgent mode a read stops at the end of the urgent data (RFC 9293 3.9.1.3).
     pub fn recv(
         &mut self,
         now: Timestamp,
@@ -759,11 +973,16 @@ impl Stack {
     }
 
     /// The application is done with the handle (like `close()` on a socket): sends FIN if
-    /// not yet sent and lets the connection finish (TIME-WAIT included) on its own.
+    /// not yet sent and lets the connection finish (TIME-WAIT included) on its own. The
+    /// application can read no more (a half-duplex close, RFC 9293 3.6.1 MAY-1): if it left
+    /// data unread, or data arrives later, the connection is reset to show that data was
+    /// lost (SHLD-3), as Linux does.
     pub fn release(&mut self, now: Timestamp, h: SocketHandle) -> Result<(), TcpError> {
         let e = self.conns.get_mut(&h).ok_or(TcpError::InvalidHandle)?;
         e.owned = false;
-        if matches!(
+        if e.conn.readable() > 0 {
+            e.conn.abort();
+        } else if matches!(
             e.conn.state(),
             State::SynSent | State::SynReceived | State::Established | State::CloseWait
         ) {
@@ -797,6 +1016,9 @@ impl Stack {
                 mss: c.mss(),
                 srtt: c.srtt(),
                 rto: c.rto(),
+                reports: c.reports_pending(),
+                icmp: c.icmp_error(),
+                urgent: c.urgent_pending(),
             }
         })
     }
@@ -809,6 +1031,65 @@ impl Stack {
         k: Option<KeepaliveConfig>,
     ) -> Result<(), TcpError> {
         self.with_conn(h, |c| c.set_keepalive(now, k))
+    }
+
+    /// The TTL and Diffserv codepoint of a connection's segments.
+    pub fn ip_fields(&self, h: SocketHandle) -> Result<IpFields, TcpError> {
+        self.conns
+            .get(&h)
+            .map(|e| e.conn.ip_fields())
+            .ok_or(TcpError::InvalidHandle)
+    }
+
+    /// Sets the TTL / hop limit and Diffserv codepoint of a connection's segments from the
+    /// next one on (MUST-48, MUST-49; SHLD-21: also during the connection). `InvalidInput`
+    /// for a TTL of 0 or a codepoint over 63.
+    pub fn set_ip_fields(&mut self, h: SocketHandle, ip: IpFields) -> Result<(), TcpError> {
+        ip.validate().map_err(|_| TcpError::InvalidInput)?;
+        self.with_conn(h, |c| c.set_ip_fields(ip))
+    }
+
+    /// Sets the IP fields of the connections a listener creates, from their SYN,ACK on
+    /// (OPEN's Diffserv parameter on a passive OPEN).
+    pub fn set_listener_ip_fields(
+        &mut self,
+        lh: ListenerHandle,
+        ip: IpFields,
+    ) -> Result<(), TcpError> {
+        ip.validate().map_err(|_| TcpError::InvalidInput)?;
+        let l = self.listeners.get_mut(&lh).ok_or(TcpError::InvalidHandle)?;
+        l.ip = ip;
+        Ok(())
+    }
+
+    /// Takes the oldest asynchronous report of a connection (RFC 9293 3.9.1.8: ICMP errors,
+    /// excessive retransmissions, urgent data); `None` when there is none.
+    pub fn next_report(&mut self, h: SocketHandle) -> Result<Option<Report>, TcpError> {
+        self.with_conn(h, |c| c.next_report())
+    }
+
+    /// Turns a connection's asynchronous reports on (the default) or off (RFC 9293
+    /// 3.9.1.8, SHLD-20); off drops the waiting ones too.
+    pub fn set_reports(&mut self, h: SocketHandle, on: bool) -> Result<(), TcpError> {
+        self.with_conn(h, |c| c.set_reports(on))
+    }
+
+    /// A connection's retransmission thresholds R1 and R2 (RFC 9293 3.8.3).
+    pub fn retries(&self, h: SocketHandle) -> Result<Retries, TcpError> {
+        self.conns
+            .get(&h)
+            .map(|e| e.conn.retries())
+            .ok_or(TcpError::InvalidHandle)
+    }
+
+    /// Sets R1 and R2 for one connection (RFC 9293 3.8.3 (d), MUST-21); they apply from the
+    /// next retransmission. R2 must be greater than R1 (3.8.3 (c)): `InvalidInput`
+    /// otherwise. `u32::MAX` as R2 never gives up.
+    pub fn set_retries(&mut self, h: SocketHandle, r: Retries) -> Result<(), TcpError> {
+        if r.r2 <= r.r1 {
+            return Err(TcpError::InvalidInput);
+        }
+        self.with_conn(h, |c| c.set_retries(r))
     }
 
     /// Disables (`true`) or enables Nagle's algorithm on a connection.

@@ -35,6 +35,19 @@ pub struct Seen {
     pub tcp: TcpHeader,
     pub len: usize,
     pub fate: Fate,
+    /// IPv4 TTL / IPv6 hop limit.
+    pub ttl: u8,
+    /// IPv4 TOS octet / IPv6 traffic class.
+    pub tos: u8,
+}
+
+/// The TTL (hop limit) and TOS octet (traffic class) of an IP packet.
+pub fn ttl_and_tos(p: &[u8]) -> (u8, u8) {
+    match p.first().map(|b| b >> 4) {
+        Some(4) if p.len() >= 20 => (p[8], p[1]),
+        Some(6) if p.len() >= 40 => (p[7], (p[0] << 4) | (p[1] >> 4)),
+        _ => (0, 0),
+    }
 }
 
 type Filter = Box<dyn FnMut(Dir, &TcpHeader, usize) -> Fate>;
@@ -130,12 +143,15 @@ impl Net {
     fn launch(&mut self, dir: Dir, p: Vec<u8>) {
         let parsed = wire::parse_packet(&p).expect("stacks emit valid packets");
         let fate = (self.filter)(dir, &parsed.tcp, parsed.payload.len());
+        let (ttl, tos) = ttl_and_tos(&p);
         self.seen.push(Seen {
             dir,
             at: self.now,
             tcp: parsed.tcp,
             len: parsed.payload.len(),
             fate,
+            ttl,
+            tos,
         });
         let at = match fate {
             Fate::Drop => return,
@@ -154,12 +170,15 @@ impl Net {
         };
         let mut p = Vec::new();
         wire::build_packet(&mut p, src, dst, tcp, payload, 0);
+        let (ttl, tos) = ttl_and_tos(&p);
         self.seen.push(Seen {
             dir,
             at: self.now,
             tcp: *tcp,
             len: payload.len(),
             fate: Fate::Deliver,
+            ttl,
+            tos,
         });
         self.order += 1;
         self.in_flight.push((self.now, self.order, dir, p));

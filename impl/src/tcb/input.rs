@@ -5,7 +5,8 @@
 use super::*;
 
 impl Connection {
-    /// Processes one arriving segment addressed to this connection.
+    /// Processes one arriving segment addressed to this connection; in a batch
+    /// ([`Connection::begin_batch`]) what it calls for is sent when the batch ends.
     pub fn on_segment(&mut self, now: Timestamp, h: &TcpHeader, payload: &[u8]) {
         self.counters.segments_in += 1;
         match self.state {
@@ -13,7 +14,38 @@ impl Connection {
             State::Closed | State::Listen => {}
             _ => self.on_segment_synchronized(now, h, payload),
         }
+        if !self.batch {
+            self.output(now);
+        }
+    }
+
+    /// The segments that follow are a batch that was queued together (RFC 9293 3.10.7.4:
+    /// "if the TCP endpoint is processing a series of queued segments, it MUST process them
+    /// all before sending any ACK segments", MUST-59): until [`Connection::end_batch`], no
+    /// acknowledgment and no data leaves; the ACKs the segments call for aggregate into one
+    /// (MUST-58), and each out-of-order segment keeps its own duplicate ACK (RFC 5681 4.2:
+    /// the sender's fast retransmit counts them). A SYN,ACK, a RST or a fast retransmission
+    /// is no acknowledgment of the batch and leaves at once.
+    pub fn begin_batch(&mut self) {
+        self.batch = true;
+    }
+
+    /// True between [`Connection::begin_batch`] and [`Connection::end_batch`].
+    pub fn in_batch(&self) -> bool {
+        self.batch
+    }
+
+    /// The batch is processed: sends what it called for, the ACK first, then one duplicate
+    /// ACK per out-of-order segment.
+    pub fn end_batch(&mut self, now: Timestamp) {
+        self.batch = false;
         self.output(now);
+        if self.state != State::Closed {
+            for _ in 0..std::mem::take(&mut self.dupacks_owed) {
+                self.send_ack();
+            }
+        }
+        self.dupacks_owed = 0;
     }
 
     /// RFC 9293 section 3.10.7.3, SYN-SENT.
@@ -55,7 +87,8 @@ impl Connection {
             // anyways generate an acknowledgment"; README: synack-text-ack).
             self.ack_now = true;
             // "If there are other controls or text in the segment, then continue processing
-            // at the sixth step under Section 3.10.7.4."
+            // at the sixth step under Section 3.10.7.4 where the URG bit is checked."
+            self.urgent_arrives(h);
             self.text_and_fin(now, self.rcv_nxt, payload, fin);
         } else {
             // Simultaneous open (RFC 9293 section 3.5, figure 8): a SYN without ACK. Answer
@@ -92,6 +125,10 @@ impl Connection {
         let data_acked = (acked.saturating_sub(syn_part) as usize).min(self.send_buf.len());
         self.send_buf.drain(..data_acked);
         self.snd_una = ack;
+        if self.snd_up.is_some_and(|up| ack.ge(up)) {
+            // Every urgent octet is acknowledged: the send side leaves urgent mode.
+            self.snd_up = None;
+        }
         if self.snd_una.gt(self.iss) {
             // Our SYN is acknowledged: the connection is (or was) synchronized.
             self.established = true;
@@ -155,9 +192,39 @@ impl Connection {
         if !h.flags.contains(Flags::ACK) || !self.on_ack(now, h, seq, payload.len()) {
             return;
         }
-        // Sixth (URG) is not implemented: the urgent pointer is ignored (RFC 6093 advises
-        // against its use).
+        // Sixth: the URG bit.
+        self.urgent_arrives(h);
         self.text_and_fin(now, seq, payload, fin);
+    }
+
+    /// Sixth step: the URG bit (RFC 9293 3.10.7.4, 3.8.5; RFC 6093 section 4: SEG.SEQ +
+    /// SEG.UP is the first octet after the urgent data). In ESTABLISHED, FIN-WAIT-1 and
+    /// FIN-WAIT-2, RCV.UP <- max(RCV.UP, SEG.SEQ + SEG.UP); whenever that puts a pointer ahead
+    /// of what the application has read where none was (urgent mode begins), or moves it on,
+    /// the application is told (MUST-32). A pointer that would recede, or that points at data
+    /// already read, changes nothing (3.8.5: "robust to invalid urgent pointer values"). After
+    /// a FIN the URG is ignored.
+    fn urgent_arrives(&mut self, h: &TcpHeader) {
+        let in_data_state = matches!(
+            self.state,
+            State::Established | State::FinWait1 | State::FinWait2
+        );
+        if !h.flags.contains(Flags::URG) || !in_data_state || fault!(UrgentIgnored) {
+            return;
+        }
+        let up = SeqNum(h.seq).plus(u32::from(h.urgent));
+        let advances = match self.rcv_up {
+            Some(old) => up.gt(old),
+            None => up.gt(self.rcv_read),
+        };
+        if !advances {
+            return;
+        }
+        self.rcv_up = Some(up);
+        if !fault!(UrgentNotSignalled) {
+            let pending = self.urgent_pending();
+            self.report(Report::Urgent { pending });
+        }
     }
 
     /// The sequence number and SYN bit to process. Our SYN is unacknowledged (SYN-RECEIVED,
@@ -211,10 +278,19 @@ impl Connection {
         let fin = h.flags.contains(Flags::FIN);
         if self.rcv_window() == 0 && seq == self.rcv_nxt && !syn {
             // With a zero window "special allowance should be made to accept valid ACKs,
-            // URGs, and RSTs": process the segment trimmed to the window, i.e. without its
-            // text and FIN (an ACK is sent back either way, unless it is a RST).
+            // URGs, and RSTs" (MUST-66: "process the RST and URG fields of all incoming
+            // segments, even when the receive window is zero"): process the segment trimmed
+            // to the window, i.e. without its text and FIN (an ACK is sent back either way,
+            // unless it is a RST).
+            if rst && fault!(ZeroWindowDropsRst) {
+                return;
+            }
+            let mut keep = !Flags::FIN.0;
+            if fault!(ZeroWindowDropsUrg) {
+                keep &= !Flags::URG.0;
+            }
             let trimmed = TcpHeader {
-                flags: Flags(h.flags.0 & !Flags::FIN.0),
+                flags: Flags(h.flags.0 & keep),
                 ..*h
             };
             self.on_segment_synchronized(now, &trimmed, &[]);
@@ -321,6 +397,13 @@ impl Connection {
             self.state,
             State::Established | State::FinWait1 | State::FinWait2
         );
+        if accepts_data && self.orphaned && seq.plus(payload.len() as u32).gt(self.rcv_nxt) {
+            // New text for an application that closed and reads no more (RFC 9293 3.6.1,
+            // SHLD-3): reset, to show that data was lost.
+            self.send_rst(self.snd_max);
+            self.enter_closed(None);
+            return;
+        }
         let fin_ready = if accepts_data {
             self.process_text(now, seq, payload, fin)
         } else {
@@ -442,17 +525,24 @@ impl Connection {
         if self.deliver_held() {
             return true;
         }
+        let ack_owed = self.ack_now;
         let (start, data, fin) = self.trim_to_window(seq, payload, fin);
         if start != self.rcv_nxt {
             if data.is_empty() && !fin {
                 return false;
             }
             // Out of order: hold it and send an immediate duplicate ACK (RFC 5681 section
-            // 4.2, RFC 1122 section 4.2.2.21).
+            // 4.2, RFC 1122 section 4.2.2.21); in a batch, its own one once the batch is
+            // processed (`end_batch`), which also says what trimming it would have said.
             if !self.reasm.insert(self.rcv_nxt, start, data, fin) {
                 self.counters.ooo_dropped += 1;
             }
-            self.ack_now = true;
+            if self.batch {
+                self.ack_now = ack_owed;
+                self.dupacks_owed += 1;
+            } else {
+                self.ack_now = true;
+            }
             return false;
         }
         let gap_was_open = !self.reasm.is_empty();

@@ -2,10 +2,11 @@
 //! processing (user calls, segment arrival, timeouts). Sans-IO: segments to send are queued
 //! in an outbox that the [`crate::Stack`] drains, and time is always passed in.
 
-use crate::config::{Config, KeepaliveConfig};
+use crate::config::{Config, IpFields, KeepaliveConfig};
 use crate::congestion::{AckAction, NewReno};
 use crate::error::TcpError;
 use crate::reassembly::Reassembly;
+use crate::report::{Report, MAX_REPORTS};
 use crate::rto::RtoEstimator;
 use crate::seq::SeqNum;
 use crate::state::State;
@@ -15,6 +16,7 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+mod icmp;
 mod input;
 mod output;
 mod timers;
@@ -56,12 +58,15 @@ pub(crate) struct ConnCounters {
     pub ooo_dropped: u64,
     pub segments_in: u64,
     pub segments_out: u64,
+    pub negative_advice: u64,
+    pub reports_dropped: u64,
 }
 
 /// The per-connection parameters copied from [`Config`].
 #[derive(Clone, Debug)]
 struct ConnParams {
     msl: Duration,
+    r1_retries: u32,
     max_retries: u32,
     syn_retries: u32,
     delayed_ack: Duration,
@@ -74,6 +79,11 @@ struct ConnParams {
     our_mss: u16,
     challenge_ack_limit: u32,
     tso: bool,
+    /// Asynchronous reports are queued for the application (RFC 9293 3.9.1.8; SHLD-20: it
+    /// may turn them off).
+    reports: bool,
+    /// TTL and Diffserv codepoint of the connection's segments (MUST-48, MUST-49).
+    ip: IpFields,
 }
 
 /// The transmission control block of one connection (RFC 9293 section 3.3.1).
@@ -106,6 +116,9 @@ pub(crate) struct Connection {
     fin_seq: Option<SeqNum>,
     /// CLOSE was called before the connection was established.
     close_requested: bool,
+    /// SND.UP (RFC 9293 3.8.5 with RFC 6093's reading): the sequence number of the first
+    /// octet after the urgent data queued, while some of it is unacknowledged.
+    snd_up: Option<SeqNum>,
     mss: u32,
 
     // Receive sequence space.
@@ -116,6 +129,11 @@ pub(crate) struct Connection {
     recv_buf: VecDeque<u8>,
     reasm: Reassembly,
     fin_received: bool,
+    /// The sequence number of the next octet the application reads.
+    rcv_read: SeqNum,
+    /// RCV.UP: the first octet after the urgent data the peer announced, while the
+    /// application has not read up to it (urgent mode, RFC 9293 3.8.5).
+    rcv_up: Option<SeqNum>,
 
     // Timers and their state.
     rto: RtoEstimator,
@@ -130,10 +148,16 @@ pub(crate) struct Connection {
     sws_override: bool,
     cc: NewReno,
     ack_now: bool,
+    /// Segments queued together are being processed (MUST-59): ACKs wait for the end.
+    batch: bool,
+    /// Duplicate ACKs owed for out-of-order segments of the current batch.
+    dupacks_owed: u32,
     delack_deadline: Option<Timestamp>,
     unacked_bytes: usize,
     keepalive_deadline: Option<Timestamp>,
     keepalive_probes: u32,
+    /// When the last acceptable segment arrived.
+    heard_at: Timestamp,
     timewait_deadline: Option<Timestamp>,
     orphan_deadline: Option<Timestamp>,
     orphaned: bool,
@@ -142,6 +166,10 @@ pub(crate) struct Connection {
     challenge_count: u32,
 
     error: Option<TcpError>,
+    /// The last ICMP error about the connection (RFC 9293 3.9.2.2, SHLD-25).
+    icmp: Option<crate::wire::IcmpError>,
+    /// Asynchronous reports not yet taken by the application.
+    reports: VecDeque<Report>,
     established: bool,
     out: Vec<Outgoing>,
     pub counters: ConnCounters,
@@ -152,6 +180,7 @@ impl Connection {
         let ip_tcp = if v6 { 60 } else { 40 };
         ConnParams {
             msl: cfg.msl,
+            r1_retries: cfg.r1_retries,
             max_retries: cfg.max_retries,
             syn_retries: cfg.syn_retries,
             delayed_ack: cfg.delayed_ack,
@@ -163,6 +192,8 @@ impl Connection {
             window_scaling: cfg.window_scaling,
             challenge_ack_limit: cfg.challenge_ack_limit,
             tso: cfg.tso,
+            reports: true,
+            ip: cfg.ip,
             our_mss: cfg.mtu.saturating_sub(ip_tcp).clamp(64, 65535) as u16,
         }
     }
@@ -205,6 +236,7 @@ impl Connection {
             send_buf: VecDeque::new(),
             fin_seq: None,
             close_requested: false,
+            snd_up: None,
             mss,
             irs: SeqNum(0),
             rcv_nxt: SeqNum(0),
@@ -212,6 +244,8 @@ impl Connection {
             recv_buf: VecDeque::new(),
             reasm: Reassembly::default(),
             fin_received: false,
+            rcv_read: SeqNum(0),
+            rcv_up: None,
             rto: RtoEstimator::new(cfg.initial_rto, cfg.min_rto, cfg.max_rto),
             rtx_deadline: None,
             retries: 0,
@@ -222,16 +256,21 @@ impl Connection {
             sws_override: false,
             cc: NewReno::new(mss, iss),
             ack_now: false,
+            batch: false,
+            dupacks_owed: 0,
             delack_deadline: None,
             unacked_bytes: 0,
             keepalive_deadline: None,
             keepalive_probes: 0,
+            heard_at: Timestamp::ZERO,
             timewait_deadline: None,
             orphan_deadline: None,
             orphaned: false,
             challenge_window: Timestamp::ZERO,
             challenge_count: 0,
             error: None,
+            icmp: None,
+            reports: VecDeque::new(),
             established: false,
             out: Vec::new(),
             counters: ConnCounters::default(),
@@ -287,6 +326,7 @@ impl Connection {
     fn take_syn(&mut self, syn: &TcpHeader) {
         self.irs = SeqNum(syn.seq);
         self.rcv_nxt = self.irs.plus(1);
+        self.rcv_read = self.rcv_nxt;
         let mss = syn
             .options
             .mss
@@ -448,6 +488,16 @@ impl Connection {
             self.delack_deadline = None;
             self.unacked_bytes = 0;
         }
+        // RFC 9293 3.2 (MUST-65): the MSS option goes on SYNs only (`syn_options`).
+        let options = if fault!(MssOnEverySegment) {
+            TcpOptions {
+                mss: Some(self.p.our_mss),
+                ..options
+            }
+        } else {
+            options
+        };
+        let (flags, urgent) = self.urgent_field(seq, flags);
         self.counters.segments_out += 1;
         self.out.push(Outgoing {
             header: TcpHeader {
@@ -457,7 +507,7 @@ impl Connection {
                 ack,
                 flags,
                 window,
-                urgent: 0,
+                urgent,
                 options,
             },
             gso_size: if payload_len > self.mss as usize {
@@ -467,6 +517,29 @@ impl Connection {
             },
             payload_len,
         });
+    }
+
+    /// The URG bit and urgent field of a segment at `seq` (RFC 9293 3.8.5, RFC 6093 section
+    /// 4): set on every segment (but SYNs and RSTs) while SND.UP is ahead of `seq`; the field
+    /// is SND.UP - SEG.SEQ, pointing to the octet after the urgent data (MUST-62), or 65535
+    /// when the urgent data ends further ahead than 16 bits can say: the pointer then moves
+    /// on with every segment until it reaches SND.UP (MUST-31: urgent data of any length).
+    fn urgent_field(&self, seq: SeqNum, flags: Flags) -> (Flags, u16) {
+        let carries = flags.contains(Flags::ACK)
+            && !flags.contains(Flags::SYN)
+            && !flags.contains(Flags::RST);
+        match self.snd_up {
+            Some(up) if carries && up.gt(seq) => {
+                let offset = up.since(seq) - u32::from(fault!(UrgentPointsToLastOctet));
+                let field = if fault!(UrgentOffsetWraps) {
+                    offset as u16
+                } else {
+                    offset.min(65535) as u16
+                };
+                (flags | Flags::URG, field)
+            }
+            _ => (flags, 0),
+        }
     }
 
     fn syn_options(&self, reply: bool) -> TcpOptions {
@@ -495,6 +568,11 @@ impl Connection {
 
     /// An ACK <SEQ=SND.NXT><ACK=RCV.NXT>.
     fn send_ack(&mut self) {
+        if self.batch {
+            // It waits for the end of the batch (MUST-59), merged with the others.
+            self.ack_now = true;
+            return;
+        }
         self.push(self.snd_nxt, Flags::ACK, 0, TcpOptions::default());
     }
 
@@ -579,11 +657,25 @@ impl Connection {
 
     /// A segment arrived: restarts the keepalive idle timer (RFC 1122 section 4.2.3.6).
     fn last_heard(&mut self, now: Timestamp) {
+        self.heard_at = now;
         self.keepalive_probes = 0;
         self.keepalive_deadline = match self.p.keepalive {
             Some(k) if self.keepalive_applies() => Some(now + k.idle),
             _ => None,
         };
+    }
+
+    /// Queues an asynchronous report for the application (RFC 9293 3.9.1.8), unless it
+    /// turned them off; the oldest is dropped when the queue is full.
+    fn report(&mut self, r: Report) {
+        if !self.p.reports {
+            return;
+        }
+        if self.reports.len() == MAX_REPORTS {
+            self.reports.pop_front();
+            self.counters.reports_dropped += 1;
+        }
+        self.reports.push_back(r);
     }
 
     fn keepalive_applies(&self) -> bool {

@@ -92,14 +92,21 @@ impl Connection {
                 if len > 0 && !with_fin {
                     let full = len >= self.mss;
                     let all = len == unsent;
-                    let nagle_ok = self.p.nodelay || flight == 0;
+                    // RFC 9293 3.7.4 (MUST-17): the application can turn Nagle off per connection.
+                    let nodelay = self.p.nodelay && !fault!(NagleNotDisabled);
+                    let nagle_ok = nodelay || flight == 0;
                     let big = len >= self.max_snd_wnd / 2;
-                    if !(full || (all && nagle_ok) || big || self.sws_override) {
+                    // Urgent data leaves at once, as if pushed (RFC 9293 3.8.5: "timely
+                    // delivery of the urgent information ... is enhanced").
+                    let urgent = self.snd_up.is_some_and(|up| up.gt(self.snd_nxt));
+                    if !(full || (all && nagle_ok) || big || self.sws_override || urgent) {
                         break;
                     }
                 }
                 let mut flags = Flags::ACK;
-                if len > 0 && len == unsent {
+                // RFC 9293 3.9.1.2 (MUST-61): SEND has no PUSH flag, so the segment that
+                // empties the buffer carries PSH.
+                if len > 0 && len == unsent && !fault!(NoPushOnLastSegment) {
                     flags = flags | Flags::PSH;
                 }
                 if with_fin {

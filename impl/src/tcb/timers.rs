@@ -51,7 +51,7 @@ impl Connection {
         self.counters.rto_expiries += 1;
         match self.state {
             State::SynSent | State::SynReceived => {
-                if self.retries >= self.p.syn_retries {
+                if self.r2_reached(true) {
                     let err = if self.passive {
                         None
                     } else {
@@ -60,7 +60,6 @@ impl Connection {
                     self.enter_closed(err);
                     return;
                 }
-                self.retries += 1;
                 self.rto.back_off();
                 self.rtt_probe = None;
                 self.syn_retransmitted = true;
@@ -72,11 +71,10 @@ impl Connection {
             _ if self.snd_una == self.iss => {
                 // CLOSE in SYN-RECEIVED and our SYN is still unacknowledged: resend the
                 // SYN,ACK and the FIN behind it.
-                if self.retries >= self.p.syn_retries {
+                if self.r2_reached(true) {
                     self.enter_closed(Some(TcpError::TimedOut));
                     return;
                 }
-                self.retries += 1;
                 self.rto.back_off();
                 self.rtt_probe = None;
                 self.syn_retransmitted = true;
@@ -91,11 +89,10 @@ impl Connection {
                 if self.snd_una == self.snd_max {
                     return;
                 }
-                if self.retries >= self.p.max_retries {
+                if !self.shrunk_to_zero_and_heard(now) && self.r2_reached(false) {
                     self.enter_closed(Some(TcpError::TimedOut));
                     return;
                 }
-                self.retries += 1;
                 let flight = self.snd_max.since(self.snd_una);
                 self.cc.on_timeout(flight, self.snd_max);
                 self.rto.back_off();
@@ -111,6 +108,40 @@ impl Connection {
                 self.rtx_deadline = Some(now + self.rto.rto());
             }
         }
+    }
+
+    /// RFC 9293 3.8.6 (SHLD-17): the peer shrank its window to zero with our data in flight
+    /// and still answers (within the largest RTO): the data beyond its right edge is not a
+    /// failure of the path, and its retransmissions are probes that do not count toward R2
+    /// (as Linux does, `tcp_retransmit_timer`). A peer silent for longer times out as usual.
+    fn shrunk_to_zero_and_heard(&self, now: Timestamp) -> bool {
+        self.snd_wnd == 0 && now.since(self.heard_at) <= self.rto.max()
+    }
+
+    /// RFC 9293 section 3.8.3 (MUST-20, MUST-22 for SYNs): true when the same segment has
+    /// been retransmitted R2 times, so the connection must close. Otherwise counts the
+    /// retransmission about to be made; when the count reaches R1, negative advice goes to
+    /// the IP layer (RFC 1122 3.3.1.4; this stack's IP layer has one directly attached link
+    /// and no gateway to change, so the advice is counted, `Stats::negative_advice`) and the
+    /// application is told (SHLD-9), once per segment.
+    fn r2_reached(&mut self, syn: bool) -> bool {
+        let r2 = if syn {
+            self.p.syn_retries
+        } else {
+            self.p.max_retries
+        };
+        if self.retries >= r2 {
+            return true;
+        }
+        self.retries += 1;
+        if self.retries == self.p.r1_retries && !fault!(NoR1Advice) {
+            self.counters.negative_advice += 1;
+            self.report(Report::ExcessiveRetransmissions {
+                retransmissions: self.retries,
+                syn,
+            });
+        }
+        false
     }
 
     /// RFC 1122 section 4.2.3.6: after the idle time send a probe <SEQ=SND.NXT-1>, repeat

@@ -1,10 +1,33 @@
 //! User calls on a connection (RFC 9293 sections 3.10.2 - 3.10.5) and socket options.
 
 use super::*;
+use crate::report::Retries;
 
 impl Connection {
     /// SEND: queues as much of `data` as fits in the send buffer.
     pub fn send(&mut self, now: Timestamp, data: &[u8]) -> Result<usize, TcpError> {
+        let n = self.queue(data)?;
+        self.output(now);
+        Ok(n)
+    }
+
+    /// SEND with the URGENT flag (RFC 9293 3.10.2, "SND.UP <- SND.NXT"; RFC 6093 section 4:
+    /// the urgent pointer marks the octet after the last urgent one): queues as much of
+    /// `data` as fits, and the urgent data now ends after it. "To send an urgent indication,
+    /// the user must also send at least one data octet" (3.8.5): empty `data` is
+    /// `InvalidInput`.
+    pub fn send_urgent(&mut self, now: Timestamp, data: &[u8]) -> Result<usize, TcpError> {
+        if data.is_empty() {
+            return Err(TcpError::InvalidInput);
+        }
+        let n = self.queue(data)?;
+        self.snd_up = Some(self.data_end());
+        self.output(now);
+        Ok(n)
+    }
+
+    /// Appends as much of `data` to the send buffer as fits, in the states that take SENDs.
+    fn queue(&mut self, data: &[u8]) -> Result<usize, TcpError> {
         match self.state {
             State::SynSent | State::SynReceived if !self.close_requested => {}
             State::Established | State::CloseWait => {}
@@ -16,8 +39,26 @@ impl Connection {
             return Err(TcpError::WouldBlock);
         }
         self.send_buf.extend(&data[..n]);
-        self.output(now);
         Ok(n)
+    }
+
+    /// Urgent octets the application has not read yet (RFC 9293 3.8.5, MUST-33): the next
+    /// that many octets of the stream, counted from what it has read up to RCV.UP (some may
+    /// still be on their way); 0 outside urgent mode.
+    pub fn urgent_pending(&self) -> usize {
+        let Some(up) = self.rcv_up else {
+            return 0;
+        };
+        let from = if fault!(UrgentCountFromRcvNxt) {
+            self.rcv_nxt
+        } else {
+            self.rcv_read
+        };
+        if up.gt(from) {
+            up.since(from) as usize
+        } else {
+            0
+        }
     }
 
     /// RECEIVE: copies buffered in-order data into `buf`. `Ok(0)` means end of stream.
@@ -35,12 +76,22 @@ impl Connection {
             return Err(TcpError::WouldBlock);
         }
         let before = self.rcv_adv.since(self.rcv_nxt);
-        let n = buf.len().min(self.recv_buf.len());
+        // Urgent data and the data after it never share a read (RFC 9293 3.9.1.3): a read
+        // stops at the end of the urgent data, and urgent mode ends there.
+        let to_mark = match self.rcv_up {
+            Some(up) if up.gt(self.rcv_read) => up.since(self.rcv_read) as usize,
+            _ => usize::MAX,
+        };
+        let n = buf.len().min(self.recv_buf.len()).min(to_mark);
         let (a, b) = self.recv_buf.as_slices();
         let from_a = n.min(a.len());
         buf[..from_a].copy_from_slice(&a[..from_a]);
         buf[from_a..n].copy_from_slice(&b[..n - from_a]);
         self.recv_buf.drain(..n);
+        self.rcv_read = self.rcv_read.plus(n as u32);
+        if self.rcv_up.is_some_and(|up| self.rcv_read.ge(up)) {
+            self.rcv_up = None;
+        }
         // A window update of its own is sent only when the sender may be held back by the
         // window it was last told. Receiver-side silly window avoidance (RFC 9293 section
         // 3.8.6.2.2, RFC 1122 section 4.2.3.3) allows moving the right edge once it can grow
@@ -128,5 +179,57 @@ impl Connection {
     /// Turns Nagle's algorithm off (`true`) or on.
     pub fn set_nodelay(&mut self, nodelay: bool) {
         self.p.nodelay = nodelay;
+    }
+}
+
+impl Connection {
+    /// Takes the oldest asynchronous report (RFC 9293 3.9.1.8).
+    pub fn next_report(&mut self) -> Option<Report> {
+        self.reports.pop_front()
+    }
+
+    /// Reports waiting for the application.
+    pub fn reports_pending(&self) -> usize {
+        self.reports.len()
+    }
+
+    /// Turns asynchronous reports on or off (SHLD-20); off also drops the waiting ones.
+    pub fn set_reports(&mut self, on: bool) {
+        self.p.reports = on;
+        if !on {
+            self.reports.clear();
+        }
+    }
+
+    /// The connection's retransmission thresholds.
+    pub fn retries(&self) -> Retries {
+        Retries {
+            r1: self.p.r1_retries,
+            r2: self.p.max_retries,
+            syn_r2: self.p.syn_retries,
+        }
+    }
+
+    /// Sets R1 and R2 for this connection (RFC 9293 3.8.3 (d), MUST-21).
+    pub fn set_retries(&mut self, r: Retries) {
+        if fault!(R2NotPerConnection) {
+            return;
+        }
+        self.p.r1_retries = r.r1;
+        self.p.max_retries = r.r2;
+        self.p.syn_retries = r.syn_r2;
+    }
+}
+
+impl Connection {
+    /// The IP header fields of the connection's segments.
+    pub fn ip_fields(&self) -> IpFields {
+        self.p.ip
+    }
+
+    /// Sets the TTL and Diffserv codepoint of the segments sent from now on (RFC 9293
+    /// 3.9.1.9: SHLD-21 lets the application change them during the connection).
+    pub fn set_ip_fields(&mut self, ip: IpFields) {
+        self.p.ip = ip;
     }
 }

@@ -532,9 +532,14 @@ fn slow_reader_never_advertises_a_silly_window() {
         .filter(|s| s.dir == Dir::BtoA && !s.tcp.flags.contains(Flags::SYN))
         .map(|s| s.tcp.ack.wrapping_add(u32::from(s.tcp.window)))
         .collect();
-    let openings = edges
-        .windows(2)
-        .map(|w| w[1].wrapping_sub(w[0]))
+    // It never moves left (RFC 9293 3.8.6, SHLD-14: the receiver does not shrink the window).
+    let moves: Vec<u32> = edges.windows(2).map(|w| w[1].wrapping_sub(w[0])).collect();
+    assert!(
+        moves.iter().all(|d| *d < 1 << 31),
+        "the right edge moved left"
+    );
+    let openings = moves
+        .into_iter()
         .filter(|d| *d != 0)
         .min()
         .expect("window opened");

@@ -13,15 +13,21 @@ const MS: Duration = Duration::from_millis(1);
 
 mod closing;
 mod data;
+mod faults;
+mod icmp;
+mod ip_fields;
 mod keepalive;
 mod limits;
+mod musts;
 mod opening;
+mod retries;
 mod rfc5961;
 mod robustness;
 mod states;
 mod syn_text;
 mod text;
 mod time_wait;
+mod urgent;
 
 fn fast_config() -> Config {
     Config {
@@ -351,17 +357,50 @@ impl Peer {
     /// Injects a segment from the peer, runs the net for 1 ms and returns what the stack
     /// under test sent meanwhile.
     fn send(&mut self, flags: Flags, seq: u32, ack: u32, text: &[u8]) -> Vec<Line> {
+        self.send_urgent(flags, seq, ack, None, text)
+    }
+
+    /// Like [`Peer::send`]; with `Some(up)` the segment has the URG bit and SEG.UP = `up`.
+    fn send_urgent(
+        &mut self,
+        flags: Flags,
+        seq: u32,
+        ack: u32,
+        up: Option<u16>,
+        text: &[u8],
+    ) -> Vec<Line> {
+        let h = TcpHeader {
+            src_port: self.ports.0,
+            dst_port: self.ports.1,
+            seq,
+            ack,
+            flags: if up.is_some() {
+                flags | Flags::URG
+            } else {
+                flags
+            },
+            window: 8192,
+            urgent: up.unwrap_or(0),
+            options: TcpOptions::default(),
+        };
+        self.net.inject(self.to, &h, text);
+        self.wait(MS)
+    }
+
+    /// Like [`Peer::send`] without text, advertising the window `window` (unscaled: the tests
+    /// that use it negotiate no window scaling).
+    fn send_window(&mut self, flags: Flags, seq: u32, ack: u32, window: u16) -> Vec<Line> {
         let h = TcpHeader {
             src_port: self.ports.0,
             dst_port: self.ports.1,
             seq,
             ack,
             flags,
-            window: 8192,
+            window,
             urgent: 0,
             options: TcpOptions::default(),
         };
-        self.net.inject(self.to, &h, text);
+        self.net.inject(self.to, &h, &[]);
         self.wait(MS)
     }
 

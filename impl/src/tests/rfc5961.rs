@@ -199,8 +199,9 @@ fn rst_text_counts_in_seg_len_and_is_not_delivered() {
     assert_eq!((info.error, info.readable), (Some(TcpError::Reset), 0));
 }
 
+/// RFC 9293 3.4 (MUST-66): a RST is processed even with a zero receive window.
 #[test]
-fn rst_with_text_into_a_zero_window_resets() {
+pub(super) fn rst_with_text_into_a_zero_window_resets() {
     // RFC 9293 3.10.7.4, first step: with RCV.WND = 0 no segment with text is acceptable,
     // "but special allowance should be made to accept valid ACKs, URGs, and RSTs".
     let (mut p, hb, y) = Peer::established(Config {

@@ -53,6 +53,12 @@ pub fn finish(mut acc: u64) -> u16 {
 /// The running sum of the TCP pseudo-header for `src`, `dst` and a TCP segment of
 /// `tcp_len` bytes (protocol 6). Both addresses must be of the same family.
 pub fn pseudo_header_sum(src: IpAddr, dst: IpAddr, tcp_len: usize) -> u64 {
+    pseudo_header_sum_for(src, dst, tcp_len, super::tcp::PROTOCOL_TCP)
+}
+
+/// The running sum of a pseudo-header for `src`, `dst`, a payload of `len` bytes and the
+/// upper-layer `protocol` (TCP, or ICMPv6: RFC 4443 section 2.3 uses RFC 8200's).
+pub fn pseudo_header_sum_for(src: IpAddr, dst: IpAddr, len: usize, protocol: u8) -> u64 {
     let mut acc = 0;
     match (src, dst) {
         (IpAddr::V4(s), IpAddr::V4(d)) => {
@@ -68,7 +74,7 @@ pub fn pseudo_header_sum(src: IpAddr, dst: IpAddr, tcp_len: usize) -> u64 {
             acc = add_bytes(acc, &ip_bytes(d));
         }
     }
-    acc + tcp_len as u64 + u64::from(super::tcp::PROTOCOL_TCP)
+    acc + len as u64 + u64::from(protocol)
 }
 
 fn ip_bytes(a: IpAddr) -> Vec<u8> {

@@ -16,6 +16,9 @@ pub struct Ipv4Header {
     pub dst: Ipv4Addr,
     /// Protocol number of the payload (6 for TCP).
     pub protocol: u8,
+    /// The Differentiated Services field (RFC 2474: DSCP in the upper six bits) and ECN
+    /// (RFC 3168: the lower two), once the Type of Service.
+    pub tos: u8,
     /// Time to live.
     pub ttl: u8,
     /// Identification field.
@@ -67,6 +70,7 @@ impl Ipv4Header {
             src: Ipv4Addr::new(buf[12], buf[13], buf[14], buf[15]),
             dst: Ipv4Addr::new(buf[16], buf[17], buf[18], buf[19]),
             protocol: buf[9],
+            tos: buf[1],
             ttl: buf[8],
             identification: u16::from_be_bytes([buf[4], buf[5]]),
             dont_fragment: flags_frag & 0x4000 != 0,
@@ -80,7 +84,7 @@ impl Ipv4Header {
     pub fn emit(&self, out: &mut [u8]) {
         let total = (HEADER_LEN + self.payload_len) as u16;
         out[0] = 0x45;
-        out[1] = 0;
+        out[1] = self.tos;
         out[2..4].copy_from_slice(&total.to_be_bytes());
         out[4..6].copy_from_slice(&self.identification.to_be_bytes());
         let flags: u16 = if self.dont_fragment { 0x4000 } else { 0 };

@@ -16,6 +16,8 @@ pub struct Ipv6Header {
     pub dst: Ipv6Addr,
     /// Next header (6 for TCP).
     pub next_header: u8,
+    /// Traffic class: the Differentiated Services field and ECN, as IPv4's TOS octet.
+    pub traffic_class: u8,
     /// Hop limit.
     pub hop_limit: u8,
     /// Flow label (20 bits).
@@ -55,6 +57,7 @@ impl Ipv6Header {
             src: Ipv6Addr::from(src),
             dst: Ipv6Addr::from(dst),
             next_header: buf[6],
+            traffic_class: (buf[0] << 4) | (buf[1] >> 4),
             hop_limit: buf[7],
             flow_label: u32::from_be_bytes([0, buf[1] & 0x0f, buf[2], buf[3]]),
             payload_len,
@@ -65,9 +68,9 @@ impl Ipv6Header {
     /// Writes this header into `out[..40]` (`out` must be at least [`HEADER_LEN`] bytes).
     pub fn emit(&self, out: &mut [u8]) {
         let fl = self.flow_label & 0x000f_ffff;
-        // Version 6, traffic class 0, then the 20-bit flow label.
-        out[0] = 0x60;
-        out[1] = ((fl >> 16) & 0x0f) as u8;
+        // Version 6, the traffic class, then the 20-bit flow label.
+        out[0] = 0x60 | (self.traffic_class >> 4);
+        out[1] = (self.traffic_class << 4) | ((fl >> 16) & 0x0f) as u8;
         out[2] = (fl >> 8) as u8;
         out[3] = fl as u8;
         out[4..6].copy_from_slice(&(self.payload_len as u16).to_be_bytes());

@@ -1,14 +1,17 @@
-//! The wire format: IPv4, IPv6 and TCP headers, checksums, and the combined parse/build of
-//! an IP packet carrying one TCP segment. This is the only thing the stack shares with any
-//! other TCP: everything here is fixed by RFC 791, RFC 8200 and RFC 9293.
+//! The wire format: IPv4, IPv6 and TCP headers, checksums, the combined parse/build of an
+//! IP packet carrying one TCP segment, and ICMP / ICMPv6 errors about TCP segments. This is
+//! the only thing the stack shares with any other TCP: everything here is fixed by RFC 791,
+//! RFC 8200, RFC 9293, RFC 792 and RFC 4443.
 
 pub mod checksum;
 mod error;
+pub mod icmp;
 pub mod ipv4;
 pub mod ipv6;
 pub mod tcp;
 
 pub use error::WireError;
+pub use icmp::{IcmpError, IcmpKind, IcmpMessage};
 pub use ipv4::Ipv4Header;
 pub use ipv6::Ipv6Header;
 pub use tcp::{Flags, TcpHeader, TcpOptions};
@@ -72,9 +75,12 @@ pub fn parse_packet_with(
         }
         v => return Err(WireError::BadVersion(v)),
     };
-    // RFC 9293 section 3.10.7.1 / RFC 1122 4.2.3.10: segments from or to broadcast or
-    // multicast addresses are not TCP segments of any connection.
-    if !usable_endpoint(src) || !usable_endpoint(dst) {
+    // RFC 9293 3.9.2.3 (RFC 1122 4.2.3.10): a segment addressed to a broadcast or multicast
+    // address is silently discarded (MUST-57), and so is one from such a source, an invalid
+    // source address (MUST-63): neither belongs to any connection.
+    let bad_src = !is_unicast(src) && !fault!(InvalidSourceAccepted);
+    let bad_dst = !is_unicast(dst) && !fault!(BroadcastSegmentAccepted);
+    if bad_src || bad_dst {
         return Err(WireError::BadAddress);
     }
     let (tcp, payload) = if verify_tcp_checksum {
@@ -93,7 +99,10 @@ pub fn parse_packet_with(
     })
 }
 
-fn usable_endpoint(a: IpAddr) -> bool {
+/// True for an address that can be one end of a TCP connection: not a broadcast, multicast
+/// or unspecified address (RFC 1122 3.2.1.3, 4.2.3.10). An IPv4 subnet's directed broadcast
+/// address cannot be told from a host's without the prefix, which the stack is not given.
+pub fn is_unicast(a: IpAddr) -> bool {
     match a {
         IpAddr::V4(a) => !(a.is_broadcast() || a.is_multicast() || a.is_unspecified()),
         IpAddr::V6(a) => !(a.is_multicast() || a.is_unspecified()),
@@ -113,7 +122,13 @@ pub fn build_packet(
     payload: &[u8],
     ident: u16,
 ) {
-    let ip = PacketIp { src, dst, ident };
+    let ip = PacketIp {
+        src,
+        dst,
+        ident,
+        ttl: DEFAULT_TTL,
+        tos: 0,
+    };
     build_packet_with(out, ip, tcp, payload.len(), false, |o| {
         o.extend_from_slice(payload)
     });
@@ -129,6 +144,10 @@ pub struct PacketIp {
     pub dst: IpAddr,
     /// IPv4 identification.
     pub ident: u16,
+    /// IPv4 time to live / IPv6 hop limit.
+    pub ttl: u8,
+    /// IPv4 TOS octet / IPv6 traffic class: DSCP << 2, ECN bits zero (not ECN-capable).
+    pub tos: u8,
 }
 
 /// Like [`build_packet`], with the payload appended by `fill` (which should append
@@ -162,7 +181,8 @@ pub fn build_packet_with(
             src: s,
             dst: d,
             protocol: tcp::PROTOCOL_TCP,
-            ttl: DEFAULT_TTL,
+            tos: ip.tos,
+            ttl: ip.ttl,
             identification: ip.ident,
             dont_fragment: true,
             payload_len: tcp_len,
@@ -172,7 +192,8 @@ pub fn build_packet_with(
             src: s,
             dst: d,
             next_header: tcp::PROTOCOL_TCP,
-            hop_limit: DEFAULT_TTL,
+            traffic_class: ip.tos,
+            hop_limit: ip.ttl,
             flow_label: 0,
             payload_len: tcp_len,
         }

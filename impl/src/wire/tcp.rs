@@ -162,7 +162,8 @@ impl TcpOptions {
             out[i..i + 3].copy_from_slice(&[3, 3, ws]);
             i += 3;
         }
-        // Pad with NOPs; the last byte (if any) is end-of-list.
+        // Pad with NOPs (no End of Option List is sent, so no header byte follows one:
+        // RFC 9293 3.1, MUST-69).
         let end = self.wire_len();
         while i < end {
             out[i] = 1;

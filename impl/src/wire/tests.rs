@@ -325,6 +325,7 @@ fn with_raw_options(opts: &[u8]) -> Vec<u8> {
         src: Ipv4Addr::new(192, 0, 2, 1),
         dst: Ipv4Addr::new(192, 0, 2, 2),
         protocol: 6,
+        tos: 0,
         ttl: 64,
         identification: 0,
         dont_fragment: true,
@@ -427,7 +428,13 @@ fn partial_checksum_completes_to_the_full_one() {
         let h = header(7, 9, 0x18, 1000, TcpOptions::default());
         let full = our_packet(src, dst, &h, &payload);
         let mut partial = Vec::new();
-        let ip = PacketIp { src, dst, ident: 7 };
+        let ip = PacketIp {
+            src,
+            dst,
+            ident: 7,
+            ttl: 64,
+            tos: 0,
+        };
         build_packet_with(&mut partial, ip, &h, payload.len(), true, |o| {
             o.extend_from_slice(&payload)
         });
@@ -440,6 +447,61 @@ fn partial_checksum_completes_to_the_full_one() {
         assert!(
             partial == full,
             "completed packet differs from the fully summed one"
+        );
+    }
+}
+
+/// RFC 9293 3.2 (MUST-64): options are processed wherever they begin, not only on word
+/// boundaries.
+#[test]
+fn options_need_no_word_alignment() {
+    for opts in [
+        &[1u8, 2, 4, 5, 0xb4, 3, 3, 7][..], // MSS at offset 1, window scale at 5
+        &[3, 3, 7, 2, 4, 5, 0xb4, 0],       // MSS at offset 3
+    ] {
+        let p = with_raw_options(opts);
+        let tcp = parse_packet(&p).expect("valid").tcp;
+        assert_eq!(tcp.options.mss, Some(1460), "{opts:?}");
+        assert_eq!(tcp.options.window_scale, Some(7), "{opts:?}");
+    }
+}
+
+/// RFC 9293 3.1 (MUST-68, MUST-69): every option this stack sends but EOL and NOP has a
+/// length, and the header after an End of Option List is zeros: the stack pads with NOPs
+/// and never sends an EOL followed by anything else.
+#[test]
+fn emitted_options_have_lengths_and_clean_padding() {
+    for bits in 0u8..16 {
+        let o = TcpOptions {
+            mss: (bits & 1 != 0).then_some(1460),
+            window_scale: (bits & 2 != 0).then_some(7),
+            sack_permitted: bits & 4 != 0,
+            timestamps: (bits & 8 != 0).then_some((1, 2)),
+        };
+        let h = header(1, 2, 0x12, 1000, o);
+        let mut seg = vec![0u8; h.header_len()];
+        h.emit(&mut seg, &[], v4([192, 0, 2, 1]), v4([192, 0, 2, 2]));
+        let mut area = &seg[20..];
+        while let Some(&kind) = area.first() {
+            match kind {
+                0 => {
+                    assert!(area.iter().all(|&b| b == 0), "{o:?}: after EOL {area:?}");
+                    break;
+                }
+                1 => area = &area[1..],
+                _ => {
+                    let len = usize::from(area[1]);
+                    assert!(len >= 2 && len <= area.len(), "{o:?}: {area:?}");
+                    area = &area[len..];
+                }
+            }
+        }
+        assert_eq!(
+            parse_packet(&our_packet(v4([192, 0, 2, 1]), v4([192, 0, 2, 2]), &h, &[]))
+                .expect("valid")
+                .tcp
+                .options,
+            o
         );
     }
 }
