@@ -1,5 +1,6 @@
-//! `tcpspec`: model-check TCP connection management, browse the state space, and (as the
-//! conformance work lands) generate and replay test vectors.
+//! `tcpspec`: model-check TCP connection management, browse the state space, generate the
+//! conformance vectors, and replay them against real TCP stacks (Linux, `impl`, smoltcp, lwIP,
+//! or any stack behind the exec protocol).
 
 mod cli;
 mod report;
@@ -27,6 +28,15 @@ enum Command {
     Coverage(cli::coverage::CoverageArgs),
     /// Replay the vectors through a TUN device against a real TCP (root or a user namespace).
     Replay(tcp_conformance::ReplayArgs),
+    /// Serve smoltcp or lwIP behind the exec protocol on the TUN device handed over as
+    /// `TCPSPEC_TUN_FD` (what `replay --target lwip` runs, one process per job; the same as the
+    /// program `tcpspec-exec-adapter`).
+    #[command(hide = true)]
+    ExecAdapter {
+        /// `smoltcp` or `lwip`.
+        #[arg(long)]
+        stack: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -37,6 +47,15 @@ fn main() -> ExitCode {
         Command::Generate(args) => cli::generate::run(&args),
         Command::Coverage(args) => cli::coverage::run(&args),
         Command::Replay(args) => tcp_conformance::run_replay(&args),
+        Command::ExecAdapter { stack } => {
+            return match tcp_conformance::exec_server::run_adapter(&stack) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err((code, message)) => {
+                    eprintln!("tcpspec exec-adapter: {message}");
+                    ExitCode::from(code)
+                }
+            };
+        }
     };
     match result {
         Ok(code) => code,

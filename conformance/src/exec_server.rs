@@ -1,14 +1,67 @@
 //! The process side of the exec protocol ([`crate::exec_protocol`]): serve a [`TunEngine`]
-//! on standard input and output. The exec adapter (`tcpspec-exec-adapter`) runs smoltcp or
-//! lwIP this way; a stack in another language implements the same lines.
+//! on standard input and output. The exec adapter ([`run_adapter`]: the program
+//! `tcpspec-exec-adapter`, and `tcpspec exec-adapter`) runs smoltcp or lwIP this way; a stack
+//! in another language implements the same lines.
 
-use crate::exec_protocol::{hex, unhex, Hello, Reply, Request, Timers, PROTOCOL};
+use crate::engine_util::TunOwner;
+use crate::exec_protocol::{hex, unhex, Hello, Reply, Request, Timers, ENV_TUN_FD, PROTOCOL};
+use crate::lwip_target::{LwipEngine, LWIP_VERSION};
+use crate::smoltcp_target::{SmoltcpEngine, SMOLTCP_VERSION};
 use crate::stack::SockError;
 use crate::target::Endpoints;
 use crate::wire::TunEngine;
 use serde_json::{json, Value};
 use std::io::{self, BufRead, Write};
+use std::os::fd::{FromRawFd, OwnedFd};
 use tcp_vectors::SocketOptions;
+
+/// The stacks the exec adapter serves.
+pub const ADAPTER_STACKS: [&str; 2] = ["smoltcp", "lwip"];
+
+/// The exec adapter: serve `stack` (`smoltcp` or `lwip`) behind the exec protocol on standard
+/// input and output, on the TUN device inherited as `TCPSPEC_TUN_FD`, until the input ends.
+/// `Err((2, why))` for a bad stack name or environment, `Err((1, why))` when the protocol's
+/// input or output fails.
+pub fn run_adapter(stack: &str) -> Result<(), (u8, String)> {
+    let tun = tun_from_env().map_err(|e| (2, e))?;
+    let (mut engine, label): (Box<dyn TunEngine>, String) = match stack {
+        "smoltcp" => (
+            Box::new(SmoltcpEngine::start(tun).map_err(|e| (2, format!("smoltcp: {e}")))?),
+            format!("smoltcp {SMOLTCP_VERSION}"),
+        ),
+        "lwip" => (
+            Box::new(LwipEngine::start(tun).map_err(|e| (2, format!("lwip: {e}")))?),
+            format!("lwIP {LWIP_VERSION}"),
+        ),
+        other => {
+            return Err((
+                2,
+                format!("unknown stack {other:?}: {}", ADAPTER_STACKS.join(" or ")),
+            ))
+        }
+    };
+    serve(
+        engine.as_mut(),
+        &label,
+        io::stdin().lock(),
+        io::stdout().lock(),
+    )
+    .map_err(|e| (1, format!("exec protocol: {e}")))
+}
+
+/// The inherited TUN fd named by `TCPSPEC_TUN_FD`.
+fn tun_from_env() -> Result<TunOwner, String> {
+    let text = std::env::var(ENV_TUN_FD).map_err(|_| format!("{ENV_TUN_FD} is not set"))?;
+    let fd: i32 = text
+        .parse()
+        .map_err(|_| format!("{ENV_TUN_FD}={text:?} is not an fd number"))?;
+    // SAFETY: F_GETFD only checks that the fd is open.
+    if fd < 0 || unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
+        return Err(format!("{ENV_TUN_FD}={fd} is not an open fd"));
+    }
+    // SAFETY: the fd is open and handed to this process to own.
+    Ok(Box::new(unsafe { OwnedFd::from_raw_fd(fd) }))
+}
 
 /// Write the hello line, then answer every request line until the input ends; then end the
 /// replay. `stack` names the stack and its version for the hello.

@@ -42,24 +42,29 @@ impl ExecTarget {
     }
 }
 
-/// The exec adapter shipped with the replayer (`tcpspec-exec-adapter`, which runs smoltcp or
-/// lwIP behind the exec protocol): `TCPSPEC_EXEC_ADAPTER` if set, else beside the running
-/// program or one folder up (a test binary runs from `target/<profile>/deps`).
-pub fn adapter_program() -> io::Result<PathBuf> {
+/// The exec adapter shipped with the replayer (which runs smoltcp or lwIP behind the exec
+/// protocol), as a program and the arguments that come before `--stack`:
+/// `TCPSPEC_EXEC_ADAPTER` if set; else `tcpspec-exec-adapter` beside the running program or
+/// one folder up (a test binary runs from `target/<profile>/deps`); else, when the running
+/// program is the command-line tool `tcpspec`, that program itself with `exec-adapter`.
+pub fn adapter_program() -> io::Result<(PathBuf, Vec<String>)> {
     if let Some(p) = std::env::var_os("TCPSPEC_EXEC_ADAPTER") {
-        return Ok(PathBuf::from(p));
+        return Ok((PathBuf::from(p), Vec::new()));
     }
     let exe = std::env::current_exe()?;
     let mut dir = exe.parent();
     while let Some(d) = dir {
         let candidate = d.join("tcpspec-exec-adapter");
         if candidate.is_file() {
-            return Ok(candidate);
+            return Ok((candidate, Vec::new()));
         }
         if d.file_name().is_some_and(|n| n != "deps") {
             break;
         }
         dir = d.parent();
+    }
+    if exe.file_name().is_some_and(|n| n == "tcpspec") {
+        return Ok((exe, vec!["exec-adapter".to_string()]));
     }
     Err(io::Error::new(
         io::ErrorKind::NotFound,

@@ -9,7 +9,8 @@
 //! by the application layer unless the vector keeps its listener). Its states are RFC 9293's
 //! eleven (`tcp::State`). It reports no errors to the application: a reset, a refusal or a
 //! time-out is read off the connection's state changes here ([`Core::observe`]): a change to
-//! CLOSED while processing a RST from the peer is a reset (refused in SYN-SENT); one on a
+//! CLOSED while processing a RST from the peer is a reset (refused in SYN-SENT and in the
+//! SYN-RECEIVED of a simultaneous open); one on a
 //! timer from any state but TIME-WAIT and LAST-ACK is smoltcp's `timeout` expiring.
 //!
 //! Options as an application sets them: no Nagle (`set_nagle_enabled(false)`), keepalive
@@ -212,8 +213,9 @@ impl Core {
 
     /// Infer what the application is told from the connection's state change: smoltcp keeps
     /// no error. A change to CLOSED while a RST of the peer was processed is a reset (refused
-    /// in SYN-SENT and in the SYN-RECEIVED of a simultaneous open); any other change to CLOSED but the ends of TIME-WAIT and LAST-ACK is the
-    /// socket's `timeout` (smoltcp's `dispatch()`: "timeout exceeded").
+    /// in SYN-SENT and in the SYN-RECEIVED of a simultaneous open); any other change to CLOSED
+    /// but the ends of TIME-WAIT and LAST-ACK is the socket's `timeout` (smoltcp's
+    /// `dispatch()`: "timeout exceeded").
     fn observe(&mut self) {
         let rst = std::mem::take(&mut self.device.rst_seen);
         let Some(h) = self.conn else { return };

@@ -47,10 +47,11 @@ pub fn make_target(kind: &TargetKind) -> anyhow::Result<Box<dyn Target>> {
                 .context("set up the smoltcp target (TUN device, stack, AF_PACKET)")?,
         ),
         TargetKind::Lwip => {
-            let adapter = adapter_program().context("find the exec adapter for the lwip target")?;
-            let program = adapter.to_string_lossy();
+            let (adapter, mut args) =
+                adapter_program().context("find the exec adapter for the lwip target")?;
+            args.extend(["--stack".to_string(), "lwip".to_string()]);
             Box::new(
-                ExecTarget::spawn(&program, &["--stack".into(), "lwip".into()], "lwip")
+                ExecTarget::spawn(&adapter.to_string_lossy(), &args, "lwip")
                     .context("set up the lwip target (TUN device, exec adapter, AF_PACKET)")?,
             )
         }
