@@ -1,4 +1,4 @@
-//! The whole vector suite against lwIP 2.2 (raw API, its own timers, `TCP_MSL` 1 s), each
+//! The whole vector suite against lwIP 2.2 (raw API, its own timers, `TCP_MSL` 5 s), each
 //! job's lwIP in its own exec adapter process on a TUN device, over IPv4 and IPv6, with the
 //! shipped deviations (`conformance/deviations/lwip.yaml`): nothing may fail, no entry may be
 //! stale, and the verdicts are an insta snapshot.
