@@ -126,6 +126,64 @@ fn a_check_stops_at_its_state_budget_and_says_it_is_inconclusive() {
 }
 
 #[test]
+fn a_check_of_some_scenarios_leaves_examples_found_elsewhere_open() {
+    // simultaneous_close is reachable only where both ends close at once (peer-to-peer): a
+    // check of the abort scenario alone must not call it unreachable.
+    let (code, stdout, _) = tcpspec(&["check", "--variant", "standard", "--scenario", "abort"]);
+    assert_eq!(code, 3, "{stdout}");
+    assert!(
+        stdout.contains(
+            "INCONCLUSIVE: standard simultaneous_close: not reached in the scenarios run; it is \
+             also checked in client-server, peer-to-peer"
+        ),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("FAIL"), "{stdout}");
+    // Properties the scenario decides are reported as usual.
+    assert!(
+        stdout.lines().any(|l| l.split_whitespace().take(4).eq([
+            "standard",
+            "abort_resets_peer",
+            "sometimes",
+            "holds"
+        ])),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_check_without_a_reduction_says_so_and_explores_more() {
+    let states = |stdout: &str| -> u64 {
+        let line = stdout
+            .lines()
+            .find(|l| l.contains("standard") && l.contains("abort") && l.contains("states"))
+            .unwrap_or_else(|| panic!("no abort run in {stdout}"));
+        line.split_whitespace()
+            .nth(2)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no state count in {line:?}"))
+    };
+    let args = ["check", "--variant", "standard", "--scenario", "abort"];
+    let (_, reduced, _) = tcpspec(&args);
+    let (_, unreduced, _) = tcpspec(&[&args[..], &["--without-reduction", "twins"]].concat());
+    assert!(
+        unreduced.contains("without reductions: twins"),
+        "{unreduced}"
+    );
+    assert!(!reduced.contains("without reductions"), "{reduced}");
+    assert!(
+        states(&reduced) < states(&unreduced),
+        "{reduced}\n{unreduced}"
+    );
+    let (code, _, stderr) = tcpspec(&["check", "--without-reduction", "symmetry"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("unknown reduction \"symmetry\"; expected one of history"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_faulty_check_within_budget_still_reports_what_it_found() {
     // A switch's counterexample found before the budget runs out is reported as such.
     let (code, stdout, _) = tcpspec(&[
