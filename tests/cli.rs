@@ -260,6 +260,61 @@ fn coverage_json_counts_cells_and_vectors() {
 }
 
 #[test]
+fn coverage_rfc_lists_every_requirement_with_what_checks_it() {
+    let (code, stdout, stderr) = tcpspec(&["coverage", "--rfc", "--json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: Value = serde_json::from_str(&stdout).expect("valid JSON");
+    let rows = v["requirements"].as_array().expect("requirements");
+    assert_eq!(rows.len(), 100, "69 MUSTs and 31 SHOULDs");
+    let row = |id: &str| {
+        rows.iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("{id} missing"))
+    };
+    // Simultaneous open: named by vectors, in the model, tested in the stack.
+    let must10 = row("MUST-10");
+    let vectors = must10["vectors"].as_array().expect("vectors");
+    assert!(
+        vectors.iter().any(|v| v == "scenario/simultaneous-open"),
+        "{must10}"
+    );
+    assert!(must10["model"].is_string(), "{must10}");
+    assert_eq!(must10["impl_status"], "implemented+tested");
+    assert!(!must10["impl_tests"].as_array().expect("tests").is_empty());
+    // A report's verdicts are counted per requirement; a bad report is an error.
+    let dir = std::env::temp_dir().join(format!("tcpspec-rfc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let report = dir.join("report.json");
+    let results = serde_json::json!({
+        "target": "t",
+        "results": [
+            {"id": "scenario/simultaneous-open", "ip": "v4", "verdict": "pass"},
+            {"id": "scenario/simultaneous-open", "ip": "v6", "verdict": "fail"},
+        ]
+    });
+    std::fs::write(&report, results.to_string()).expect("write report");
+    let path = report.to_str().expect("utf-8 path");
+    let (code, stdout, stderr) = tcpspec(&["coverage", "--rfc", "--json", "--report", path]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: Value = serde_json::from_str(&stdout).expect("valid JSON");
+    let must10 = v["requirements"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["id"] == "MUST-10"))
+        .expect("MUST-10")
+        .clone();
+    assert_eq!(must10["replay"]["pass"], 1, "{must10}");
+    assert_eq!(must10["replay"]["fail"], 1, "{must10}");
+    std::fs::write(&report, "{\"results\": [{\"id\": 3}]}").expect("write report");
+    let (code, _, stderr) = tcpspec(&["coverage", "--rfc", "--report", path]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("result 0 has no `id` or `verdict`"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn generate_writes_every_vector_and_removes_stale_ones() {
     let dir = std::env::temp_dir().join(format!("tcpspec-generate-{}", std::process::id()));
     let write = |relative: &str, text: &str| {
