@@ -5,6 +5,11 @@
 mod cli;
 mod report;
 
+/// mimalloc: the checker allocates states on its worker threads and frees most of them on
+/// another, which glibc's allocator serves slowly (see the throughput benchmark).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 

@@ -22,6 +22,10 @@ pub fn text(report: &Report) -> String {
         b.attacks,
         report.max_states
     );
+    let off = report.reductions.off();
+    if !off.is_empty() {
+        let _ = writeln!(out, "without reductions: {}", off.join(", "));
+    }
     let _ = writeln!(out);
     let _ = writeln!(
         out,
@@ -114,8 +118,9 @@ pub fn text(report: &Report) -> String {
             }
             let _ = writeln!(
                 out,
-                "The check stopped at its budget before deciding these (nothing wrong was found \
-                 before that); raise --max-states or --max-memory-mib, or lower the budgets."
+                "Nothing wrong was found, but these were left undecided: a run that stopped at \
+                 its budget (raise --max-states or --max-memory-mib, or lower the budgets), or a \
+                 property whose scenarios were not all run."
             );
         }
     }
@@ -148,6 +153,7 @@ pub fn json(report: &Report) -> Result<String> {
         "seconds": report.seconds,
         "peak_memory_kib": peak_memory_kib(),
         "max_states": report.max_states,
+        "reductions": report.reductions,
         "success": report.success(),
         "overall": match report.overall() {
             Overall::Ok => "ok",

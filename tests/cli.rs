@@ -126,6 +126,64 @@ fn a_check_stops_at_its_state_budget_and_says_it_is_inconclusive() {
 }
 
 #[test]
+fn a_check_of_some_scenarios_leaves_examples_found_elsewhere_open() {
+    // simultaneous_close is reachable only where both ends close at once (peer-to-peer): a
+    // check of the abort scenario alone must not call it unreachable.
+    let (code, stdout, _) = tcpspec(&["check", "--variant", "standard", "--scenario", "abort"]);
+    assert_eq!(code, 3, "{stdout}");
+    assert!(
+        stdout.contains(
+            "INCONCLUSIVE: standard simultaneous_close: not reached in the scenarios run; it is \
+             also checked in client-server, peer-to-peer"
+        ),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("FAIL"), "{stdout}");
+    // Properties the scenario decides are reported as usual.
+    assert!(
+        stdout.lines().any(|l| l.split_whitespace().take(4).eq([
+            "standard",
+            "abort_resets_peer",
+            "sometimes",
+            "holds"
+        ])),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_check_without_a_reduction_says_so_and_explores_more() {
+    let states = |stdout: &str| -> u64 {
+        let line = stdout
+            .lines()
+            .find(|l| l.contains("standard") && l.contains("abort") && l.contains("states"))
+            .unwrap_or_else(|| panic!("no abort run in {stdout}"));
+        line.split_whitespace()
+            .nth(2)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no state count in {line:?}"))
+    };
+    let args = ["check", "--variant", "standard", "--scenario", "abort"];
+    let (_, reduced, _) = tcpspec(&args);
+    let (_, unreduced, _) = tcpspec(&[&args[..], &["--without-reduction", "twins"]].concat());
+    assert!(
+        unreduced.contains("without reductions: twins"),
+        "{unreduced}"
+    );
+    assert!(!reduced.contains("without reductions"), "{reduced}");
+    assert!(
+        states(&reduced) < states(&unreduced),
+        "{reduced}\n{unreduced}"
+    );
+    let (code, _, stderr) = tcpspec(&["check", "--without-reduction", "symmetry"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("unknown reduction \"symmetry\"; expected one of history"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_faulty_check_within_budget_still_reports_what_it_found() {
     // A switch's counterexample found before the budget runs out is reported as such.
     let (code, stdout, _) = tcpspec(&[
@@ -199,6 +257,61 @@ fn coverage_json_counts_cells_and_vectors() {
     let unreachable = v["cells_unreachable"].as_u64().expect("cells_unreachable");
     assert_eq!(total, covered + unreachable);
     assert!(v["vectors"].as_u64().expect("vectors") >= 700);
+}
+
+#[test]
+fn coverage_rfc_lists_every_requirement_with_what_checks_it() {
+    let (code, stdout, stderr) = tcpspec(&["coverage", "--rfc", "--json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: Value = serde_json::from_str(&stdout).expect("valid JSON");
+    let rows = v["requirements"].as_array().expect("requirements");
+    assert_eq!(rows.len(), 100, "69 MUSTs and 31 SHOULDs");
+    let row = |id: &str| {
+        rows.iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("{id} missing"))
+    };
+    // Simultaneous open: named by vectors, in the model, tested in the stack.
+    let must10 = row("MUST-10");
+    let vectors = must10["vectors"].as_array().expect("vectors");
+    assert!(
+        vectors.iter().any(|v| v == "scenario/simultaneous-open"),
+        "{must10}"
+    );
+    assert!(must10["model"].is_string(), "{must10}");
+    assert_eq!(must10["impl_status"], "implemented+tested");
+    assert!(!must10["impl_tests"].as_array().expect("tests").is_empty());
+    // A report's verdicts are counted per requirement; a bad report is an error.
+    let dir = std::env::temp_dir().join(format!("tcpspec-rfc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let report = dir.join("report.json");
+    let results = serde_json::json!({
+        "target": "t",
+        "results": [
+            {"id": "scenario/simultaneous-open", "ip": "v4", "verdict": "pass"},
+            {"id": "scenario/simultaneous-open", "ip": "v6", "verdict": "fail"},
+        ]
+    });
+    std::fs::write(&report, results.to_string()).expect("write report");
+    let path = report.to_str().expect("utf-8 path");
+    let (code, stdout, stderr) = tcpspec(&["coverage", "--rfc", "--json", "--report", path]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: Value = serde_json::from_str(&stdout).expect("valid JSON");
+    let must10 = v["requirements"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["id"] == "MUST-10"))
+        .expect("MUST-10")
+        .clone();
+    assert_eq!(must10["replay"]["pass"], 1, "{must10}");
+    assert_eq!(must10["replay"]["fail"], 1, "{must10}");
+    std::fs::write(&report, "{\"results\": [{\"id\": 3}]}").expect("write report");
+    let (code, _, stderr) = tcpspec(&["coverage", "--rfc", "--report", path]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("result 0 has no `id` or `verdict`"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -93,7 +93,7 @@ pub struct CoalesceStats {
 
 /// Reads packets from a device fd and hands them to a [`Stack`], merging in-order runs.
 #[derive(Debug)]
-pub(crate) struct Coalescer {
+pub struct Coalescer {
     /// Length of the virtio-net header in front of every packet (0 on a plain TUN).
     vnet: usize,
     arena: Vec<u8>,
@@ -101,6 +101,7 @@ pub(crate) struct Coalescer {
     run: Option<Run>,
     /// Bytes of `arena` the run occupies.
     end: usize,
+    /// What it has done so far.
     pub stats: CoalesceStats,
 }
 

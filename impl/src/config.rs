@@ -134,6 +134,10 @@ pub struct Config {
     pub backlog: usize,
     /// Challenge ACKs per second and connection (RFC 5961 section 7 throttling).
     pub challenge_ack_limit: u32,
+    /// Answer SYNs for a listener whose backlog is full with SYN cookies (RFC 4987 section
+    /// 3.6), keeping no state, instead of dropping them: on by default, used only when
+    /// needed (Linux's `net.ipv4.tcp_syncookies = 1`).
+    pub syn_cookies: bool,
     /// TTL / hop limit and Diffserv codepoint of new connections' segments (each connection
     /// may change its own, [`crate::Stack::set_ip_fields`]).
     pub ip: IpFields,
@@ -237,6 +241,7 @@ impl Default for Config {
             },
             backlog: 128,
             challenge_ack_limit: 100,
+            syn_cookies: true,
             ip: IpFields::default(),
             tso: false,
         }

@@ -124,6 +124,14 @@ mod imp {
         /// A hard ICMP error aborts a synchronized connection (RFC 5927 5.2 says treat it as
         /// soft).
         HardErrorAbortsSynchronized => "SHLD-26",
+        /// A SYN cookie is accepted whatever its age (RFC 4987 3.6: cookies expire).
+        CookieNeverExpires => "RFC 4987",
+        /// A SYN cookie does not cover the peer's ISN: an ACK with any SEG.SEQ completes it.
+        CookieIgnoresPeerIsn => "RFC 4987",
+        /// A full backlog drops SYNs instead of answering with a cookie.
+        NoSynCookies => "RFC 4987",
+        /// The SYN,ACK with a cookie offers window scaling, which the cookie cannot remember.
+        CookieOffersWindowScale => "RFC 7323",
     }
 
     thread_local! {

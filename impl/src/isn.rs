@@ -48,7 +48,7 @@ impl IsnGenerator {
 /// A 128-bit key from `getrandom(2)`. Should the call fail (it does not on Linux 3.17 and
 /// later once the pool is initialised), the key comes from std's per-process random hash
 /// keys instead, which are seeded from the same source.
-fn random_key() -> (u64, u64) {
+pub(crate) fn random_key() -> (u64, u64) {
     let mut buf = [0u8; 16];
     let mut filled = 0;
     while filled < buf.len() {
@@ -71,7 +71,7 @@ fn random_key() -> (u64, u64) {
 }
 
 /// SipHash-2-4 of `msg` under the key `(k0, k1)` (the key's two little-endian halves).
-fn siphash24((k0, k1): (u64, u64), msg: &[u8]) -> u64 {
+pub(crate) fn siphash24((k0, k1): (u64, u64), msg: &[u8]) -> u64 {
     let mut v = [
         0x736f_6d65_7073_6575 ^ k0,
         0x646f_7261_6e64_6f6d ^ k1,

@@ -35,6 +35,7 @@ pub mod runtime;
 pub mod seq;
 mod stack;
 mod state;
+pub mod syncookie;
 mod tcb;
 pub mod time;
 pub mod wire;

@@ -11,6 +11,7 @@ use crate::isn::IsnGenerator;
 use crate::report::{Report, Retries};
 use crate::seq::SeqNum;
 use crate::state::State;
+use crate::syncookie::CookieJar;
 use crate::tcb::{ConnCounters, Connection};
 use crate::time::{earliest, Timestamp};
 use crate::wire::icmp::{PROTOCOL_ICMP, PROTOCOL_ICMPV6};
@@ -62,8 +63,13 @@ pub struct Stats {
     pub rx_not_ours: u64,
     /// Segments for no connection and no listener (answered with RST unless they were RST).
     pub rx_no_socket: u64,
-    /// SYNs dropped because a listener's backlog was full.
+    /// SYNs dropped because a listener's backlog was full (and SYN cookies are off).
     pub syn_backlog_drops: u64,
+    /// SYN,ACKs sent with a SYN cookie, keeping no state, because a listener's backlog was
+    /// full (RFC 4987 section 3.6).
+    pub syn_cookies_sent: u64,
+    /// Connections created from a valid SYN cookie returned on an ACK.
+    pub syn_cookies_accepted: u64,
     /// IP packets produced.
     pub tx_packets: u64,
     /// Segments not sent because their data had left the send buffer before the packet was
@@ -218,6 +224,8 @@ pub struct Stack {
     config: Config,
     addrs: Vec<IpAddr>,
     isn: IsnGenerator,
+    /// SYN cookies for listeners whose backlog is full.
+    cookies: CookieJar,
     conns: HashMap<SocketHandle, Entry>,
     tuples: HashMap<(SocketAddr, SocketAddr), SocketHandle>,
     listeners: HashMap<ListenerHandle, Listener>,
@@ -261,6 +269,7 @@ impl Stack {
             config,
             addrs,
             isn,
+            cookies: CookieJar::new(),
             conns: HashMap::new(),
             tuples: HashMap::new(),
             listeners: HashMap::new(),
@@ -666,9 +675,12 @@ impl Stack {
         if t.flags.contains(Flags::RST) {
             return;
         }
-        // Second: any acknowledgment is bad: <SEQ=SEG.ACK><CTL=RST>.
+        // Second: any acknowledgment is bad: <SEQ=SEG.ACK><CTL=RST>. Unless it returns a
+        // SYN cookie this listener sent (RFC 4987 section 3.6): then the connection is made.
         if t.flags.contains(Flags::ACK) {
-            self.reset_for(p);
+            if t.flags.contains(Flags::SYN) || !self.accept_cookie(now, lh, p) {
+                self.reset_for(p);
+            }
             return;
         }
         // Fourth: "any other control or text-bearing segment (not containing SYN)": drop.
@@ -677,8 +689,12 @@ impl Stack {
         }
         // Third: the SYN.
         if !self.has_room(lh) {
-            // Bounded SYN backlog: drop (the peer retransmits), like Linux without cookies.
-            self.stats.syn_backlog_drops += 1;
+            if self.config.syn_cookies && iss.is_none() && !fault!(NoSynCookies) {
+                self.send_cookie(now, lh, p);
+            } else {
+                // Bounded SYN backlog: drop (the peer retransmits), like Linux without cookies.
+                self.stats.syn_backlog_drops += 1;
+            }
             return;
         }
         let local = p.dst_socket();
@@ -703,6 +719,122 @@ impl Stack {
             l.embryonic.push(h);
         }
         self.after(h);
+    }
+
+    /// The SYN that a connection made from a SYN cookie remembers: the peer's ISN and the MSS
+    /// the cookie carries, nothing else (no window scale, no text, no FIN: RFC 4987 3.6).
+    fn cookie_syn(t: &TcpHeader, isn: u32, mss: u16) -> TcpHeader {
+        TcpHeader {
+            seq: isn,
+            ack: 0,
+            flags: Flags::SYN,
+            options: TcpOptions {
+                mss: Some(mss),
+                window_scale: if fault!(CookieOffersWindowScale) {
+                    t.options.window_scale
+                } else {
+                    None
+                },
+                ..TcpOptions::default()
+            },
+            ..*t
+        }
+    }
+
+    /// RFC 4987 section 3.6: answer a SYN for a full listener with a SYN,ACK whose ISS is a
+    /// cookie, and keep nothing. The SYN,ACK is the one a SYN-RECEIVED connection would send
+    /// (same window and IP fields), made by a connection that is dropped at once.
+    fn send_cookie(&mut self, now: Timestamp, lh: ListenerHandle, p: &TcpPacket<'_>) {
+        let t = &p.tcp;
+        let (local, remote) = (p.dst_socket(), p.src_socket());
+        let peer_mss = t
+            .options
+            .mss
+            .unwrap_or(if local.is_ipv6() { 1220 } else { 536 });
+        let cookie = self.cookies.make(now, local, remote, t.seq, peer_mss);
+        let mss = crate::syncookie::MSS_TABLE
+            .iter()
+            .rev()
+            .copied()
+            .find(|m| *m <= peer_mss)
+            .unwrap_or(crate::syncookie::MSS_TABLE[0]);
+        let syn = Self::cookie_syn(t, t.seq, mss);
+        let mut conn = Connection::accept_syn(now, &self.config, local, remote, cookie, &syn, &[]);
+        if let Some(l) = self.listeners.get(&lh) {
+            conn.set_ip_fields(l.ip);
+        }
+        let h = SocketHandle(self.new_id());
+        self.conns.insert(
+            h,
+            Entry {
+                conn,
+                listener: None,
+                owned: false,
+            },
+        );
+        self.after(h);
+        self.remove(h);
+        self.stats.syn_cookies_sent += 1;
+    }
+
+    /// An ACK for a listener that may return a SYN cookie (SEG.ACK - 1, for the SYN whose
+    /// SEG.SEQ was this SEG.SEQ - 1). A valid one, with room in the accept queue, makes the
+    /// connection as SYN-RECEIVED would have been, and the ACK is processed by it (RFC 9293
+    /// 3.10.7.4: it becomes ESTABLISHED). `false` when the ACK is not a valid cookie.
+    fn accept_cookie(&mut self, now: Timestamp, lh: ListenerHandle, p: &TcpPacket<'_>) -> bool {
+        let t = &p.tcp;
+        if !self.config.syn_cookies || t.flags.contains(Flags::RST) {
+            return false;
+        }
+        let (local, remote) = (p.dst_socket(), p.src_socket());
+        let (isn, cookie) = (t.seq.wrapping_sub(1), t.ack.wrapping_sub(1));
+        let Some(mss) = self.cookies.check(now, local, remote, isn, cookie) else {
+            return false;
+        };
+        let Some(l) = self.listeners.get(&lh) else {
+            return false;
+        };
+        if l.ready.len() >= l.backlog {
+            // The accept queue is full: drop the ACK; the peer's data or a retransmission
+            // returns the cookie again (as Linux does).
+            self.stats.syn_backlog_drops += 1;
+            return true;
+        }
+        let ip = l.ip;
+        let syn = Self::cookie_syn(t, isn, mss);
+        let mut conn = Connection::accept_syn(now, &self.config, local, remote, cookie, &syn, &[]);
+        conn.set_ip_fields(ip);
+        // The SYN,ACK went out with the cookie; the recreated connection does not send it again.
+        drop(conn.take_output());
+        conn.on_segment(now, t, p.payload);
+        let h = SocketHandle(self.new_id());
+        self.stats.passive_opens += 1;
+        self.stats.syn_cookies_accepted += 1;
+        self.tuples.insert((local, remote), h);
+        self.conns.insert(
+            h,
+            Entry {
+                conn,
+                listener: Some(lh),
+                owned: false,
+            },
+        );
+        if let Some(l) = self.listeners.get_mut(&lh) {
+            l.embryonic.push(h);
+        }
+        self.after(h);
+        true
+    }
+
+    /// Bytes a half-open (SYN-RECEIVED) connection holds in the stack's tables: its entry in
+    /// the connection table and in the 4-tuple table (each with hashbrown's control byte, at
+    /// its maximum load of 7/8) and its slot in the listener's queue. Send and receive buffers
+    /// are allocated on first use, so a half-open connection has none. A listener holds at
+    /// most its backlog of them; beyond it, SYN cookies hold nothing.
+    pub fn half_open_bytes() -> usize {
+        let conn = std::mem::size_of::<(SocketHandle, Entry)>() + 1;
+        let tuple = std::mem::size_of::<((SocketAddr, SocketAddr), SocketHandle)>() + 1;
+        (conn + tuple) * 8 / 7 + std::mem::size_of::<SocketHandle>()
     }
 
     /// Runs every timer due at `now`.

@@ -42,7 +42,7 @@ pub enum Scenario {
     /// acknowledgment numbers of every class into a synchronized connection.
     BlindAttack,
     /// A middlebox between the hosts keeps per-flow state and forgets a flow idle for
-    /// [`MIDDLEBOX_TIMEOUT`] ticks; its next segment is then dropped (a firewall) or answered
+    /// [`middlebox_timeout`] ticks; its next segment is then dropped (a firewall) or answered
     /// with a RST (some NATs); both kinds are explored. Host A connects, sends, idles, and may
     /// wake at any time to send again; host B accepts and idles with keepalive on. The seed's
     /// second job of keepalive: keeping an idle connection alive through the middlebox.
@@ -201,8 +201,18 @@ pub const MSL: u8 = 2;
 pub const RTO: u8 = 1;
 /// Receive window in octets.
 pub const WINDOW: u8 = 4;
-/// Ticks of idleness after which the middlebox forgets a flow (real NATs: minutes).
+/// Ticks of idleness after which the middlebox forgets a flow (real NATs: minutes), at the
+/// default budgets.
 pub const MIDDLEBOX_TIMEOUT: u8 = 4;
+
+/// Ticks of idleness after which the middlebox forgets a flow when the network may lose
+/// `losses` segments: [`MIDDLEBOX_TIMEOUT`], or longer when keepalive needs room for that many
+/// lost probes one tick apart after at least one idle tick (idle + losses < timeout). A
+/// middlebox that forgets faster than any keepalive can probe through the losses is outside
+/// what `idle_connection_survives` assumes.
+pub fn middlebox_timeout(losses: u8) -> u8 {
+    MIDDLEBOX_TIMEOUT.max(losses.saturating_add(2))
+}
 
 /// Distance between successive ISNs of one host under [`IsnClock::FarAhead`]: larger than any
 /// incarnation's use of the sequence space, so a fresh ISN puts old numbers outside the new
@@ -243,9 +253,9 @@ impl Config {
                     // the loss budget allows; the slow-keepalive switch idles past it (RFC
                     // 1122's default of two hours against NAT timeouts of minutes).
                     idle: if mech.slow_keepalive {
-                        MIDDLEBOX_TIMEOUT + 1
+                        middlebox_timeout(budgets.losses) + 1
                     } else {
-                        MIDDLEBOX_TIMEOUT - 1 - budgets.losses.min(MIDDLEBOX_TIMEOUT - 2)
+                        middlebox_timeout(budgets.losses) - 1 - budgets.losses
                     },
                     interval: 1,
                     count: budgets.losses + 1,

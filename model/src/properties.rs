@@ -149,9 +149,10 @@ pub const ALL: &[Spec] = &[
               not broken by a middlebox forgetting it: data sent after the idle time arrives, and \
               both ends stay ESTABLISHED (RFC 1122 section 4.2.3.6; the seed's second job of \
               keepalive)",
-        assumes: "the middlebox forgets a flow after 4 idle ticks and keepalive probes after \
-                  fewer (idle 3 - losses, interval 1): keepalive must be more frequent than the \
-                  middlebox forgets",
+        assumes: "the middlebox forgets a flow after 4 idle ticks (losses + 2 under more than 2 \
+                  losses) and keepalive probes sooner, with room for every loss (idle = timeout \
+                  - 1 - losses, interval 1): keepalive must be more frequent than the middlebox \
+                  forgets",
         scenarios: &[Middlebox],
         holds: idle_connection_survives,
     },

@@ -9,7 +9,7 @@ use tcp_model::check::{check, CheckOptions, Outcome, Status};
 use tcp_model::config::{Budgets, Config, Scenario};
 use tcp_model::mechanism::Variant;
 use tcp_model::statespace::{self, Budget};
-use tcp_model::system::System;
+use tcp_model::system::{Reductions, System};
 
 fn run(variants: &[Variant], budgets: Budgets, scenarios: &[Scenario]) -> Vec<Outcome> {
     let opts = CheckOptions {
@@ -222,4 +222,63 @@ fn the_engine_agrees_with_stateright() {
         );
         assert!(sys.init_states().len() == 1);
     }
+}
+
+/// Each state-space reduction keeps every verdict and every counterexample chart: the small
+/// scenarios under every variant, with all reductions, without each, and without both. And
+/// each reduction is in force: the standard runs explore fewer states with it.
+#[test]
+fn reductions_keep_every_verdict_and_counterexample() {
+    let scenarios = [
+        Scenario::IdleCrash,
+        Scenario::Abort,
+        Scenario::FastReuse,
+        Scenario::Middlebox,
+    ];
+    let check_with = |reductions| {
+        let opts = CheckOptions {
+            scenarios: scenarios.to_vec(),
+            reductions,
+            ..CheckOptions::default()
+        };
+        let report = check(&opts, &mut |_| {});
+        let verdicts: Vec<_> = report
+            .outcomes
+            .iter()
+            .map(|o| {
+                let chart = o.counterexample.as_ref().map(|c| c.to_text());
+                (o.variant, o.property, o.scenario, o.status, chart)
+            })
+            .collect();
+        let standard: usize = report
+            .runs
+            .iter()
+            .filter(|r| r.variant == Variant::Standard)
+            .map(|r| r.states)
+            .sum();
+        (verdicts, standard)
+    };
+    let (reduced, reduced_states) = check_with(Reductions::ALL);
+    assert!(
+        reduced.iter().any(|v| v.4.is_some()),
+        "some charts compared"
+    );
+    let without_both = Reductions::ALL
+        .without("history")
+        .and_then(|r| r.without("twins"))
+        .expect("both reductions exist");
+    for (name, _) in Reductions::NAMES {
+        let without = Reductions::ALL.without(name).expect("a named reduction");
+        let (verdicts, states) = check_with(without);
+        assert_eq!(
+            verdicts, reduced,
+            "without {name}: verdicts or charts changed"
+        );
+        assert!(
+            reduced_states < states,
+            "without {name}: {states} states, with it {reduced_states}: not in force"
+        );
+    }
+    let (verdicts, _) = check_with(without_both);
+    assert_eq!(verdicts, reduced, "without any reduction");
 }

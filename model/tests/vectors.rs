@@ -335,3 +335,36 @@ fn text_scenarios_test_the_text_step_beyond_one_octet() {
     }
     assert!(yaml("scenario/time-wait-reopen").contains("keep_listener: true"));
 }
+
+/// Vectors name the RFC 9293 Appendix B requirements their steps check (`requirements:`).
+#[test]
+fn vectors_name_the_requirements_they_check() {
+    let g = generate().expect("the model generates every vector");
+    let named = |id: &str| -> Vec<String> {
+        g.vectors
+            .iter()
+            .find(|v| v.id == id)
+            .unwrap_or_else(|| panic!("no vector {id}"))
+            .requirements
+            .clone()
+    };
+    assert!(named("scenario/simultaneous-open").contains(&"MUST-10".to_string()));
+    assert!(named("syn-received/passive/rst-seq-exact").contains(&"MUST-11".to_string()));
+    assert!(named("time-wait/active/time-wait-timeout").contains(&"MUST-13".to_string()));
+    assert!(named("scenario/keepalive-probe-unanswered").contains(&"MUST-29".to_string()));
+    assert!(named("scenario/text-out-of-order-then-gap").contains(&"SHLD-31".to_string()));
+    // A data segment in ESTABLISHED checks none of them.
+    assert_eq!(
+        named("established/active/ack-text-seq-exact-ack-exact"),
+        Vec::<String>::new()
+    );
+    for v in &g.vectors {
+        for id in &v.requirements {
+            assert!(
+                tcp_vectors::requirements::requirement(id).is_some(),
+                "{}: {id}",
+                v.id
+            );
+        }
+    }
+}

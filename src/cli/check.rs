@@ -14,6 +14,7 @@ use tcp_model::statespace::Budget;
 pub const INCONCLUSIVE: u8 = 3;
 use tcp_model::config::{Budgets, Scenario};
 use tcp_model::mechanism::Variant;
+use tcp_model::system::Reductions;
 
 /// On or off.
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -68,9 +69,27 @@ pub struct CheckArgs {
     /// blind-attack); repeatable. Default: all.
     #[arg(long = "scenario", value_parser = parse_scenario)]
     pub scenarios: Vec<Scenario>,
+    /// Explore without this state-space reduction (history, twins), to confirm that it keeps
+    /// every verdict and counterexample; repeatable. Default: every reduction on.
+    #[arg(long = "without-reduction", value_parser = parse_reduction)]
+    pub without_reductions: Vec<String>,
     /// Print a machine-readable JSON report instead of the table and charts.
     #[arg(long)]
     pub json: bool,
+}
+
+fn parse_reduction(s: &str) -> Result<String, String> {
+    if Reductions::ALL.without(s).is_some() {
+        return Ok(s.to_string());
+    }
+    let names: Vec<String> = Reductions::NAMES
+        .iter()
+        .map(|(name, what)| format!("{name} ({what})"))
+        .collect();
+    Err(format!(
+        "unknown reduction {s:?}; expected one of {}",
+        names.join(", ")
+    ))
 }
 
 fn parse_variant(s: &str) -> Result<Variant, String> {
@@ -115,6 +134,10 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
     };
     scenarios.sort();
     scenarios.dedup();
+    let reductions = args
+        .without_reductions
+        .iter()
+        .fold(Reductions::ALL, |r, name| r.without(name).unwrap_or(r));
     let opts = CheckOptions {
         budgets: Budgets {
             losses: args.losses,
@@ -132,6 +155,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
             max_states: args.max_states,
             max_memory: args.max_memory_mib.saturating_mul(1 << 20),
         },
+        reductions,
     };
     let total = tcp_model::check::plan(&opts).len() as u64;
     let bar = ProgressBar::new(total);

@@ -15,11 +15,23 @@ pub struct CoverageArgs {
     /// cell) instead of the matrix.
     #[arg(long)]
     pub json: bool,
+    /// Print RFC 9293 Appendix B's requirements instead, each with the vectors that check it,
+    /// the model's properties and switches, and the userspace stack's status and tests.
+    #[arg(long)]
+    pub rfc: bool,
+    /// With `--rfc`: a replay report (`replay --target T --json > FILE`) whose verdicts are
+    /// counted per requirement (pass/deviation/fail of the vectors that check it).
+    #[arg(long, requires = "rfc", value_name = "FILE")]
+    pub report: Option<std::path::PathBuf>,
 }
 
 /// Run `coverage`.
 pub fn run(args: &CoverageArgs) -> Result<ExitCode> {
     let g = generate()?;
+    if args.rfc {
+        super::rfc_table::print(&g.vectors, args.report.as_deref(), args.json)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let classes = event_classes();
     let covered = g
         .matrix

@@ -4,3 +4,4 @@ pub mod check;
 pub mod coverage;
 pub mod explore;
 pub mod generate;
+pub mod rfc_table;

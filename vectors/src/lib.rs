@@ -67,6 +67,7 @@ mod flags;
 mod millis;
 pub mod path;
 mod pattern;
+pub mod requirements;
 mod schema;
 mod seq;
 mod state;

@@ -21,6 +21,10 @@ pub struct Vector {
     pub id: String,
     /// The RFC 9293 state x event cells (or named scenarios) this vector covers.
     pub covers: Vec<String>,
+    /// The requirements of RFC 9293 Appendix B this vector checks on the wire, by id
+    /// (`MUST-10`, `SHLD-31`; see [`crate::requirements`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requirements: Vec<String>,
     /// Whether the target opens actively (`connect`) or passively (`listen`).
     pub role: Role,
     /// Socket options the replayer sets on the target before the first call.
@@ -234,6 +238,17 @@ impl Vector {
             ));
         }
         crate::path::check_id(&self.id).map_err(|e| (Place::Key("id"), e.0))?;
+        for id in &self.requirements {
+            if crate::requirements::requirement(id).is_none() {
+                return Err((
+                    Place::Key("requirements"),
+                    format!(
+                        "unknown requirement {id:?}: RFC 9293 Appendix B has MUST-1 to MUST-69 \
+                         and SHLD-1 to SHLD-31"
+                    ),
+                ));
+            }
+        }
         for (i, step) in self.steps.iter().enumerate() {
             if let Step::OneOf(one_of) = step {
                 one_of.check().map_err(|e| (Place::Step(i), e))?;

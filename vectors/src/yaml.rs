@@ -33,6 +33,9 @@ impl Vector {
         line("id", scalar(&self.id));
         line("covers", flow(&to_value(&self.covers)?));
         line("role", flow(&to_value(&self.role)?));
+        if !self.requirements.is_empty() {
+            line("requirements", flow(&to_value(&self.requirements)?));
+        }
         if !self.options.is_default() {
             line("options", flow(&to_value(&self.options)?));
         }
@@ -263,6 +266,7 @@ mod tests {
             version: SCHEMA_VERSION,
             id: "time-wait/active/rst-seq-exact".into(),
             covers: vec!["TIME-WAIT x RST seq exact".into()],
+            requirements: vec!["MUST-13".into()],
             role: Role::Active,
             options: SocketOptions::default(),
             description: "RFC 9293: closes; RFC 1337 # ignores \"it\"".into(),
@@ -312,6 +316,7 @@ mod tests {
 id: time-wait/active/rst-seq-exact
 covers: [TIME-WAIT x RST seq exact]
 role: active
+requirements: [MUST-13]
 description: "RFC 9293: closes; RFC 1337 # ignores \"it\""
 steps:
   - call: connect
@@ -457,6 +462,11 @@ steps:
         let e = Vector::from_yaml(text).unwrap_err();
         assert_eq!(e.line, Some(2), "{e}");
         assert!(e.message.contains("`..`"), "{e}");
+        let text = "version: 2\nid: x\ncovers: []\nrole: active\nrequirements: [MUST-70]\n\
+                    steps: []\n";
+        let e = Vector::from_yaml(text).unwrap_err();
+        assert_eq!(e.line, Some(5), "{e}");
+        assert!(e.message.contains("unknown requirement \"MUST-70\""), "{e}");
     }
 
     #[test]

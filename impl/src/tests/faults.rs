@@ -82,6 +82,12 @@ catalogue! {
     soft_error_aborts: SoftErrorAborts => super::icmp::soft_errors_never_abort;
     hard_error_aborts_synchronized: HardErrorAbortsSynchronized
         => super::icmp::a_hard_error_in_a_synchronized_state_is_soft;
+    cookie_never_expires: CookieNeverExpires => super::syncookies::an_expired_cookie_is_refused;
+    cookie_ignores_peer_isn: CookieIgnoresPeerIsn
+        => super::syncookies::a_forged_or_mismatched_cookie_is_refused_with_a_reset;
+    no_syn_cookies: NoSynCookies => super::syncookies::a_legitimate_client_connects_during_a_syn_flood;
+    cookie_offers_window_scale: CookieOffersWindowScale
+        => super::syncookies::a_cookie_syn_ack_offers_no_window_scaling;
     ack_before_queue_processed: AckBeforeQueueProcessed
         => crate::coalesce::tests::queued_segments_are_all_processed_before_any_ack;
     listen_replaces: ListenReplaces => super::musts::passive_open_leaves_existing_records_alone;

@@ -25,6 +25,7 @@ mod rfc5961;
 mod robustness;
 mod states;
 mod syn_text;
+mod syncookies;
 mod text;
 mod time_wait;
 mod urgent;

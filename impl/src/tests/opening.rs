@@ -123,7 +123,12 @@ fn syn_retries_give_up_with_timeout_and_backoff() {
 
 #[test]
 fn syn_backlog_is_bounded() {
-    let mut net = Net::new(fast_config(), fast_config());
+    // Without SYN cookies (with them, see tests::syncookies).
+    let cb = Config {
+        syn_cookies: false,
+        ..fast_config()
+    };
+    let mut net = Net::new(fast_config(), cb);
     let lh = net.b.listen(net.b_sock(80), Some(2)).expect("listen");
     let mut hs = Vec::new();
     for _ in 0..3 {

@@ -190,16 +190,19 @@ pub fn build(spec: Spec, path: &[Applied], p: &Params) -> Result<Vector, BuildEr
             );
         }
     }
-    Ok(Vector {
+    let mut vector = Vector {
         version: SCHEMA_VERSION,
         id: spec.id,
         covers: spec.covers,
+        requirements: Vec::new(),
         role: spec.role,
         options: spec.options,
         description,
         steps,
         event_at: Some(event_at),
-    })
+    };
+    vector.requirements = super::requirements::vector_requirements(&vector);
+    Ok(vector)
 }
 
 /// The common start of two tails, then a `one_of` of where they part: the model's choice first.

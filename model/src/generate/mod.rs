@@ -14,6 +14,7 @@ pub mod alphabet;
 pub mod build;
 pub mod explore;
 pub mod numbers;
+pub mod requirements;
 pub mod scenarios;
 
 use crate::endpoint::{Endpoint, Params, UserCall};

@@ -4,7 +4,7 @@
 
 use super::{bit, Cause, Flight, HostId, SysState, System, Tag};
 use crate::endpoint::{Endpoint, Event, Output, Transition};
-use crate::segment::{ctl, Segment};
+use crate::segment::{ctl, Segment, Seq};
 use serde::Serialize;
 use tcp_vectors::{AppEvent, TcpState, TimerKind};
 
@@ -146,8 +146,10 @@ impl System {
         let host = &mut s.hosts[h];
         if matches!(after, TcpState::SynReceived | TcpState::Established) && before.state != after {
             let pair = (t.next.iss, t.next.irs);
-            if !host.synced.contains(&pair) {
-                host.synced.push(pair);
+            // A set, kept sorted so that the order pairs were added in is not state.
+            let raw = |(a, b): &(Seq, Seq)| (a.0, b.0);
+            if let Err(i) = host.synced.binary_search_by_key(&raw(&pair), raw) {
+                host.synced.insert(i, pair);
             }
         }
         if after == TcpState::Listen && before.state != TcpState::Listen {

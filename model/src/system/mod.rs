@@ -19,7 +19,7 @@ mod ghost;
 
 pub use ghost::{Fact, History};
 
-use crate::config::{Config, End, IsnClock, Scenario, ISN_SPACING, MIDDLEBOX_TIMEOUT};
+use crate::config::{middlebox_timeout, Config, End, IsnClock, Scenario, ISN_SPACING};
 use crate::endpoint::{step, Endpoint, Event, Output, Transition, UserCall};
 use crate::fault::fault;
 use crate::segment::{Segment, Seq};
@@ -62,14 +62,15 @@ pub struct Flight {
     pub incarnation: u8,
     /// This copy was made by the network's duplication (it may age out without costing a loss).
     pub duplicate: bool,
+    /// Ghost: what the segment is.
+    pub tag: Tag,
     /// Sent since the last network event or tick: only now may the network lose or duplicate
     /// it. Losing or duplicating a segment later commutes with everything in between (the
     /// copy keeps the original's age), so deciding before any other network event or tick
     /// explores the same behaviours in fewer states. Application calls do not end it: a
-    /// segment sent in the step that enables the next call can still be lost.
+    /// segment sent in the step that enables the next call can still be lost. (It is the last
+    /// field, so clearing it keeps the network sorted.)
     pub fresh: bool,
-    /// Ghost: what the segment is.
-    pub tag: Tag,
 }
 
 impl std::hash::Hash for Flight {
@@ -108,7 +109,7 @@ pub enum Phase {
 }
 
 /// One host: endpoint, application, ISN clock, and ghost history.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Debug, PartialEq, Eq, Serialize)]
 pub struct Host {
     /// The TCP endpoint.
     pub ep: Endpoint,
@@ -185,12 +186,17 @@ pub struct Middlebox {
     pub kind: MiddleboxKind,
     /// Ticks since the flow's last segment passed.
     pub idle: u8,
-    /// The flow was idle for [`crate::config::MIDDLEBOX_TIMEOUT`] ticks and is forgotten.
+    /// The flow was idle for [`crate::config::middlebox_timeout`] ticks and is forgotten.
     pub forgotten: bool,
 }
 
 /// The state of the whole system.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+///
+/// Its identity (`Hash`, which the checker fingerprints) leaves out `history`: the violation
+/// flags and facts there only ever become true, and only always- and sometimes-properties read
+/// them, which the checker judges on every successor as generated, before duplicates merge
+/// ([`crate::statespace`]). So a TCP state reached with different facts is one state.
+#[derive(Debug, PartialEq, Eq, Serialize)]
 pub struct SysState {
     /// Host A and host B.
     pub hosts: [Host; 2],
@@ -210,6 +216,66 @@ pub struct SysState {
     pub middlebox: Option<Middlebox>,
     /// Ghost history.
     pub history: History,
+}
+
+impl SysState {
+    /// Put a segment in flight, keeping the network sorted (it is a multiset).
+    fn send(&mut self, f: Flight) {
+        let i = self.net.partition_point(|g| *g <= f);
+        self.net.insert(i, f);
+    }
+}
+
+/// Cloned with bulk copies of the small vectors (a derived clone copies them element by
+/// element, and the checker clones a state for every action).
+impl Clone for SysState {
+    fn clone(&self) -> Self {
+        SysState {
+            hosts: [self.hosts[0].clone(), self.hosts[1].clone()],
+            net: SmallVec::from_slice(&self.net),
+            losses_left: self.losses_left,
+            dups_left: self.dups_left,
+            crashes_left: self.crashes_left,
+            attacks_left: self.attacks_left,
+            time: self.time,
+            middlebox: self.middlebox,
+            history: self.history,
+        }
+    }
+}
+
+impl Clone for Host {
+    fn clone(&self) -> Self {
+        Host {
+            ep: self.ep.clone(),
+            phase: self.phase,
+            incarnation: self.incarnation,
+            clock: self.clock,
+            received: self.received,
+            eof_now: self.eof_now,
+            restarts: self.restarts,
+            synced: SmallVec::from_slice(&self.synced),
+            peer_incarnation: self.peer_incarnation,
+            crashed_in: self.crashed_in,
+            broke: self.broke,
+            silent: self.silent,
+            woke: self.woke,
+            incomplete: self.incomplete,
+        }
+    }
+}
+
+impl std::hash::Hash for SysState {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.hosts.hash(state);
+        self.net.hash(state);
+        self.losses_left.hash(state);
+        self.dups_left.hash(state);
+        self.crashes_left.hash(state);
+        self.attacks_left.hash(state);
+        self.time.hash(state);
+        self.middlebox.hash(state);
+    }
 }
 
 /// What can happen next.
@@ -248,12 +314,78 @@ enum Cause {
 pub struct System {
     /// What is explored.
     pub config: Config,
+    /// The state-space reductions in force.
+    pub reductions: Reductions,
+}
+
+/// The state-space reductions of the model, each of which keeps every verdict (the README's
+/// "Reductions" section argues why). Turning one off explores the unreduced space, to check
+/// that claim: the verdicts and counterexamples must not change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Reductions {
+    /// A state's identity leaves out its ghost history (see [`SysState`]).
+    pub history_out_of_identity: bool,
+    /// Of two identical copies in flight, the original is delivered and the network's
+    /// duplicate stays (see [`System::actions`]); identical copies share one fairness
+    /// obligation.
+    pub twin_delivery: bool,
+}
+
+impl Reductions {
+    /// Every reduction, as `check` runs by default.
+    pub const ALL: Reductions = Reductions {
+        history_out_of_identity: true,
+        twin_delivery: true,
+    };
+    /// The names `check --without-reduction` takes, each with what it turns off.
+    pub const NAMES: [(&'static str, &'static str); 2] = [
+        ("history", "ghost history out of a state's identity"),
+        (
+            "twins",
+            "an original and its identical duplicate delivered as one",
+        ),
+    ];
+
+    /// The names of the reductions that are off.
+    pub fn off(self) -> Vec<&'static str> {
+        Reductions::NAMES
+            .iter()
+            .map(|(name, _)| *name)
+            .filter(|name| self.without(name) == Some(self))
+            .collect()
+    }
+
+    /// These reductions without the one named `name` (one of [`Reductions::NAMES`]).
+    pub fn without(self, name: &str) -> Option<Reductions> {
+        match name {
+            "history" => Some(Reductions {
+                history_out_of_identity: false,
+                ..self
+            }),
+            "twins" => Some(Reductions {
+                twin_delivery: false,
+                ..self
+            }),
+            _ => None,
+        }
+    }
+}
+
+impl Default for Reductions {
+    fn default() -> Self {
+        Reductions::ALL
+    }
 }
 
 impl System {
-    /// The system for `config`.
+    /// The system for `config`, with every reduction.
     pub fn new(config: Config) -> System {
-        System { config }
+        System::with_reductions(config, Reductions::ALL)
+    }
+
+    /// The system for `config` with the given reductions.
+    pub fn with_reductions(config: Config, reductions: Reductions) -> System {
+        System { config, reductions }
     }
 
     /// The ISN host `h`'s clock gives now. Under [`IsnClock::FarAhead`] successive ISNs of a
@@ -300,11 +432,12 @@ impl System {
             match *out {
                 Output::Send(seg) => {
                     let tag = ghost::tag_of(&before, &ev, &t, &seg, cause);
-                    s.net.push(Flight {
+                    let incarnation = s.hosts[h].incarnation;
+                    s.send(Flight {
                         from: h as u8,
                         seg,
                         age: 0,
-                        incarnation: s.hosts[h].incarnation,
+                        incarnation,
                         duplicate: false,
                         fresh: true,
                         tag,
@@ -314,7 +447,6 @@ impl System {
                 Output::Error(_) => {}
             }
         }
-        s.net.sort();
         self.after_event(s, h, &before);
     }
 
@@ -427,7 +559,7 @@ impl System {
         if let Some(mb) = &mut s.middlebox {
             if !mb.forgotten {
                 mb.idle += 1;
-                mb.forgotten = mb.idle >= MIDDLEBOX_TIMEOUT;
+                mb.forgotten = mb.idle >= middlebox_timeout(self.config.budgets.losses);
             }
         }
         for h in 0..2 {
@@ -489,16 +621,16 @@ impl System {
                 Segment::rst_ack(Seq(0), f.seg.seq + f.seg.seg_len())
             };
             let to = 1 - f.from as usize;
-            s.net.push(Flight {
+            let incarnation = s.hosts[to].incarnation;
+            s.send(Flight {
                 from: to as u8,
                 seg: rst,
                 age: 0,
-                incarnation: s.hosts[to].incarnation,
+                incarnation,
                 duplicate: false,
                 fresh: true,
                 tag: Tag::Middlebox,
             });
-            s.net.sort();
         }
         false
     }
@@ -554,9 +686,29 @@ fn bit(mask: u8, k: u8) -> bool {
     k < 8 && mask & (1 << k) != 0
 }
 
-/// The key of the fairness obligation to deliver `f` (its identity without age or marks).
-fn delivery_key(f: &Flight) -> u64 {
-    fingerprint(&(f.from, f.seg, f.incarnation, f.duplicate, f.tag))
+/// The fairness obligation to deliver `f` (its identity without age or `fresh`). Under the
+/// twin-delivery reduction identical copies share it, whether the network made them or not:
+/// a receiver cannot tell copies apart, so neither can fairness. Without it, a duplicate's
+/// obligation is its own.
+fn delivery_key(f: &Flight, twin_delivery: bool) -> u64 {
+    let duplicate = f.duplicate && !twin_delivery;
+    fingerprint(&(f.from, f.seg, f.incarnation, duplicate, f.tag))
+}
+
+/// Whether `f` is a network-made duplicate with an identical original beside it (same
+/// sender, segment, age, incarnation and tag). Of two identical copies in flight, the one
+/// delivered is the original and the one left is the duplicate, free to be delayed up to
+/// MSL: delivering the duplicate instead would leave an original that must still arrive
+/// before the next tick, a state whose every run the other state can also take (with the
+/// same effects on both hosts, and more freedom of timing). The README's "Reductions"
+/// section argues why every verdict is kept.
+fn has_original_twin(net: &[Flight], f: &Flight) -> bool {
+    f.duplicate
+        && net.iter().any(|g| {
+            !g.duplicate
+                && (g.from, g.seg, g.age, g.incarnation, g.tag)
+                    == (f.from, f.seg, f.age, f.incarnation, f.tag)
+        })
 }
 
 const TICK_KEY: u64 = 0x7469_636b;
@@ -565,7 +717,8 @@ impl Fair for System {
     /// The network must eventually deliver a segment that stays in flight, and time must pass
     /// when it can.
     fn obligations(&self, s: &SysState, out: &mut Vec<u64>) {
-        out.extend(s.net.iter().map(delivery_key));
+        let twins = self.reductions.twin_delivery;
+        out.extend(s.net.iter().map(|f| delivery_key(f, twins)));
         if self.tick_enabled(s) {
             out.push(TICK_KEY);
         }
@@ -573,9 +726,19 @@ impl Fair for System {
 
     fn discharges(&self, _: &SysState, a: &Action) -> Option<u64> {
         match a {
-            Action::Deliver(f) => Some(delivery_key(f)),
+            Action::Deliver(f) => Some(delivery_key(f, self.reductions.twin_delivery)),
             Action::Tick => Some(TICK_KEY),
             _ => None,
+        }
+    }
+
+    /// With the history reduction, a state's `Hash` (which leaves out `history`); without
+    /// it, the state and its history.
+    fn fingerprint(&self, s: &SysState) -> u64 {
+        if self.reductions.history_out_of_identity {
+            fingerprint(s)
+        } else {
+            fingerprint(&(s, &s.history))
         }
     }
 }
@@ -637,7 +800,9 @@ impl Model for System {
                 continue; // identical copies give identical successors
             }
             last = Some(f);
-            actions.push(Action::Deliver(*f));
+            if !(self.reductions.twin_delivery && has_original_twin(&s.net, f)) {
+                actions.push(Action::Deliver(*f));
+            }
             if s.losses_left > 0 && f.fresh && !f.duplicate {
                 // A duplicate needs no loss: it may simply age out.
                 actions.push(Action::Lose(*f));
@@ -705,12 +870,11 @@ impl Model for System {
             }
             Action::Duplicate(f) => {
                 s.dups_left -= 1;
-                s.net.push(Flight {
+                s.send(Flight {
                     duplicate: true,
                     fresh: false,
                     ..f
                 });
-                s.net.sort();
             }
             Action::Tick => self.tick(&mut s),
             Action::Call(h, call) => self.call(&mut s, h as usize, call),

@@ -1,0 +1,168 @@
+//! The requirements of RFC 9293 Appendix B that the model and its vectors check: which vector
+//! checks which requirement on the wire (written into each vector as `requirements:`), and
+//! what in the model (properties, switches, scenarios) stands for each requirement that
+//! belongs to connection management.
+
+use tcp_vectors::{AppEvent, Step, Vector};
+
+/// The requirements a vector checks, from the cell or scenario it covers, its options and
+/// what it asserts. Only what the vector's own steps show is claimed:
+///
+/// - MUST-10 (simultaneous open): a SYN without ACK arriving in SYN-SENT, and the
+///   simultaneous-open scenario;
+/// - MUST-11 (SYN-RECEIVED remembers a passive or an active OPEN): a RST in SYN-RECEIVED,
+///   after which the state is LISTEN (passive) or CLOSED (active);
+/// - MUST-12 (the application is told how the connection ended): a vector that asserts the
+///   application's reset, refusal, time-out or end of stream;
+/// - MUST-13 (TIME-WAIT lasts 2 MSL): the TIME-WAIT timeout, and a retransmitted FIN answered
+///   in TIME-WAIT;
+/// - MUST-22 (SYN retransmitted as data is): the retransmission timeout in SYN-SENT and
+///   SYN-RECEIVED;
+/// - MUST-24 (keep-alive turned on per connection): a vector that turns it on;
+/// - MUST-26 (keep-alive only when idle): the probe that waits for outstanding data;
+/// - MUST-29 (an unanswered probe is not a dead connection): the unanswered-probe scenario;
+/// - SHLD-2 (a RST may carry data): a RST with text;
+/// - SHLD-12 (a probe carries no data): the answered-probe scenario;
+/// - SHLD-31 (out-of-order segments are queued): the out-of-order scenario and every vector
+///   whose tail depends on that choice (`out-of-order`).
+pub fn vector_requirements(v: &Vector) -> Vec<String> {
+    let mut ids = Vec::new();
+    for cover in &v.covers {
+        let (state, event) = cover.split_once(" x ").unwrap_or(("", cover.as_str()));
+        let syn_only = event.starts_with("SYN seq") || event.starts_with("SYN+text seq");
+        if (state == "SYN-SENT" && syn_only) || event == "simultaneous-open" {
+            ids.push("MUST-10");
+        }
+        if state == "SYN-RECEIVED" && event.starts_with("RST") {
+            ids.push("MUST-11");
+        }
+        if event == "TIME-WAIT timeout" || event == "time-wait-answers-retransmitted-fin" {
+            ids.push("MUST-13");
+        }
+        if (state == "SYN-SENT" || state == "SYN-RECEIVED") && event == "retransmission timeout" {
+            ids.push("MUST-22");
+        }
+        match event {
+            "keepalive-probe-after-data" => ids.push("MUST-26"),
+            "keepalive-probe-unanswered" => ids.push("MUST-29"),
+            "keepalive-probe-answered" => ids.push("SHLD-12"),
+            "text-out-of-order-then-gap" => ids.push("SHLD-31"),
+            _ => {}
+        }
+        if event.starts_with("RST+text") || event.starts_with("RST+ACK+text") {
+            ids.push("SHLD-2");
+        }
+    }
+    let told = |s: &Step| {
+        matches!(
+            s,
+            Step::App(
+                AppEvent::Reset | AppEvent::Refused | AppEvent::TimedOut | AppEvent::EndOfStream
+            )
+        )
+    };
+    let steps_tell = v.steps.iter().any(|s| match s {
+        Step::OneOf(o) => o.branches.iter().all(|b| b.steps.iter().any(told)),
+        s => told(s),
+    });
+    if steps_tell {
+        ids.push("MUST-12");
+    }
+    if v.options.keepalive.is_some() {
+        ids.push("MUST-24");
+    }
+    if v.steps
+        .iter()
+        .any(|s| matches!(s, Step::OneOf(o) if o.choice == "out-of-order"))
+    {
+        ids.push("SHLD-31");
+    }
+    let mut ids: Vec<String> = ids.into_iter().map(str::to_string).collect();
+    ids.sort_by_key(|id| sort_key(id));
+    ids.dedup();
+    ids
+}
+
+/// Orders ids as the RFC does: the MUSTs by number, then the SHOULDs.
+pub fn sort_key(id: &str) -> (bool, u32) {
+    let (kind, n) = id.split_once('-').unwrap_or((id, "0"));
+    (kind != "MUST", n.parse().unwrap_or(0))
+}
+
+/// What in the model stands for each connection-management requirement: the properties it
+/// proves, the switches whose counterexamples show the requirement's purpose, the scenarios.
+pub const MODEL_MAP: &[(&str, &str)] = &[
+    (
+        "MUST-8",
+        "ISN clock (config::IsnClock); constant-isn switch breaks no_stale_segment_accepted",
+    ),
+    (
+        "MUST-10",
+        "simultaneous open in peer-to-peer; sometimes simultaneous_open; orderly_close holds",
+    ),
+    (
+        "MUST-11",
+        "SYN-RECEIVED returns to LISTEN (passive) or CLOSED (active) on RST; no_dirty_connection",
+    ),
+    (
+        "MUST-12",
+        "applications told reset / end of stream; no_unexplained_reset, orderly_close",
+    ),
+    (
+        "MUST-13",
+        "TIME-WAIT 2*MSL; no-time-wait and short-time-wait switches break \
+         no_stale_segment_accepted and no_unexplained_reset",
+    ),
+    (
+        "MUST-20",
+        "R2: max_retries outlasts the loss budget; no_needless_timeout, retransmission_fired",
+    ),
+    (
+        "MUST-22",
+        "SYN and SYN,ACK retransmitted on the RTO like data; lost_handshake_ack",
+    ),
+    (
+        "MUST-24",
+        "keepalive per connection (idle-crash, middlebox); dead_peer_detected, \
+         idle_connection_survives; no-keepalive switch",
+    ),
+    (
+        "MUST-26",
+        "probes only when nothing is outstanding (RFC 1122 4.2.3.6); keepalive_answered",
+    ),
+    (
+        "MUST-28",
+        "slow-keepalive switch: the long default does not keep a flow through a middlebox",
+    ),
+    (
+        "MUST-29",
+        "losses + 1 probes before giving up; dead_peer_detected under the loss budget",
+    ),
+];
+
+/// The model's entry for requirement `id`, if it has one.
+pub fn model_covers(id: &str) -> Option<&'static str> {
+    MODEL_MAP
+        .iter()
+        .find(|(i, _)| *i == id)
+        .map(|(_, what)| *what)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_id_named_is_in_rfc_9293_appendix_b() {
+        for (id, _) in MODEL_MAP {
+            assert!(tcp_vectors::requirements::requirement(id).is_some(), "{id}");
+        }
+    }
+
+    #[test]
+    fn ids_sort_as_the_rfc_lists_them() {
+        let mut ids = vec!["SHLD-2", "MUST-13", "MUST-2", "SHLD-12"];
+        ids.sort_by_key(|id| sort_key(id));
+        assert_eq!(ids, ["MUST-2", "MUST-13", "SHLD-2", "SHLD-12"]);
+    }
+}
