@@ -149,6 +149,24 @@ pub enum Request {
     End,
 }
 
+impl Request {
+    /// Parse one request line, refusing unknown ops and unknown fields. (serde's
+    /// `deny_unknown_fields` does not reach the unit variants of an internally tagged enum:
+    /// `{"op":"connect","extra":1}` would parse, so the line's keys are checked against the
+    /// request's own.)
+    pub fn parse_line(line: &str) -> Result<Request, String> {
+        let value: serde_json::Value = serde_json::from_str(line).map_err(|e| e.to_string())?;
+        let request: Request = serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
+        let known = serde_json::to_value(&request).map_err(|e| e.to_string())?;
+        if let (Some(given), Some(known)) = (value.as_object(), known.as_object()) {
+            if let Some(extra) = given.keys().find(|k| !known.contains_key(*k)) {
+                return Err(format!("unknown field `{extra}`"));
+            }
+        }
+        Ok(request)
+    }
+}
+
 /// One reply line.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
@@ -201,11 +219,28 @@ mod tests {
 
     #[test]
     fn requests_and_replies_are_the_documented_lines() {
-        let r: Request = serde_json::from_str(
+        let r = Request::parse_line(
             r#"{"op":"begin","target":"192.0.2.1:10001","peer":"192.0.2.2:40001","keepalive":null}"#,
         )
         .expect("begin parses");
         assert!(matches!(r, Request::Begin { .. }));
+        let r = Request::parse_line(
+            r#"{"op":"begin","target":"[2001:db8::1]:10001","peer":"[2001:db8::2]:40001","keepalive":{"idle_s":1,"interval_s":1,"count":2}}"#,
+        )
+        .expect("begin over IPv6 with keepalive parses");
+        assert!(matches!(
+            r,
+            Request::Begin {
+                keepalive: Some(_),
+                ..
+            }
+        ));
+        assert_eq!(
+            Request::parse_line(r#"{"op":"send","data":"0001"}"#),
+            Ok(Request::Send {
+                data: "0001".into()
+            })
+        );
         assert_eq!(
             serde_json::to_string(&Request::Recv { max: 2 }).expect("serializes"),
             r#"{"op":"recv","max":2}"#
@@ -214,9 +249,17 @@ mod tests {
             serde_json::to_string(&Reply::Err("EAGAIN".into())).expect("serializes"),
             r#"{"err":"EAGAIN"}"#
         );
-        let bad = serde_json::from_str::<Request>(r#"{"op":"connect","extra":1}"#);
-        assert!(bad.is_err(), "unknown fields are refused");
-        assert!(serde_json::from_str::<Request>(r#"{"op":"fly"}"#).is_err());
+        assert_eq!(
+            Request::parse_line(r#"{"op":"connect","extra":1}"#),
+            Err("unknown field `extra`".into()),
+            "unknown fields of a unit request are refused"
+        );
+        assert!(
+            Request::parse_line(r#"{"op":"recv","max":2,"more":true}"#).is_err(),
+            "unknown fields of a request with fields are refused"
+        );
+        assert!(Request::parse_line(r#"{"op":"fly"}"#).is_err());
+        assert!(Request::parse_line("not json").is_err());
     }
 
     #[test]

@@ -80,7 +80,7 @@ pub fn serve(
     output.flush()?;
     for (n, line) in input.lines().enumerate() {
         let line = line?;
-        let reply = match serde_json::from_str::<Request>(&line) {
+        let reply = match Request::parse_line(&line) {
             Ok(request) => answer(engine, request),
             Err(e) => Reply::Fatal(format!("request line {}: {e}", n + 1)),
         };
