@@ -3,4 +3,5 @@
 pub mod check;
 pub mod coverage;
 pub mod explore;
+pub mod export;
 pub mod generate;
