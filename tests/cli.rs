@@ -444,6 +444,14 @@ fn explore_says_why_it_cannot_open_at_a_counterexample() {
     ]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("there is no counterexample"), "{stderr}");
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let port = busy.local_addr().expect("its address").port().to_string();
+    let (code, _, stderr) = tcpspec(&["explore", "--port", &port]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot listen on 127.0.0.1:{port}")),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -70,7 +70,13 @@ fn find_counterexample(
         budgets: args.budgets.budgets(),
         variants: vec![args.variant],
         scenarios: vec![scenario],
-        exhaustive: true,
+        // As `check` runs it: a switch's run stops at the counterexample it must produce;
+        // any other property needs the whole space.
+        exhaustive: !args
+            .variant
+            .must_violate()
+            .iter()
+            .any(|(p, _)| *p == spec.name),
         reductions,
         ..CheckOptions::default()
     };
