@@ -1,5 +1,5 @@
-//! `tcpspec`: model-check TCP connection management, browse the state space, and (as the
-//! conformance work lands) generate and replay test vectors.
+//! `tcpspec`: model-check TCP connection management, browse the state space, generate test
+//! vectors, replay them against real TCPs, and export them as packetdrill scripts.
 
 mod cli;
 mod report;
@@ -30,6 +30,8 @@ enum Command {
     Generate(cli::generate::GenerateArgs),
     /// Print the RFC 9293 state x event matrix the vectors cover.
     Coverage(cli::coverage::CoverageArgs),
+    /// Export the vectors packetdrill can express as packetdrill scripts.
+    Export(cli::export::ExportArgs),
     /// Replay the vectors through a TUN device against a real TCP (root or a user namespace).
     Replay(tcp_conformance::ReplayArgs),
 }
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
         Command::Explore(args) => cli::explore::run(&args),
         Command::Generate(args) => cli::generate::run(&args),
         Command::Coverage(args) => cli::coverage::run(&args),
+        Command::Export(args) => cli::export::run(&args),
         Command::Replay(args) => tcp_conformance::run_replay(&args),
     };
     match result {

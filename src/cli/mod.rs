@@ -3,5 +3,6 @@
 pub mod check;
 pub mod coverage;
 pub mod explore;
+pub mod export;
 pub mod generate;
 pub mod rfc_table;
