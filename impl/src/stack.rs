@@ -447,6 +447,28 @@ impl Stack {
                 l.embryonic.retain(|x| *x != h);
                 l.ready.retain(|x| *x != h);
             }
+            self.shrink_tables();
+        }
+    }
+
+    /// Capacity of the connection table (tests of [`Stack::shrink_tables`]).
+    #[cfg(test)]
+    pub(crate) fn table_capacity(&self) -> usize {
+        self.conns.capacity().max(self.tuples.capacity())
+    }
+
+    /// Gives back the memory of the connection tables once they are less than a quarter
+    /// full (after a flood or a burst of connections), keeping room to double. Shrinking
+    /// rehashes what is left, so it costs O(connections) at most once per halving.
+    fn shrink_tables(&mut self) {
+        const MIN_CAPACITY: usize = 1024;
+        let n = self.conns.len();
+        if self.conns.capacity() > MIN_CAPACITY && n * 4 < self.conns.capacity() {
+            self.conns.shrink_to((n * 2).max(MIN_CAPACITY / 2));
+        }
+        let n = self.tuples.len();
+        if self.tuples.capacity() > MIN_CAPACITY && n * 4 < self.tuples.capacity() {
+            self.tuples.shrink_to((n * 2).max(MIN_CAPACITY / 2));
         }
     }
 
