@@ -1,6 +1,7 @@
 //! `tcpspec`: model-check TCP connection management, browse the state space, generate test
 //! vectors, replay them against real TCPs, and export them as packetdrill scripts.
 
+mod attack;
 mod cli;
 mod report;
 
@@ -34,6 +35,8 @@ enum Command {
     Export(cli::export::ExportArgs),
     /// Replay the vectors through a TUN device against a real TCP (root or a user namespace).
     Replay(tcp_conformance::ReplayArgs),
+    /// Attack a target in a private namespace: blind RST/SYN/data (RFC 5961), SYN flood.
+    Attack(cli::attack::AttackArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
         Command::Coverage(args) => cli::coverage::run(&args),
         Command::Export(args) => cli::export::run(&args),
         Command::Replay(args) => tcp_conformance::run_replay(&args),
+        Command::Attack(args) => cli::attack::run(&args),
     };
     match result {
         Ok(code) => code,

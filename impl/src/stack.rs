@@ -1277,6 +1277,15 @@ impl Stack {
             .is_some_and(|e| e.conn.rcv_nxt() == seq)
     }
 
+    /// RCV.NXT of the connection with this local and remote address, if any (for a tool that
+    /// must put a segment inside the window, such as the attack lab's challenge-ACK probe).
+    pub fn rcv_nxt(&self, local: SocketAddr, remote: SocketAddr) -> Option<u32> {
+        self.tuples
+            .get(&(local, remote))
+            .and_then(|h| self.conns.get(h))
+            .map(|e| e.conn.rcv_nxt())
+    }
+
     /// Number of connections the stack tracks (including TIME-WAIT and unaccepted ones).
     pub fn connection_count(&self) -> usize {
         self.conns.len()

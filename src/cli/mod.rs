@@ -1,5 +1,6 @@
 //! The subcommands.
 
+pub mod attack;
 pub mod check;
 pub mod coverage;
 pub mod explore;
