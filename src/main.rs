@@ -1,7 +1,8 @@
-//! `tcpspec`: model-check TCP connection management, browse the state space, generate the
-//! conformance vectors, and replay them against real TCP stacks (Linux, `impl`, smoltcp, lwIP,
-//! or any stack behind the exec protocol).
+//! `tcpspec`: model-check TCP connection management, browse the state space, generate test
+//! vectors, replay them against real TCP stacks (Linux, `impl`, smoltcp, lwIP, or any stack
+//! behind the exec protocol), and export them as packetdrill scripts.
 
+mod attack;
 mod cli;
 mod report;
 
@@ -31,8 +32,12 @@ enum Command {
     Generate(cli::generate::GenerateArgs),
     /// Print the RFC 9293 state x event matrix the vectors cover.
     Coverage(cli::coverage::CoverageArgs),
+    /// Export the vectors packetdrill can express as packetdrill scripts.
+    Export(cli::export::ExportArgs),
     /// Replay the vectors through a TUN device against a real TCP (root or a user namespace).
     Replay(tcp_conformance::ReplayArgs),
+    /// Attack a target in a private namespace: blind RST/SYN/data (RFC 5961), SYN flood.
+    Attack(cli::attack::AttackArgs),
     /// Serve smoltcp or lwIP behind the exec protocol on the TUN device handed over as
     /// `TCPSPEC_TUN_FD` (what `replay --target lwip` runs, one process per job; the same as the
     /// program `tcpspec-exec-adapter`).
@@ -51,7 +56,9 @@ fn main() -> ExitCode {
         Command::Explore(args) => cli::explore::run(&args),
         Command::Generate(args) => cli::generate::run(&args),
         Command::Coverage(args) => cli::coverage::run(&args),
+        Command::Export(args) => cli::export::run(&args),
         Command::Replay(args) => tcp_conformance::run_replay(&args),
+        Command::Attack(args) => cli::attack::run(&args),
         Command::ExecAdapter { stack } => {
             return match tcp_conformance::exec_server::run_adapter(&stack) {
                 Ok(()) => ExitCode::SUCCESS,

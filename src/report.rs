@@ -6,6 +6,27 @@ use std::fmt::Write;
 use tcp_model::check::{peak_memory_kib, Overall, Report, RunEnd, Status};
 use tcp_model::properties;
 
+/// The port `explore` serves on unless told otherwise.
+pub const DEFAULT_PORT: u16 = 3000;
+
+/// The Explorer's address of a path (`0/3/1/...`) served on 127.0.0.1:`port`.
+pub fn explorer_url(path: &str, port: u16) -> String {
+    format!("http://127.0.0.1:{port}/#/steps/{path}")
+}
+
+/// The `explore` command that serves the model a counterexample of this report was found in,
+/// and opens at it.
+fn explore_command(report: &Report, variant: &str, scenario: &str, property: &str) -> String {
+    let mut cmd = format!(
+        "explore --variant {variant} --scenario {scenario} --counterexample {property}{}",
+        crate::cli::check::budget_flags(&report.budgets)
+    );
+    for name in report.reductions.off() {
+        cmd.push_str(&format!(" --without-reduction {name}"));
+    }
+    cmd
+}
+
 /// The table of verdicts followed by the counterexample charts.
 pub fn text(report: &Report) -> String {
     let mut out = String::new();
@@ -97,6 +118,15 @@ pub fn text(report: &Report) -> String {
         let _ = writeln!(out, "   {}: {doc}", o.property);
         let _ = writeln!(out);
         out.push_str(&chart.to_text());
+        if let (Some(path), Some(scenario)) = (&o.explorer_path, o.scenario) {
+            let _ = writeln!(out);
+            let _ = writeln!(out, "   Explorer: {}", explorer_url(path, DEFAULT_PORT));
+            let _ = writeln!(
+                out,
+                "   (served by: tcpspec {})",
+                explore_command(report, o.variant.name(), scenario.name(), o.property)
+            );
+        }
     }
     let _ = writeln!(out);
     match report.overall() {
@@ -143,6 +173,7 @@ pub fn json(report: &Report) -> Result<String> {
                 "scenario": o.scenario.map(|s| s.name()),
                 "expected_violation": o.expected_violation,
                 "counterexample": o.counterexample,
+                "explorer_url": o.explorer_path.as_deref().map(|p| explorer_url(p, DEFAULT_PORT)),
             })
         })
         .collect();

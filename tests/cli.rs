@@ -424,3 +424,144 @@ fn a_bad_vector_file_is_an_error_with_file_and_line() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("bad.yaml:6"), "file and line: {stderr}");
 }
+
+#[test]
+fn check_prints_where_the_explorer_opens_each_counterexample() {
+    let (code, stdout, _) = tcpspec(&["check", "--variant", "two-way-handshake"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout
+            .contains("   Explorer: http://127.0.0.1:3000/#/steps/0/0/2/0/0/3/0/0/2/1/0/2/6/2/2\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "   (served by: tcpspec explore --variant two-way-handshake --scenario client-server \
+             --counterexample no_dirty_connection)\n"
+        ),
+        "{stdout}"
+    );
+    // Other budgets: another model, another path, and the command says which.
+    let (code, stdout, _) = tcpspec(&[
+        "check",
+        "--variant",
+        "two-way-handshake",
+        "--losses",
+        "2",
+        "--without-reduction",
+        "twins",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{stdout}");
+    let report: Value = serde_json::from_str(&stdout).expect("JSON");
+    let results = report["results"].as_array().expect("results");
+    let two_way = results
+        .iter()
+        .find(|r| r["variant"] == "two-way-handshake")
+        .expect("the switch's outcome");
+    let url = two_way["explorer_url"].as_str().expect("an Explorer URL");
+    assert!(url.starts_with("http://127.0.0.1:3000/#/steps/0/"), "{url}");
+    let (_, text, _) = tcpspec(&[
+        "check",
+        "--variant",
+        "two-way-handshake",
+        "--losses",
+        "2",
+        "--without-reduction",
+        "twins",
+    ]);
+    assert!(
+        text.contains("--counterexample no_dirty_connection --losses 2 --without-reduction twins)"),
+        "{text}"
+    );
+    assert!(text.contains(&format!("   Explorer: {url}\n")), "{text}");
+}
+
+#[test]
+fn explore_says_why_it_cannot_open_at_a_counterexample() {
+    let (code, _, stderr) = tcpspec(&[
+        "explore",
+        "--variant",
+        "two-way-handshake",
+        "--counterexample",
+        "no_such_property",
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("no such property"), "{stderr}");
+    let (code, _, stderr) = tcpspec(&[
+        "explore",
+        "--variant",
+        "rfc793-rst",
+        "--scenario",
+        "blind-attack",
+        "--counterexample",
+        "no_blind_data",
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("there is no counterexample"), "{stderr}");
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let port = busy.local_addr().expect("its address").port().to_string();
+    let (code, _, stderr) = tcpspec(&["explore", "--port", &port]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot listen on 127.0.0.1:{port}")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn export_writes_a_script_per_expressible_vector_and_lists_the_rest() {
+    let out = std::env::temp_dir().join(format!("tcpspec-export-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let out_s = out.to_string_lossy().into_owned();
+    let vectors = concat!(env!("CARGO_MANIFEST_DIR"), "/vectors");
+    let (code, stdout, stderr) = tcpspec(&[
+        "export",
+        "--format",
+        "packetdrill",
+        "--out",
+        &out_s,
+        "--vectors",
+        vectors,
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let count = |key: &str| -> usize {
+        stdout
+            .split(key)
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|n| {
+                n.trim_end_matches(|c: char| !c.is_ascii_digit())
+                    .parse()
+                    .ok()
+            })
+            .unwrap_or_else(|| panic!("no {key:?} in {stdout}"))
+    };
+    let exported = count("exported ");
+    let skipped = count("not exported: ");
+    let script = out.join("established/passive/fin-ack-seq-exact-ack-una.pkt");
+    let text = std::fs::read_to_string(&script).expect("a script where its id says");
+    assert!(text.contains("< F. 1:1(0) ack 1 win 65535"), "{text}");
+    let pkts = walk(&out).iter().filter(|p| p.ends_with(".pkt")).count();
+    assert_eq!(pkts, exported);
+    let listing = std::fs::read_to_string(out.join("not-exported.txt")).expect("the listing");
+    assert_eq!(
+        listing.lines().filter(|l| !l.starts_with('#')).count(),
+        skipped
+    );
+    assert!(listing.contains("window-relative"), "{listing}");
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("a folder").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p.to_string_lossy().into_owned());
+        }
+    }
+    out
+}

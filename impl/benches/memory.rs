@@ -194,8 +194,8 @@ fn main() {
         per(loaded - empty, conns)
     );
     println!(
-        "  all aborted and released      {:>12} bytes ({} and {} connections left; the tables \
-         keep their capacity)",
+        "  all aborted and released      {:>12} bytes ({} and {} connections left: what stays \
+         is the tables' minimum and the packet buffers kept for reuse)",
         closed - empty,
         pair.client.connection_count(),
         pair.server.connection_count()

@@ -447,6 +447,28 @@ impl Stack {
                 l.embryonic.retain(|x| *x != h);
                 l.ready.retain(|x| *x != h);
             }
+            self.shrink_tables();
+        }
+    }
+
+    /// Capacity of the connection table (tests of [`Stack::shrink_tables`]).
+    #[cfg(test)]
+    pub(crate) fn table_capacity(&self) -> usize {
+        self.conns.capacity().max(self.tuples.capacity())
+    }
+
+    /// Gives back the memory of the connection tables once they are less than a quarter
+    /// full (after a flood or a burst of connections), keeping room to double. Shrinking
+    /// rehashes what is left, so it costs O(connections) at most once per halving.
+    fn shrink_tables(&mut self) {
+        const MIN_CAPACITY: usize = 1024;
+        let n = self.conns.len();
+        if self.conns.capacity() > MIN_CAPACITY && n * 4 < self.conns.capacity() {
+            self.conns.shrink_to((n * 2).max(MIN_CAPACITY / 2));
+        }
+        let n = self.tuples.len();
+        if self.tuples.capacity() > MIN_CAPACITY && n * 4 < self.tuples.capacity() {
+            self.tuples.shrink_to((n * 2).max(MIN_CAPACITY / 2));
         }
     }
 
@@ -1253,6 +1275,15 @@ impl Stack {
             .get(&(local, remote))
             .and_then(|h| self.conns.get(h))
             .is_some_and(|e| e.conn.rcv_nxt() == seq)
+    }
+
+    /// RCV.NXT of the connection with this local and remote address, if any (for a tool that
+    /// must put a segment inside the window, such as the attack lab's challenge-ACK probe).
+    pub fn rcv_nxt(&self, local: SocketAddr, remote: SocketAddr) -> Option<u32> {
+        self.tuples
+            .get(&(local, remote))
+            .and_then(|h| self.conns.get(h))
+            .map(|e| e.conn.rcv_nxt())
     }
 
     /// Number of connections the stack tracks (including TIME-WAIT and unaccepted ones).

@@ -132,6 +132,11 @@ pub struct Outcome {
     /// The counterexample (violated always/eventually) as a chart.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub counterexample: Option<Chart>,
+    /// The counterexample's path in stateright's Explorer (`0/3/1/...`, see
+    /// [`crate::explorer::explorer_path`]): `explore` with the same variant, scenario, budgets
+    /// and reductions serves it at `#/steps/<path>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explorer_path: Option<String>,
     /// This is a property the variant's switch must violate.
     pub expected_violation: bool,
     /// Scenarios the property is checked in that this check did not run (`--scenario`): a
@@ -426,9 +431,12 @@ fn combine(
         (Kind::Sometimes, false, false) => Status::Violated,
         (_, false, false) => Status::Holds,
     };
-    let counterexample = match (spec.kind, decisive) {
-        (Kind::Always | Kind::Eventually, Some((r, t))) => Some(chart(&r.system, t)),
-        _ => None,
+    let (counterexample, explorer_path) = match (spec.kind, decisive) {
+        (Kind::Always | Kind::Eventually, Some((r, t))) => (
+            Some(chart(&r.system, t)),
+            crate::explorer::explorer_path(&r.system, t),
+        ),
+        _ => (None, None),
     };
     Outcome {
         variant,
@@ -439,6 +447,7 @@ fn combine(
         seconds: runs.iter().map(|r| r.run.seconds).sum(),
         scenario: decisive.map(|(r, _)| r.run.scenario),
         counterexample,
+        explorer_path,
         expected_violation: expected,
         unrun_scenarios,
     }

@@ -8,7 +8,8 @@
 //!   lossy network, crashes and an off-path attacker, as a stateright model.
 //! - [`properties`]: what the checker proves; [`statespace`]: the exploration that decides
 //!   them (with loops for liveness, and budgets); [`check`]: the runs and the report;
-//!   [`chart`]: counterexamples as message-sequence charts.
+//!   [`chart`]: counterexamples as message-sequence charts; [`explorer`]: what stateright's
+//!   Explorer shows (actions named as the charts name them, state summaries, SVG charts).
 //! - [`generate`]: conformance vectors from the endpoint; their schema and the vocabulary
 //!   (states, flags, app events, timers) are the `tcp-vectors` crate.
 
@@ -16,6 +17,7 @@ pub mod chart;
 pub mod check;
 pub mod config;
 pub mod endpoint;
+pub mod explorer;
 pub mod fault;
 pub mod generate;
 pub mod mechanism;

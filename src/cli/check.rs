@@ -25,12 +25,10 @@ pub enum OnOff {
     Off,
 }
 
-/// Options of `check`.
-#[derive(Args, Debug)]
-pub struct CheckArgs {
-    /// Checker threads for exhaustive runs.
-    #[arg(long, default_value_t = 2)]
-    pub threads: usize,
+/// The network's budgets and the applications' sizes, shared by `check` and `explore` (a
+/// counterexample's Explorer path holds only in the model with the same budgets).
+#[derive(Args, Debug, Clone)]
+pub struct BudgetArgs {
     /// Segments the network may lose.
     #[arg(long, default_value_t = 1)]
     pub losses: u8,
@@ -49,6 +47,56 @@ pub struct CheckArgs {
     /// Segments the off-path attacker may inject in the blind-attack scenario.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=4))]
     pub attacks: u8,
+}
+
+impl BudgetArgs {
+    /// The budgets these options give.
+    pub fn budgets(&self) -> Budgets {
+        Budgets {
+            losses: self.losses,
+            duplicates: self.duplicates,
+            incarnations: self.incarnations,
+            bytes: self.bytes,
+            crash: matches!(self.crash, OnOff::On),
+            attacks: self.attacks,
+        }
+    }
+}
+
+/// The options that give `budgets` where they differ from the defaults, e.g. ` --losses 2`.
+pub fn budget_flags(budgets: &Budgets) -> String {
+    let d = Budgets::default();
+    let mut out = String::new();
+    for (name, value, default) in [
+        ("losses", budgets.losses, d.losses),
+        ("duplicates", budgets.duplicates, d.duplicates),
+        ("incarnations", budgets.incarnations, d.incarnations),
+        ("bytes", budgets.bytes, d.bytes),
+        ("attacks", budgets.attacks, d.attacks),
+    ] {
+        if value != default {
+            out.push_str(&format!(" --{name} {value}"));
+        }
+    }
+    if budgets.crash != d.crash {
+        out.push_str(if budgets.crash {
+            " --crash on"
+        } else {
+            " --crash off"
+        });
+    }
+    out
+}
+
+/// Options of `check`.
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Checker threads for exhaustive runs.
+    #[arg(long, default_value_t = 2)]
+    pub threads: usize,
+    /// The network's budgets and the applications' sizes.
+    #[command(flatten)]
+    pub budgets: BudgetArgs,
     /// Stop a run after this many unique states and report it inconclusive (exit code 3)
     /// instead of risking running out of memory.
     #[arg(long, default_value_t = tcp_model::check::DEFAULT_MAX_STATES)]
@@ -78,7 +126,8 @@ pub struct CheckArgs {
     pub json: bool,
 }
 
-fn parse_reduction(s: &str) -> Result<String, String> {
+/// Parse a `--without-reduction` name.
+pub fn parse_reduction(s: &str) -> Result<String, String> {
     if Reductions::ALL.without(s).is_some() {
         return Ok(s.to_string());
     }
@@ -92,7 +141,8 @@ fn parse_reduction(s: &str) -> Result<String, String> {
     ))
 }
 
-fn parse_variant(s: &str) -> Result<Variant, String> {
+/// Parse a `--variant` name.
+pub fn parse_variant(s: &str) -> Result<Variant, String> {
     Variant::ALL
         .into_iter()
         .find(|v| v.name() == s)
@@ -105,7 +155,8 @@ fn parse_variant(s: &str) -> Result<Variant, String> {
         })
 }
 
-fn parse_scenario(s: &str) -> Result<Scenario, String> {
+/// Parse a `--scenario` name.
+pub fn parse_scenario(s: &str) -> Result<Scenario, String> {
     Scenario::ALL
         .into_iter()
         .find(|v| v.name() == s)
@@ -139,14 +190,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
         .iter()
         .fold(Reductions::ALL, |r, name| r.without(name).unwrap_or(r));
     let opts = CheckOptions {
-        budgets: Budgets {
-            losses: args.losses,
-            duplicates: args.duplicates,
-            incarnations: args.incarnations,
-            bytes: args.bytes,
-            crash: matches!(args.crash, OnOff::On),
-            attacks: args.attacks,
-        },
+        budgets: args.budgets.budgets(),
         threads: args.threads.max(1),
         exhaustive: args.exhaustive,
         variants,

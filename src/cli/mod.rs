@@ -1,7 +1,9 @@
 //! The subcommands.
 
+pub mod attack;
 pub mod check;
 pub mod coverage;
 pub mod explore;
+pub mod export;
 pub mod generate;
 pub mod rfc_table;

@@ -65,6 +65,7 @@ mod error;
 mod events;
 mod flags;
 mod millis;
+pub mod packetdrill;
 pub mod path;
 mod pattern;
 pub mod requirements;

@@ -25,3 +25,31 @@ fn out_of_order_runs_are_bounded_and_the_connection_recovers() {
     assert!(got == data, "the stream differs");
     assert_eq!(net.b.state(hb), State::Established);
 }
+
+/// The connection tables give their memory back once connections go: 3,000 connections,
+/// all aborted, leave tables of the minimum size.
+#[test]
+fn connection_tables_shrink_when_connections_go() {
+    let cb = Config {
+        backlog: 4000,
+        ..fast_config()
+    };
+    let mut net = Net::new(fast_config(), cb);
+    let lh = net.b.listen(net.b_sock(80), None).expect("listen");
+    let remote = net.b_sock(80);
+    let hs: Vec<SocketHandle> = (0..3000)
+        .map(|_| net.a.connect(net.now, remote).expect("connect"))
+        .collect();
+    net.run_for(10 * MS);
+    assert_eq!(net.b.accept_ready(lh), 3000);
+    let grown = net.a.table_capacity();
+    assert!(grown >= 3000, "{grown}");
+    for h in hs {
+        net.a.abort(h).expect("abort");
+        net.a.release(net.now, h).expect("release");
+    }
+    net.run_for(10 * MS);
+    assert_eq!(net.a.connection_count(), 0);
+    let shrunk = net.a.table_capacity();
+    assert!(shrunk <= 1024, "{grown} -> {shrunk}");
+}

@@ -902,4 +902,25 @@ impl Model for System {
     fn properties(&self) -> Vec<stateright::Property<Self>> {
         crate::properties::for_stateright(self.config.scenario)
     }
+
+    /// The action as the charts name it ([`crate::explorer::action_name`]).
+    fn format_action(&self, action: &Action) -> String {
+        crate::explorer::action_name(action)
+    }
+
+    /// The state the action leads to, one line per host and for the network
+    /// ([`crate::explorer::state_summary`]).
+    fn format_step(&self, last_state: &SysState, action: Action) -> Option<String> {
+        self.next_state(last_state, action)
+            .map(|s| crate::explorer::state_summary(self, &s))
+    }
+
+    /// The path so far as a message-sequence chart.
+    fn as_svg(&self, path: stateright::Path<SysState, Action>) -> Option<String> {
+        let trace = crate::statespace::Trace {
+            steps: path.into_vec(),
+            cycle_start: None,
+        };
+        Some(crate::chart::chart(self, &trace).to_svg())
+    }
 }
