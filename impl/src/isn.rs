@@ -28,21 +28,24 @@ impl IsnGenerator {
     /// The ISN for a connection from `local` to `remote` opened at `now`.
     pub fn isn(&self, now: Timestamp, local: SocketAddr, remote: SocketAddr) -> u32 {
         // F's input: local address, local port, remote address, remote port (RFC 6528 3).
-        let mut msg = [0u8; 36];
-        let mut n = 0;
-        for a in [local, remote] {
-            let octets = match a.ip() {
-                IpAddr::V4(v) => v.to_ipv6_mapped().octets(),
-                IpAddr::V6(v) => v.octets(),
-            };
-            msg[n..n + 16].copy_from_slice(&octets);
-            msg[n + 16..n + 18].copy_from_slice(&a.port().to_be_bytes());
-            n += 18;
-        }
-        let f = siphash24(self.key, &msg) as u32;
+        let f = siphash24(self.key, &tuple_bytes(local, remote)) as u32;
         let m = (now.micros() / 4) as u32;
         m.wrapping_add(f)
     }
+}
+
+/// The 4-tuple as 36 bytes: each address as IPv6 (IPv4 mapped), then its port, local first.
+pub(crate) fn tuple_bytes(local: SocketAddr, remote: SocketAddr) -> [u8; 36] {
+    let mut msg = [0u8; 36];
+    for (i, a) in [local, remote].into_iter().enumerate() {
+        let octets = match a.ip() {
+            IpAddr::V4(v) => v.to_ipv6_mapped().octets(),
+            IpAddr::V6(v) => v.octets(),
+        };
+        msg[i * 18..i * 18 + 16].copy_from_slice(&octets);
+        msg[i * 18 + 16..i * 18 + 18].copy_from_slice(&a.port().to_be_bytes());
+    }
+    msg
 }
 
 /// A 128-bit key from `getrandom(2)`. Should the call fail (it does not on Linux 3.17 and

@@ -774,13 +774,7 @@ impl Stack {
             .mss
             .unwrap_or(if local.is_ipv6() { 1220 } else { 536 });
         let cookie = self.cookies.make(now, local, remote, t.seq, peer_mss);
-        let mss = crate::syncookie::MSS_TABLE
-            .iter()
-            .rev()
-            .copied()
-            .find(|m| *m <= peer_mss)
-            .unwrap_or(crate::syncookie::MSS_TABLE[0]);
-        let syn = Self::cookie_syn(t, t.seq, mss);
+        let syn = Self::cookie_syn(t, t.seq, crate::syncookie::mss_of(cookie));
         let mut conn = Connection::accept_syn(now, &self.config, local, remote, cookie, &syn, &[]);
         if let Some(l) = self.listeners.get(&lh) {
             conn.set_ip_fields(l.ip);

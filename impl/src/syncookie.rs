@@ -20,9 +20,9 @@
 //! 2.2), text or FIN on the SYN (not acknowledged, so the peer sends them again), and an MSS
 //! between two entries of the table (rounded down).
 
-use crate::isn::{random_key, siphash24};
+use crate::isn::{random_key, siphash24, tuple_bytes};
 use crate::time::Timestamp;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 /// How often the cookie counter `t` advances.
@@ -58,16 +58,7 @@ impl CookieJar {
     /// The 24-bit keyed hash of a cookie's inputs.
     fn hash(&self, t: u32, mss_index: u32, local: SocketAddr, remote: SocketAddr, isn: u32) -> u32 {
         let mut msg = [0u8; 44];
-        let mut n = 0;
-        for a in [local, remote] {
-            let octets = match a.ip() {
-                IpAddr::V4(v) => v.to_ipv6_mapped().octets(),
-                IpAddr::V6(v) => v.octets(),
-            };
-            msg[n..n + 16].copy_from_slice(&octets);
-            msg[n + 16..n + 18].copy_from_slice(&a.port().to_be_bytes());
-            n += 18;
-        }
+        msg[..36].copy_from_slice(&tuple_bytes(local, remote));
         let isn = if fault!(CookieIgnoresPeerIsn) { 0 } else { isn };
         msg[36..40].copy_from_slice(&isn.to_be_bytes());
         msg[40..44].copy_from_slice(&(t << 8 | mss_index).to_be_bytes());
@@ -107,7 +98,11 @@ impl CookieJar {
         if age > max_age {
             return None;
         }
-        (cookie & 0x00ff_ffff == self.hash(t, index, local, remote, isn))
-            .then(|| MSS_TABLE[index as usize])
+        (cookie & 0x00ff_ffff == self.hash(t, index, local, remote, isn)).then(|| mss_of(cookie))
     }
+}
+
+/// The MSS a cookie carries (its bits 26-24 index [`MSS_TABLE`]).
+pub fn mss_of(cookie: u32) -> u16 {
+    MSS_TABLE[((cookie >> 24) & 7) as usize]
 }

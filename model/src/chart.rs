@@ -344,14 +344,8 @@ impl Chart {
                     sender_incarnation,
                     middlebox,
                 } => {
-                    let mut text = format!("rcv {segment}");
-                    if *middlebox {
-                        text.push_str(" [from the MIDDLEBOX]");
-                    } else if *duplicate || *age > 0 {
-                        text.push_str(&format!(
-                            " [old copy, age {age}, from incarnation {sender_incarnation}]"
-                        ));
-                    }
+                    let text =
+                        delivery_text(segment, *duplicate, *age, *sender_incarnation, *middlebox);
                     if *host == 'A' {
                         left = text;
                     } else {
@@ -467,4 +461,24 @@ fn join(a: &str, b: &str) -> String {
     } else {
         format!("{a} {b}")
     }
+}
+
+/// How a chart (and the Explorer) names a delivery: `rcv <segment>`, marked when it came from
+/// the middlebox or is an old copy.
+pub(crate) fn delivery_text(
+    segment: &impl std::fmt::Display,
+    duplicate: bool,
+    age: u8,
+    sender_incarnation: u8,
+    middlebox: bool,
+) -> String {
+    let mut text = format!("rcv {segment}");
+    if middlebox {
+        text.push_str(" [from the MIDDLEBOX]");
+    } else if duplicate || age > 0 {
+        text.push_str(&format!(
+            " [old copy, age {age}, from incarnation {sender_incarnation}]"
+        ));
+    }
+    text
 }

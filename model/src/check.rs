@@ -394,7 +394,9 @@ fn verdicts(opts: &CheckOptions, results: &[RunResult]) -> Vec<Outcome> {
     outcomes
 }
 
-fn scenario_of(variant: Variant, property: &str) -> Scenario {
+/// The scenario in which `variant` must show its counterexample to `property` (client-server
+/// for a property the variant need not violate).
+pub fn scenario_of(variant: Variant, property: &str) -> Scenario {
     variant
         .must_violate()
         .iter()

@@ -278,15 +278,13 @@ impl Chart {
                     sender_incarnation,
                     middlebox,
                 } => {
-                    let mut t = format!("rcv {segment}");
-                    if *middlebox {
-                        t.push_str(" [from the MIDDLEBOX]");
-                    } else if *duplicate || *age > 0 {
-                        let _ = write!(
-                            t,
-                            " [old copy, age {age}, from incarnation {sender_incarnation}]"
-                        );
-                    }
+                    let t = crate::chart::delivery_text(
+                        segment,
+                        *duplicate,
+                        *age,
+                        *sender_incarnation,
+                        *middlebox,
+                    );
                     (
                         Some(*host),
                         t,

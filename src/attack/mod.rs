@@ -222,8 +222,10 @@ fn connect_pair(lab: &Lab, target: Target, listener: &Listener) -> Result<Pair> 
             ))
         }
         (Target::Impl, Listener::Stack(l)) => {
-            let c = TcpStream::connect(SocketAddr::new(STACK, PORT))
-                .context("Linux connects to the userspace stack")?;
+            // Linux's peer gives up after 3 s (the userspace peer after its 3 SYN retries).
+            let c =
+                TcpStream::connect_timeout(&SocketAddr::new(STACK, PORT), Duration::from_secs(3))
+                    .context("Linux connects to the userspace stack")?;
             let (s, _) = l.accept().context("the userspace stack accepts")?;
             let peer = c.local_addr().context("the peer's address")?;
             Ok((Box::new(c), Box::new(s), peer, SocketAddr::new(STACK, PORT)))
@@ -406,11 +408,11 @@ fn flood(lab: &Lab, target: Target, count: u64, rng: &mut Rng) -> Result<FloodRe
         let burst = Instant::now();
         for _ in 0..per_connect {
             let r = rng.next();
+            let [a, b, c, _] = SPOOFED_NET.octets();
             let src = SocketAddr::new(
-                IpAddr::V4(std::net::Ipv4Addr::new(198, 51, 100, 1 + (r % 254) as u8)),
+                IpAddr::V4(std::net::Ipv4Addr::new(a, b, c, 1 + (r % 254) as u8)),
                 1024 + ((r >> 8) % 60000) as u16,
             );
-            debug_assert_eq!(SPOOFED_NET.octets()[..3], [198, 51, 100]);
             let h = TcpHeader {
                 src_port: 0,
                 dst_port: 0,
@@ -460,53 +462,9 @@ fn flood(lab: &Lab, target: Target, count: u64, rng: &mut Rng) -> Result<FloodRe
     })
 }
 
-/// The legitimate peer connects (3 s at most), sends `payload`, and the target reads it all.
+/// The legitimate peer connects, sends `payload`, and the target reads it all, unchanged.
 fn connect_and_send(lab: &Lab, target: Target, listener: &Listener, payload: &[u8]) -> Result<()> {
-    let (mut w, mut r, _, _) = match target {
-        Target::Linux => {
-            let c = lab.stack.connect(SocketAddr::new(KERNEL, PORT))?;
-            let Listener::Kernel(l) = listener else {
-                bail!("no kernel listener")
-            };
-            l.set_nonblocking(true)?;
-            let deadline = Instant::now() + Duration::from_secs(3);
-            let s = loop {
-                match l.accept() {
-                    Ok((s, _)) => break s,
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                        if Instant::now() > deadline {
-                            bail!("no connection within 3 s");
-                        }
-                        std::thread::sleep(Duration::from_millis(1));
-                    }
-                    Err(e) => return Err(e.into()),
-                }
-            };
-            s.set_nonblocking(false)?;
-            let peer = c.local_addr()?;
-            (
-                Box::new(c) as Box<dyn Write + Send>,
-                Box::new(s) as Box<dyn Read + Send>,
-                peer,
-                SocketAddr::new(KERNEL, PORT),
-            )
-        }
-        Target::Impl => {
-            let c =
-                TcpStream::connect_timeout(&SocketAddr::new(STACK, PORT), Duration::from_secs(3))?;
-            let Listener::Stack(l) = listener else {
-                bail!("no stack listener")
-            };
-            let (s, _) = l.accept()?;
-            let peer = c.local_addr()?;
-            (
-                Box::new(c) as Box<dyn Write + Send>,
-                Box::new(s) as Box<dyn Read + Send>,
-                peer,
-                SocketAddr::new(STACK, PORT),
-            )
-        }
-    };
+    let (mut w, mut r, _, _) = connect_pair(lab, target, listener)?;
     let data = payload.to_vec();
     let writer = std::thread::spawn(move || w.write_all(&data));
     let mut got = vec![0u8; payload.len()];

@@ -11,7 +11,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 use stateright::Model;
 use std::process::ExitCode;
-use tcp_model::check::{check, CheckOptions, Status};
+use tcp_model::check::{check, scenario_of, CheckOptions, Status};
 use tcp_model::config::{Config, Scenario};
 use tcp_model::mechanism::Variant;
 use tcp_model::properties;
@@ -40,16 +40,6 @@ pub struct ExploreArgs {
     /// Port on 127.0.0.1 to serve on.
     #[arg(long, default_value_t = crate::report::DEFAULT_PORT)]
     pub port: u16,
-}
-
-/// The scenario `check` runs a variant in to find its counterexample to `property`.
-fn scenario_of(variant: Variant, property: &str) -> Scenario {
-    variant
-        .must_violate()
-        .iter()
-        .find(|(p, _)| *p == property)
-        .map(|(_, s)| *s)
-        .unwrap_or(Scenario::ClientServer)
 }
 
 /// Find the counterexample as `check` does, and return its Explorer path.
