@@ -4,6 +4,7 @@
 
 mod attack;
 mod cli;
+mod fuzz;
 mod report;
 
 /// mimalloc: the checker allocates states on its worker threads and frees most of them on
@@ -36,6 +37,9 @@ enum Command {
     Export(cli::export::ExportArgs),
     /// Replay the vectors through a TUN device against a real TCP (root or a user namespace).
     Replay(tcp_conformance::ReplayArgs),
+    /// Random walks against a target with the model as the oracle; failing walks are shrunk
+    /// to vectors under vectors/found/.
+    Fuzz(cli::fuzz::FuzzArgs),
     /// Attack a target in a private namespace: blind RST/SYN/data (RFC 5961), SYN flood.
     Attack(cli::attack::AttackArgs),
     /// Serve smoltcp or lwIP behind the exec protocol on the TUN device handed over as
@@ -59,6 +63,7 @@ fn main() -> ExitCode {
         Command::Export(args) => cli::export::run(&args),
         Command::Replay(args) => tcp_conformance::run_replay(&args),
         Command::Attack(args) => cli::attack::run(&args),
+        Command::Fuzz(args) => cli::fuzz::run(&args),
         Command::ExecAdapter { stack } => {
             return match tcp_conformance::exec_server::run_adapter(&stack) {
                 Ok(()) => ExitCode::SUCCESS,

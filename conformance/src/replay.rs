@@ -230,7 +230,11 @@ impl Replay<'_> {
                 if seg.flags.syn && self.sym.iss.is_none() {
                     self.sym.iss = Some(seg.seq);
                 }
-                self.sym.wnd = Some(u32::from(seg.window));
+                // A reset's window field says nothing of the receive window (Linux and this
+                // project's stack send 0): `wnd` stays the last window the target offered.
+                if !seg.flags.rst || self.sym.wnd.is_none() {
+                    self.sym.wnd = Some(u32::from(seg.window));
+                }
                 self.last_target_tx = at;
                 if seg.flags.ack {
                     // Any segment with ACK carries the current RCV.NXT: nothing is owed now.
@@ -507,7 +511,11 @@ impl Replay<'_> {
         if !spec.flags.rst && (spec.len > 0 || spec.flags.syn || spec.flags.fin) {
             self.ack_owed = true;
         }
-        self.retransmissions = 0;
+        // The retransmission timer's backoff lasts until new data is acknowledged (RFC 6298
+        // 5.7, Karn's algorithm), which the replayer cannot judge (an ACK may be unacceptable,
+        // or come on a segment that is dropped): a peer segment does not end it, and a timer
+        // step after other segments may wait for the backed-off timeout. The earliest a
+        // retransmission may come does not depend on the count.
         self.keepalives = 0;
         Ok(())
     }

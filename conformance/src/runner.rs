@@ -63,7 +63,8 @@ pub fn kernel_release() -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
-fn load_deviations(args: &ReplayArgs) -> anyhow::Result<Deviations> {
+/// The deviations of `args.target`: the file given with `--deviations`, else the shipped list.
+pub fn load_deviations(args: &ReplayArgs) -> anyhow::Result<Deviations> {
     if let Some(path) = &args.deviations {
         return Deviations::load(path, true).map_err(anyhow::Error::msg);
     }

@@ -6,10 +6,17 @@
 //! guard drops), and consulted with [`fault!`] at the one place the rule is implemented.
 //! Outside `cfg(test)` the enum does not exist and [`fault!`] is always false: no fault is
 //! reachable from a normal build or from the public API.
+//!
+//! The cargo feature `seeded-faults` makes the list public (and adds [`inject_everywhere`],
+//! for every thread of the process) so that other crates' tests can seed a fault into the
+//! stack they drive, e.g. the fuzzer's power test in the root crate. Only the root crate's
+//! `[dev-dependencies]` turn it on, so it exists in test builds only: `cargo build` and
+//! `cargo run` never have it (cargo's resolver 2 keeps dev-dependency features out of normal
+//! builds).
 
 /// True when the test-only fault `$f` is injected on this thread; always false outside
 /// `cfg(test)`.
-#[cfg(test)]
+#[cfg(any(test, feature = "seeded-faults"))]
 macro_rules! fault {
     ($f:ident) => {
         $crate::fault::active($crate::fault::Fault::$f)
@@ -18,7 +25,7 @@ macro_rules! fault {
 
 /// True when the test-only fault `$f` is injected on this thread; always false outside
 /// `cfg(test)`.
-#[cfg(not(test))]
+#[cfg(not(any(test, feature = "seeded-faults")))]
 macro_rules! fault {
     ($f:ident) => {
         $crate::fault::never()
@@ -26,33 +33,34 @@ macro_rules! fault {
 }
 
 /// No fault exists in a normal build.
-#[cfg(not(test))]
+#[cfg(not(any(test, feature = "seeded-faults")))]
 #[inline(always)]
 pub(crate) fn never() -> bool {
     false
 }
 
-#[cfg(test)]
-pub(crate) use imp::*;
+#[cfg(any(test, feature = "seeded-faults"))]
+pub use imp::*;
 
-#[cfg(test)]
+#[cfg(any(test, feature = "seeded-faults"))]
 mod imp {
     use std::cell::Cell;
+    use std::sync::atomic::{AtomicU64, Ordering};
 
     macro_rules! faults {
         ($($(#[doc = $doc:literal])* $name:ident => $req:literal,)*) => {
             /// A seeded fault: one rule broken where the stack implements it.
             #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-            pub(crate) enum Fault {
+            pub enum Fault {
                 $($(#[doc = $doc])* $name,)*
             }
 
             impl Fault {
                 /// Every fault.
-                pub(crate) const ALL: &'static [Fault] = &[$(Fault::$name),*];
+                pub const ALL: &'static [Fault] = &[$(Fault::$name),*];
 
                 /// The requirement the fault breaks (RFC 9293 Appendix B's id, or the RFC).
-                pub(crate) fn requirement(self) -> &'static str {
+                pub fn requirement(self) -> &'static str {
                     match self {
                         $(Fault::$name => $req),*
                     }
@@ -138,27 +146,47 @@ mod imp {
         static ACTIVE: Cell<u64> = const { Cell::new(0) };
     }
 
+    /// Faults injected for every thread ([`inject_everywhere`]).
+    static EVERYWHERE: AtomicU64 = AtomicU64::new(0);
+
     fn bit(f: Fault) -> u64 {
         1u64 << (f as u32)
     }
 
-    /// True when `f` is injected on this thread.
+    /// True when `f` is injected on this thread or everywhere.
     pub(crate) fn active(f: Fault) -> bool {
-        ACTIVE.with(|a| a.get() & bit(f) != 0)
+        ACTIVE.with(|a| a.get() & bit(f) != 0) || EVERYWHERE.load(Ordering::Relaxed) & bit(f) != 0
     }
 
     /// Injects `f` on this thread until the guard drops.
-    pub(crate) fn inject(f: Fault) -> Injected {
+    pub fn inject(f: Fault) -> Injected {
         ACTIVE.with(|a| a.set(a.get() | bit(f)));
         Injected(f)
     }
 
     /// Removes its fault when dropped.
-    pub(crate) struct Injected(Fault);
+    pub struct Injected(Fault);
 
     impl Drop for Injected {
         fn drop(&mut self) {
             ACTIVE.with(|a| a.set(a.get() & !bit(self.0)));
+        }
+    }
+
+    /// Injects `f` for every thread of the process until the guard drops: for a test that
+    /// drives the stack from threads it does not make (a replay job in its own network
+    /// namespace). Such tests must not run alongside others that use the stack.
+    pub fn inject_everywhere(f: Fault) -> InjectedEverywhere {
+        EVERYWHERE.fetch_or(bit(f), Ordering::SeqCst);
+        InjectedEverywhere(f)
+    }
+
+    /// Removes its process-wide fault when dropped.
+    pub struct InjectedEverywhere(Fault);
+
+    impl Drop for InjectedEverywhere {
+        fn drop(&mut self) {
+            EVERYWHERE.fetch_and(!bit(self.0), Ordering::SeqCst);
         }
     }
 

@@ -20,7 +20,8 @@
 #![warn(missing_docs)]
 
 #[macro_use]
-mod fault;
+#[cfg_attr(feature = "seeded-faults", allow(unreachable_pub))]
+pub mod fault;
 pub mod coalesce;
 pub mod config;
 pub mod congestion;

@@ -16,6 +16,7 @@ pub mod explore;
 pub mod numbers;
 pub mod requirements;
 pub mod scenarios;
+pub mod walk;
 
 use crate::endpoint::{Endpoint, Params, UserCall};
 use crate::fault::Fault;
@@ -121,7 +122,7 @@ pub fn event_classes() -> Vec<String> {
     stimuli(&ep).iter().map(|s| s.class_name()).collect()
 }
 
-fn role_name(role: Option<Role>, state: TcpState, in_flight: bool) -> String {
+pub(crate) fn role_name(role: Option<Role>, state: TcpState, in_flight: bool) -> String {
     let mut name = match role {
         Some(Role::Active) => "active",
         Some(Role::Passive) => "passive",

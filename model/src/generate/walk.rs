@@ -1,0 +1,492 @@
+//! Random walks over the vectors' alphabet, with the model as the online oracle (issue 13).
+//!
+//! A generated vector is the shortest path to a state followed by one event; a walk is a
+//! sequence of events of any length, each drawn from the same alphabet ([`stimuli`]: every
+//! user call, every segment kind at every sequence and acknowledgment class, every running
+//! timer). Where the RFCs leave a choice ([`Choice`]), the oracle keeps every policy still
+//! consistent with what the target did: it holds one candidate endpoint per policy
+//! ([`Oracle`]). After each event the candidates are grouped by what they make the target do
+//! ([`Expected`]); one group is an ordinary step, several are a `one_of` whose branch the
+//! target's behaviour picks ([`Oracle::resolve`]). An event the candidates cannot agree to
+//! script is not offered.
+//!
+//! A walk is decoded from a *genome*, one number per event ([`Oracle::options`],
+//! [`pick`]), so that a shrinker can remove events or make them more ordinary and decode the
+//! walk again.
+//!
+//! The model's numbers are small (a 256-number sequence space, an 8-octet window), and a
+//! vector writes them relative to the ISNs and the window ([`super::numbers`]). A walk keeps
+//! to the part of the space where that writing is exact ([`Oracle::faithful`]): the peer's
+//! numbers below IRS + WND, the target's in flight below one model window, no reopened
+//! connection with a new ISS. Retransmission timeouts stop before the model gives up (targets'
+//! R2 differ, and the suite checks it apart).
+
+use super::alphabet::{apply_form, has_irs, stimuli, Applied, Stimulus};
+use super::build::event_steps;
+use super::build::{realize, target_after};
+use super::explore::{advance, representatives, Target};
+use std::collections::BTreeSet;
+use super::numbers::{Numbers, ISS, WND};
+use super::{params, role_name};
+use crate::endpoint::{Params, UserCall};
+use crate::policy::{Choice, Policy};
+use tcp_vectors::{AppEvent, Step, TcpState, TimerKind};
+
+/// One policy the target may follow, and where the walk has taken the model under it.
+#[derive(Clone, Debug)]
+struct Candidate {
+    policy: Policy,
+    target: Target,
+}
+
+/// Every policy: each combination of the alternatives of [`Choice::ALL`], the model's first.
+fn all_policies() -> Vec<Policy> {
+    let mut out = vec![Policy::MODEL];
+    for c in Choice::ALL {
+        let flipped: Vec<Policy> = out.iter().map(|p| p.flip(c)).collect();
+        out.extend(flipped);
+    }
+    out
+}
+
+/// What the target may do after one event: the event's own step, and one group of
+/// observations per distinct behaviour of the candidates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Expected {
+    /// The step that applies the event (`call`, `send` or `timer`).
+    pub action: Step,
+    /// The behaviours, the model's own first. One entry: an ordinary step.
+    pub outcomes: Vec<Outcome>,
+    /// The choices whose alternatives part the outcomes.
+    parting: Vec<Choice>,
+    /// Whether some outcomes differ only in how many ACKs the event makes ([`coalesce`]).
+    coalescing: bool,
+}
+
+/// One behaviour the RFCs allow after an event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// A name for the branch of a `one_of`: the alternatives its policies take, e.g.
+    /// `closes` (lowercase letters, digits and `-`).
+    pub name: String,
+    /// The observations (segments, application events, calls it answers with, the state).
+    pub steps: Vec<Step>,
+    /// Indices of the candidates that behave so.
+    members: Vec<usize>,
+    /// The outcome acknowledges once where the model acknowledges twice ([`coalesce`]).
+    coalesced: bool,
+}
+
+impl Expected {
+    /// The name of the choice when the outcomes differ: the keys of the choices that part
+    /// them, joined with `-` (e.g. `rst-in-time-wait`).
+    pub fn choice_name(&self) -> String {
+        let mut keys: Vec<&str> = self.parting.iter().map(|c| c.key()).collect();
+        if self.coalescing {
+            keys.push("ack-coalescing");
+        }
+        if keys.is_empty() {
+            keys.push("behaviour");
+        }
+        keys.join("-")
+    }
+}
+
+/// The model as an online oracle for one walk: the candidate endpoints still consistent with
+/// what the target did, and the walk so far.
+#[derive(Clone, Debug)]
+pub struct Oracle {
+    p: Params,
+    cands: Vec<Candidate>,
+    /// The most retransmission timeouts in a row a walk asks for (the model gives up after
+    /// [`Params::max_retries`]; a target's own R2 is larger).
+    max_timeouts: u8,
+    /// Timers a walk may not wait for (e.g. TIME-WAIT on a target whose TIME-WAIT is long).
+    excluded_timers: Vec<TimerKind>,
+}
+
+/// An event of a walk, with what the oracle knew when it was applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WalkEvent {
+    /// The event class.
+    pub stimulus: Stimulus,
+    /// The state the target was in (the lead candidate's).
+    pub state: TcpState,
+    /// The id of the vector of the same cell (`established/active/rst-seq-exact`), so that a
+    /// target's listed deviations for that cell apply to this event too.
+    pub cell_id: String,
+}
+
+impl Default for Oracle {
+    fn default() -> Self {
+        Oracle::new(&[])
+    }
+}
+
+impl Oracle {
+    /// A socket not yet opened, under every policy. `excluded_timers` are never offered.
+    pub fn new(excluded_timers: &[TimerKind]) -> Oracle {
+        let p = params();
+        Oracle {
+            p,
+            cands: all_policies()
+                .into_iter()
+                .map(|policy| Candidate {
+                    policy,
+                    target: Target::new(),
+                })
+                .collect(),
+            max_timeouts: p.max_retries,
+            excluded_timers: excluded_timers.to_vec(),
+        }
+    }
+
+    fn lead(&self) -> &Target {
+        &self.cands[0].target
+    }
+
+    /// The target as the lead candidate (the first policy still consistent) sees it.
+    pub fn target(&self) -> &Target {
+        self.lead()
+    }
+
+    /// How many policies are still consistent with what the target did.
+    pub fn candidates(&self) -> usize {
+        self.cands.len()
+    }
+
+    /// The alternatives the target has shown so far: for each choice on which every
+    /// remaining candidate agrees and which some candidate once differed on, its name. Empty
+    /// while nothing has been revealed.
+    pub fn revealed(&self) -> Vec<(Choice, &'static str)> {
+        if self.cands.len() == all_policies().len() {
+            return Vec::new();
+        }
+        Choice::ALL
+            .into_iter()
+            .filter(|&c| {
+                let first = self.cands[0].policy.alt(c);
+                self.cands.iter().all(|k| k.policy.alt(c) == first)
+            })
+            .map(|c| (c, self.cands[0].policy.name(c)))
+            .collect()
+    }
+
+    fn params_of(&self, c: &Candidate) -> Params {
+        Params {
+            policy: c.policy,
+            ..self.p
+        }
+    }
+
+    /// Whether the model's numbers after a step are still written exactly by a vector (see
+    /// the module documentation).
+    fn faithful(t: &Target) -> bool {
+        let ep = &t.ep;
+        let peer_ok = !has_irs(ep) || (0..i64::from(WND)).contains(&Numbers::irs_offset(ep.rcv_nxt));
+        let own_ok = t.role.is_none() || ep.state == TcpState::Closed || ep.iss == ISS;
+        peer_ok && own_ok && ep.queued == 0 && ep.in_flight() < WND - 1
+    }
+
+    /// The event a stimulus makes in the current state, and what each candidate does; `None`
+    /// when some candidate cannot script it or leaves the faithful part of the space.
+    fn try_apply(&self, s: Stimulus) -> Option<(Applied, Vec<(Target, Vec<Step>)>)> {
+        if let Stimulus::Timer(k) = s {
+            if self.excluded_timers.contains(&k) {
+                return None;
+            }
+            // The model gives up after its own R2 and retransmits everything in flight as one
+            // segment; a target gives up later and may resend only the first segment (RFC 9293
+            // 3.10.8 leaves the packaging open). A walk waits for a retransmission only where
+            // the two agree: one octet (or SYN, or FIN) in flight, before the model's R2.
+            if k == TimerKind::Retransmission
+                && self
+                    .cands
+                    .iter()
+                    .any(|c| c.target.ep.retries >= self.max_timeouts || c.target.ep.in_flight() != 1)
+            {
+                return None;
+            }
+        }
+        if let Stimulus::Call(UserCall::Close) = s {
+            // Text or a FIN that came on a SYN waits "for processing after the ESTABLISHED
+            // state has been reached" (RFC 9293 3.10.7.2); a CLOSE in SYN-RECEIVED skips
+            // ESTABLISHED, and the RFC does not say when they are processed then.
+            if self.cands.iter().any(|c| c.target.ep.syn_text > 0 || c.target.ep.syn_fin) {
+                return None;
+            }
+        }
+        if let Stimulus::Call(UserCall::Open { passive: true }) = s {
+            // A walk's listener accepts one connection: no listener is kept (the vectors'
+            // `keep_listener` exists for one cell only).
+            if self.p.listener {
+                return None;
+            }
+        }
+        if let Stimulus::Segment(kind, ..) = s {
+            // A peer that contradicts its own stream (a FIN before octets it already sent
+            // beyond it, or octets past a FIN it sent) leaves the RFC without an answer: the
+            // octets and the FIN claim the same sequence numbers.
+            let contradicts = |c: &Candidate| {
+                let ep = &c.target.ep;
+                (kind.fin && ep.held != 0) || (ep.held_fin.is_some() && (kind.text || kind.fin))
+            };
+            if self.cands.iter().any(contradicts) {
+                return None;
+            }
+        }
+        let applied = apply_form(&self.lead().ep, s);
+        let mut out = Vec::with_capacity(self.cands.len());
+        for c in &self.cands {
+            let (next, tr) = advance(&c.target, &applied, &self.params_of(c))?;
+            if !Oracle::faithful(&next) {
+                return None;
+            }
+            let mut steps = event_steps(&applied, &c.target, &next, &tr);
+            steps.push(Step::State(next.ep.state));
+            out.push((next, steps));
+        }
+        Some((applied, out))
+    }
+
+    /// The stimuli a walk may apply now, in the alphabet's order: calls, segments, timers.
+    /// A walk starts by opening the socket, so before that only the two OPENs are offered.
+    pub fn options(&self) -> Vec<Stimulus> {
+        let unopened = self.lead().role.is_none();
+        stimuli(&self.lead().ep)
+            .into_iter()
+            .filter(|s| !unopened || is_open(s))
+            .filter(|&s| self.try_apply(s).is_some())
+            .collect()
+    }
+
+    /// Where the walk is: the event record for applying `s` now.
+    pub fn event_record(&self, s: Stimulus) -> WalkEvent {
+        let t = self.lead();
+        let state = t.ep.state;
+        WalkEvent {
+            stimulus: s,
+            state,
+            cell_id: format!(
+                "{}/{}/{}",
+                state.name().to_lowercase(),
+                role_name(t.role, state, t.ep.in_flight() > 0),
+                s.slug()
+            ),
+        }
+    }
+
+    /// Apply `s` (one of [`Oracle::options`]): what the target may do. The candidates move on
+    /// only once the behaviour is known: call [`Oracle::resolve`] with the outcome's index.
+    pub fn expect(&self, s: Stimulus) -> Option<Pending> {
+        let (_, runs) = self.try_apply(s)?;
+        let mut outcomes: Vec<Outcome> = Vec::new();
+        let mut action = None;
+        let mut nexts = Vec::with_capacity(runs.len());
+        // Each candidate's observations as the model makes them (an ACK per segment it
+        // processes) and with its ACKs coalesced ([`coalesce`]): a target may do either.
+        let mut coalescing = false;
+        for (i, (next, mut steps)) in runs.into_iter().enumerate() {
+            let separate = steps.split_off(1);
+            let act = steps.pop()?;
+            if action.get_or_insert_with(|| act.clone()) != &act {
+                return None;
+            }
+            let together = coalesce(separate.clone());
+            // Two identical ACKs cannot be told from one ACK and its repeat: such an event
+            // is not offered.
+            let acks = |v: &[Step]| v.iter().filter(|s| matches!(s, Step::Expect(_))).cloned().collect::<Vec<_>>();
+            let mut distinct = acks(&separate);
+            distinct.dedup();
+            if together != separate && distinct.len() < acks(&separate).len() {
+                return None;
+            }
+            let variants = if together == separate {
+                vec![(separate, false)]
+            } else {
+                coalescing = true;
+                vec![(together, true), (separate, false)]
+            };
+            for (obs, coalesced) in variants {
+                match outcomes.iter_mut().find(|o| o.steps == obs) {
+                    Some(o) => o.members.push(i),
+                    None => outcomes.push(Outcome {
+                        name: String::new(),
+                        steps: obs,
+                        members: vec![i],
+                        coalesced,
+                    }),
+                }
+            }
+            nexts.push(next);
+        }
+        let parting: Vec<Choice> = if outcomes.len() > 1 {
+            Choice::ALL
+                .into_iter()
+                .filter(|&c| {
+                    let alts = |o: &Outcome| -> Vec<bool> {
+                        o.members.iter().map(|&m| self.cands[m].policy.alt(c)).collect()
+                    };
+                    // A choice parts the outcomes when within each outcome its candidates
+                    // agree on it and not every outcome takes the same alternative.
+                    let per: Vec<Vec<bool>> = outcomes.iter().map(alts).collect();
+                    per.iter().all(|v| v.iter().all(|&a| a == v[0]))
+                        && per.iter().any(|v| v[0] != per[0][0])
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        for o in outcomes.iter_mut() {
+            let lead = &self.cands[o.members[0]].policy;
+            let mut parts: Vec<&str> = parting.iter().map(|&c| lead.name(c)).collect();
+            if coalescing {
+                parts.push(if o.coalesced { "acks-coalesced" } else { "acks-separate" });
+            }
+            if parts.is_empty() {
+                parts.push("behaviour");
+            }
+            o.name = parts.join("-");
+        }
+        // Branch names must be distinct: when the parting choices do not tell the outcomes
+        // apart (several choices interact), number them.
+        let mut names: Vec<&str> = outcomes.iter().map(|o| o.name.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        if names.len() < outcomes.len() {
+            for (n, o) in outcomes.iter_mut().enumerate() {
+                o.name = format!("{}-{}", o.name, n + 1);
+            }
+        }
+        Some(Pending {
+            expected: Expected {
+                action: action?,
+                outcomes,
+                parting,
+                coalescing,
+            },
+            nexts,
+            record: self.event_record(s),
+        })
+    }
+
+    /// Take the behaviour the target showed: the candidates of outcome `index` move on to
+    /// their states after the event; the others are dropped.
+    pub fn resolve(&mut self, pending: Pending, index: usize) {
+        let Some(o) = pending.expected.outcomes.get(index) else {
+            return;
+        };
+        let mut kept = Vec::with_capacity(o.members.len());
+        for &m in &o.members {
+            kept.push(Candidate {
+                policy: self.cands[m].policy,
+                target: pending.nexts[m].clone(),
+            });
+        }
+        self.cands = kept;
+    }
+}
+
+/// What a target that processes a whole event before answering shows (RFC 9293 3.8.6.3,
+/// MUST-59: process all queued segments before acknowledging): the model answers a SYN's
+/// queued text and the segment that completes the handshake one after the other, with an
+/// acknowledgment each; a target acknowledges once. A pure ACK that a later pure ACK of the
+/// same event supersedes, with only application events between them, is dropped, and the
+/// `data` events that leaves side by side are one (the application reads after the event).
+fn coalesce(steps: Vec<Step>) -> Vec<Step> {
+    let pure_ack = |s: &Step| {
+        matches!(s, Step::Expect(p) if p.flags.ack && !(p.flags.syn || p.flags.fin || p.flags.rst) && p.len == 0)
+    };
+    let mut kept: Vec<Step> = Vec::with_capacity(steps.len());
+    for (i, s) in steps.iter().enumerate() {
+        let superseded = pure_ack(s)
+            && steps[i + 1..]
+                .iter()
+                .find(|n| !matches!(n, Step::App(_)))
+                .is_some_and(pure_ack);
+        if !superseded {
+            kept.push(s.clone());
+        }
+    }
+    let mut out: Vec<Step> = Vec::with_capacity(kept.len());
+    for s in kept {
+        if let (Some(Step::App(AppEvent::Data(a))), Step::App(AppEvent::Data(b))) =
+            (out.last_mut(), &s)
+        {
+            *a += *b;
+            continue;
+        }
+        out.push(s);
+    }
+    out
+}
+
+/// An event applied to the oracle whose outcome the target has not shown yet.
+#[derive(Clone, Debug)]
+pub struct Pending {
+    /// What the target may do.
+    pub expected: Expected,
+    nexts: Vec<Target>,
+    /// The event, where it happened.
+    pub record: WalkEvent,
+}
+
+/// The stimulus a genome number picks among `options` (the alphabet's order: calls, then
+/// segments, then timers): the top byte chooses the category (segments 70 %, calls 20 %,
+/// timers 10 %, falling back to segments when the category is empty), the rest the member.
+/// Zero picks the first segment, and smaller numbers pick more ordinary events first within a
+/// category, so that a shrinker that lowers numbers makes a walk plainer.
+pub fn pick(options: &[Stimulus], gene: u32) -> Option<Stimulus> {
+    let calls: Vec<Stimulus> = options.iter().copied().filter(|s| matches!(s, Stimulus::Call(_))).collect();
+    let segs: Vec<Stimulus> = options
+        .iter()
+        .copied()
+        .filter(|s| matches!(s, Stimulus::Segment(..)))
+        .collect();
+    let timers: Vec<Stimulus> = options.iter().copied().filter(|s| matches!(s, Stimulus::Timer(_))).collect();
+    let category = (gene >> 24) % 20;
+    let member = (gene & 0x00FF_FFFF) as usize;
+    let from = |v: &[Stimulus]| (!v.is_empty()).then(|| v[member % v.len()]);
+    match category {
+        14..=17 => from(&calls).or_else(|| from(&segs)),
+        18..=19 => from(&timers).or_else(|| from(&segs)),
+        _ => from(&segs),
+    }
+    .or_else(|| from(&calls))
+    .or_else(|| from(&timers))
+}
+
+/// Whether a stimulus opens the socket (the first event of every walk).
+pub fn is_open(s: &Stimulus) -> bool {
+    matches!(s, Stimulus::Call(UserCall::Open { .. }))
+}
+
+/// What the generated vectors reach, to compare walks with: the (state, event class) cells
+/// their events under test cover, and the two-event sequences (consecutive event classes)
+/// their scripts contain, preamble included. Scenario vectors are not counted.
+pub fn vectors_reach() -> (BTreeSet<(TcpState, String)>, BTreeSet<(String, String)>) {
+    let p = params();
+    let mut cells = BTreeSet::new();
+    let mut pairs = BTreeSet::new();
+    for (_, stims) in representatives(&p) {
+        let Some(path) = realize(&stims, &p) else {
+            continue;
+        };
+        let Some(t) = target_after(&path, &p) else {
+            continue;
+        };
+        let classes: Vec<String> = stims.iter().map(Stimulus::class_name).collect();
+        for s in stimuli(&t.ep) {
+            if advance(&t, &apply_form(&t.ep, s), &p).is_none() {
+                continue;
+            }
+            cells.insert((t.ep.state, s.class_name()));
+            let mut all = classes.clone();
+            all.push(s.class_name());
+            for w in all.windows(2) {
+                pairs.insert((w[0].clone(), w[1].clone()));
+            }
+        }
+    }
+    (cells, pairs)
+}

@@ -1,0 +1,287 @@
+//! One walk against a live target, with the model as the online oracle.
+//!
+//! The walk is decoded from its genome one event at a time ([`tcp_model::generate::walk`]).
+//! An event whose candidates all agree becomes ordinary vector steps. An event where the
+//! RFCs allow several behaviours becomes a `one_of`: the walk so far is replayed with that
+//! `one_of` at its end, the branch the target took picks the candidates that go on, and the
+//! walk continues with that branch's steps (so a walk is replayed once per choice the target
+//! reveals, plus once at its end). The whole walk is then replayed as one vector, and its
+//! verdict is the walk's. A listed deviation of the cell an event belongs to explains a
+//! difference at that event as it would in the cell's own vector.
+
+use tcp_conformance::deviations::Deviations;
+use tcp_conformance::replay::{replay_explained, Failure, FailureKind, Outcome};
+use tcp_conformance::target::Driven;
+use tcp_model::generate::alphabet::Stimulus;
+use tcp_model::generate::walk::{pick, Oracle, WalkEvent};
+use tcp_vectors::{Branch, Millis, OneOf, Role, SocketOptions, Step, TimerKind, Vector, SCHEMA_VERSION};
+
+/// The quiet window at the end of a walk: anything the target sends after the last expected
+/// segment is an extra.
+const END_QUIET: Millis = Millis(50);
+
+/// How a walk ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every step held.
+    Pass,
+    /// A difference a listed deviation explains ended the walk (the entries' labels).
+    Deviation(Vec<String>),
+    /// A difference nothing explains: the target did what no policy of the model allows.
+    Fail(Failure),
+}
+
+impl Verdict {
+    /// `pass`, `deviation` or `fail`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Deviation(_) => "deviation",
+            Verdict::Fail(_) => "fail",
+        }
+    }
+}
+
+/// What the walk's replays need from the run: the target's deviations, the IP version, and
+/// the timers a walk must not wait for.
+pub struct Context<'a> {
+    /// The target's listed deviations.
+    pub deviations: &'a Deviations,
+    /// Replay over IPv6 (else IPv4).
+    pub ipv6: bool,
+    /// Timers never offered (too long for this target, e.g. Linux's 60 s TIME-WAIT).
+    pub excluded_timers: &'a [TimerKind],
+    /// The id the walk's vector gets.
+    pub id: String,
+}
+
+/// The result of one walk.
+#[derive(Clone, Debug)]
+pub struct Walked {
+    /// How it ended.
+    pub verdict: Verdict,
+    /// The events applied, in order.
+    pub events: Vec<WalkEvent>,
+    /// 0-based index of the event at which the walk failed or deviated.
+    pub failed_at: Option<usize>,
+    /// The walk as a vector (the branches the target took written as plain steps).
+    pub vector: Vector,
+    /// Replays run.
+    pub replays: usize,
+    /// The last replay's transcript.
+    pub transcript: Vec<String>,
+}
+
+/// The walk's vector so far: its steps, and for each step the event it belongs to.
+struct Script {
+    steps: Vec<Step>,
+    event_of_step: Vec<usize>,
+    role: Option<Role>,
+}
+
+impl Script {
+    fn push(&mut self, step: Step, event: usize) {
+        self.steps.push(step);
+        self.event_of_step.push(event);
+    }
+
+    fn vector(&self, id: &str, events: &[WalkEvent], tail: Vec<Step>) -> Vector {
+        let mut steps = self.steps.clone();
+        steps.extend(tail);
+        let mut covers: Vec<String> = events
+            .iter()
+            .map(|e| format!("{} x {}", e.state.name(), e.stimulus.class_name()))
+            .collect();
+        covers.dedup();
+        Vector {
+            version: SCHEMA_VERSION,
+            id: id.to_string(),
+            covers,
+            requirements: Vec::new(),
+            role: self.role.unwrap_or(Role::Active),
+            options: SocketOptions::default(),
+            description: format!("a random walk of {} events (tcpspec fuzz)", events.len()),
+            steps,
+            event_at: None,
+        }
+    }
+}
+
+/// Replay `vector`; a difference at a step is explained by the deviations listed for the
+/// cell of the event that step belongs to.
+fn replay_walk(
+    driven: &mut Driven<'_>,
+    vector: &Vector,
+    script: &Script,
+    events: &[WalkEvent],
+    ctx: &Context<'_>,
+) -> Outcome {
+    let ends = driven.target.endpoints(ctx.ipv6);
+    let explain = |f: &Failure| {
+        let event = script
+            .event_of_step
+            .get(f.step.saturating_sub(1))
+            .copied()
+            .unwrap_or(events.len().saturating_sub(1));
+        let cell = &events.get(event)?.cell_id;
+        let text = f.to_string();
+        ctx.deviations
+            .covering(cell, ctx.ipv6)
+            .into_iter()
+            .find(|(_, d)| d.explains(&text))
+            .map(|(i, d)| (i, d.continues))
+    };
+    replay_explained(driven, vector, ends, &explain)
+}
+
+/// The verdict of a replay, and the event its first unexplained (or ending) difference
+/// belongs to.
+fn judge(outcome: &Outcome, script: &Script, ctx: &Context<'_>) -> (Verdict, Option<usize>) {
+    let event_of = |f: &Failure| {
+        script
+            .event_of_step
+            .get(f.step.saturating_sub(1))
+            .copied()
+            .or_else(|| script.event_of_step.last().copied())
+    };
+    if let Some(f) = &outcome.failure {
+        return (Verdict::Fail(f.clone()), event_of(f));
+    }
+    // A deviation whose entry does not let the replay go on ended it.
+    if let Some((f, _)) = outcome
+        .deviations
+        .iter()
+        .find(|(_, i)| !ctx.deviations.entries[*i].continues)
+    {
+        let labels = outcome
+            .deviations
+            .iter()
+            .map(|(_, i)| ctx.deviations.entries[*i].label())
+            .collect();
+        return (Verdict::Deviation(labels), event_of(f));
+    }
+    (Verdict::Pass, None)
+}
+
+/// Run the walk a genome decodes to against the target.
+pub fn run(driven: &mut Driven<'_>, genome: &[u32], ctx: &Context<'_>) -> Walked {
+    let mut oracle = Oracle::new(ctx.excluded_timers);
+    let mut script = Script {
+        steps: Vec::new(),
+        event_of_step: Vec::new(),
+        role: None,
+    };
+    let mut events: Vec<WalkEvent> = Vec::new();
+    let mut replays = 0;
+    for &gene in genome {
+        let mut options = oracle.options();
+        // The stimulus and what it may do; a split whose branches would have to make a call
+        // (an `accept`) cannot be a `one_of`: another stimulus is picked instead.
+        let pending = loop {
+            let Some(s) = pick(&options, gene) else { break None };
+            match oracle.expect(s) {
+                Some(p)
+                    if p.expected.outcomes.len() == 1
+                        || p.expected
+                            .outcomes
+                            .iter()
+                            .all(|o| o.steps.iter().all(Step::is_observation)) =>
+                {
+                    break Some(p)
+                }
+                _ => options.retain(|o| *o != s),
+            }
+        };
+        let Some(pending) = pending else { break };
+        let index = events.len();
+        if let Stimulus::Call(tcp_model::endpoint::UserCall::Open { passive }) =
+            pending.record.stimulus
+        {
+            script.role = Some(if passive { Role::Passive } else { Role::Active });
+        }
+        events.push(pending.record.clone());
+        script.push(pending.expected.action.clone(), index);
+        let chosen = if pending.expected.outcomes.len() == 1 {
+            0
+        } else {
+            let one_of = Step::OneOf(OneOf {
+                choice: pending.expected.choice_name(),
+                branches: pending
+                    .expected
+                    .outcomes
+                    .iter()
+                    .map(|o| Branch {
+                        name: o.name.clone(),
+                        steps: o.steps.clone(),
+                    })
+                    .collect(),
+            });
+            let mut probe = Script {
+                steps: script.steps.clone(),
+                event_of_step: script.event_of_step.clone(),
+                role: script.role,
+            };
+            probe.push(one_of, index);
+            let vector = probe.vector(&ctx.id, &events, Vec::new());
+            let outcome = replay_walk(driven, &vector, &probe, &events, ctx);
+            replays += 1;
+            let (verdict, at) = judge(&outcome, &probe, ctx);
+            if verdict != Verdict::Pass {
+                return Walked {
+                    verdict,
+                    events,
+                    failed_at: at,
+                    vector,
+                    replays,
+                    transcript: outcome.transcript,
+                };
+            }
+            let taken = outcome.choices.last().and_then(|c| c.branch.clone());
+            match pending
+                .expected
+                .outcomes
+                .iter()
+                .position(|o| Some(&o.name) == taken.as_ref())
+            {
+                Some(i) => i,
+                None => {
+                    return Walked {
+                        verdict: Verdict::Fail(Failure {
+                            step: probe.steps.len(),
+                            kind: FailureKind::OneOf,
+                            message: "the replay reported no branch for the walk's one_of".into(),
+                        }),
+                        events,
+                        failed_at: Some(index),
+                        vector,
+                        replays,
+                        transcript: outcome.transcript,
+                    }
+                }
+            }
+        };
+        for step in &pending.expected.outcomes[chosen].steps {
+            script.push(step.clone(), index);
+        }
+        oracle.resolve(pending, chosen);
+    }
+    let vector = script.vector(&ctx.id, &events, vec![Step::Quiet(END_QUIET)]);
+    let mut full = Script {
+        steps: vector.steps.clone(),
+        event_of_step: script.event_of_step.clone(),
+        role: script.role,
+    };
+    full.event_of_step
+        .push(events.len().saturating_sub(1));
+    let outcome = replay_walk(driven, &vector, &full, &events, ctx);
+    replays += 1;
+    let (verdict, failed_at) = judge(&outcome, &full, ctx);
+    Walked {
+        verdict,
+        events,
+        failed_at,
+        vector,
+        replays,
+        transcript: outcome.transcript,
+    }
+}
