@@ -13,6 +13,11 @@ mod report;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::{Parser, Subcommand};
+
+/// Tests that drive the userspace stack take this lock: the fuzzer's power test seeds faults
+/// into every thread of the process (`tcp_impl::fault::inject_everywhere`).
+#[cfg(test)]
+pub(crate) static STACK_TESTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
 use std::process::ExitCode;
 
 /// Model-checked TCP connection management.

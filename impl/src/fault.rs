@@ -140,6 +140,49 @@ mod imp {
         NoSynCookies => "RFC 4987",
         /// The SYN,ACK with a cookie offers window scaling, which the cookie cannot remember.
         CookieOffersWindowScale => "RFC 7323",
+        /// A FIN retransmitted into TIME-WAIT is acknowledged but does not restart the 2 MSL
+        /// timeout.
+        TimeWaitFinNoRestart => "RFC 9293 3.10.7.4",
+        /// RFC 5961 5.2's range check is removed: an ACK older than SND.UNA - MAX.SND.WND
+        /// is processed.
+        AckRangeUnchecked => "RFC 5961 5.2",
+        /// With a zero receive window, a valid ACK on a segment with text is not processed.
+        ZeroWindowAckIgnored => "RFC 9293 3.10.7.4",
+        /// Held out-of-order text is not delivered when in-order text fills the gap.
+        HeldTextForgotten => "RFC 9293 3.10.7.4",
+        /// A RST inside the window but not at RCV.NXT resets the connection.
+        RstInWindowResets => "RFC 5961 3.2",
+        /// A SYN in a synchronized state resets the connection.
+        SynResetsSynchronized => "RFC 5961 4.2",
+        /// A challenge ACK acknowledges IRS+1 instead of RCV.NXT.
+        ChallengeAckStale => "RFC 5961 3.2",
+        /// An out-of-order segment gets no immediate duplicate ACK.
+        NoDupAckOutOfOrder => "RFC 5681 4.2",
+        /// ABORT sends no RST.
+        AbortSilent => "RFC 9293 3.10.5",
+        /// A FIN in FIN-WAIT-2 is acknowledged, but the connection stays in FIN-WAIT-2.
+        FinWait2IgnoresFin => "RFC 9293 3.10.7.4",
+        /// An unacceptable segment is dropped without the acknowledgment RFC 9293 asks for.
+        UnacceptableNotAcked => "RFC 9293 3.10.7.4",
+    }
+
+    impl Fault {
+        /// The faults the fuzzer (`tcpspec fuzz`) must find: its power test in the root
+        /// crate (`src/fuzz/tests.rs`) seeds each into the stack and runs walks until one
+        /// fails. Their own tests here are not unit tests but that search.
+        pub const FOUND_BY_FUZZ: &'static [Fault] = &[
+            Fault::TimeWaitFinNoRestart,
+            Fault::AckRangeUnchecked,
+            Fault::ZeroWindowAckIgnored,
+            Fault::HeldTextForgotten,
+            Fault::RstInWindowResets,
+            Fault::SynResetsSynchronized,
+            Fault::ChallengeAckStale,
+            Fault::NoDupAckOutOfOrder,
+            Fault::AbortSilent,
+            Fault::FinWait2IgnoresFin,
+            Fault::UnacceptableNotAcked,
+        ];
     }
 
     thread_local! {

@@ -20,6 +20,9 @@ use tcp_vectors::{Branch, Millis, OneOf, Role, SocketOptions, Step, TimerKind, V
 /// segment is an extra.
 const END_QUIET: Millis = Millis(50);
 
+/// The quiet window after an event the target must not answer.
+const SILENCE: Millis = Millis(50);
+
 /// How a walk ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -260,8 +263,14 @@ pub fn run(driven: &mut Driven<'_>, genome: &[u32], ctx: &Context<'_>) -> Walked
                 }
             }
         };
-        for step in &pending.expected.outcomes[chosen].steps {
+        let observed = &pending.expected.outcomes[chosen].steps;
+        for step in observed {
             script.push(step.clone(), index);
+        }
+        if !observed.iter().any(|s| matches!(s, Step::Expect(_))) {
+            // The event must get no answer: a quiet window here catches one at this event,
+            // not at a later one where it would be taken for that one's answer.
+            script.push(Step::Quiet(SILENCE), index);
         }
         oracle.resolve(pending, chosen);
     }

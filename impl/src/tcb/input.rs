@@ -285,6 +285,10 @@ impl Connection {
             if rst && fault!(ZeroWindowDropsRst) {
                 return;
             }
+            if !rst && fault!(ZeroWindowAckIgnored) {
+                self.ack_now = true;
+                return;
+            }
             let mut keep = !Flags::FIN.0;
             if fault!(ZeroWindowDropsUrg) {
                 keep &= !Flags::URG.0;
@@ -304,17 +308,23 @@ impl Connection {
         // the remote FIN. Acknowledge it, and restart the 2 MSL timeout" (fifth step). That
         // FIN lies at RCV.NXT-1, so it fails this check; no other segment restarts the timer.
         let end = seq.plus(payload.len() as u32);
-        if self.state == State::TimeWait && fin && end.plus(1) == self.rcv_nxt {
+        if self.state == State::TimeWait
+            && fin
+            && end.plus(1) == self.rcv_nxt
+            && !fault!(TimeWaitFinNoRestart)
+        {
             self.timewait_deadline = Some(now + self.p.msl * 2);
         }
-        self.ack_now = true;
+        if !fault!(UnacceptableNotAcked) {
+            self.ack_now = true;
+        }
     }
 
     /// Second step: the RST bit, with RFC 5961 section 3.2: reset only on an exact match of
     /// RCV.NXT, otherwise a challenge ACK. A RST's text (RFC 1122 section 4.2.2.12:
     /// diagnostics) is never delivered.
     fn on_rst(&mut self, now: Timestamp, seq: SeqNum) {
-        if seq != self.rcv_nxt {
+        if seq != self.rcv_nxt && !fault!(RstInWindowResets) {
             self.challenge_ack(now);
             return;
         }
@@ -338,6 +348,9 @@ impl Connection {
         if self.state == State::SynReceived && self.passive {
             // "Return this connection to the LISTEN state": drop the embryonic TCB.
             self.enter_closed(None);
+        } else if fault!(SynResetsSynchronized) {
+            self.send_rst(self.snd_max);
+            self.enter_closed(Some(TcpError::Reset));
         } else {
             self.challenge_ack(now);
         }
@@ -438,9 +451,11 @@ impl Connection {
             State::Established => self.state = State::CloseWait,
             State::FinWait1 if self.fin_acked() => self.enter_time_wait(now),
             State::FinWait1 => self.state = State::Closing,
-            State::FinWait2 => self.enter_time_wait(now),
+            State::FinWait2 if !fault!(FinWait2IgnoresFin) => self.enter_time_wait(now),
             // "Remain in the TIME-WAIT state. Restart the 2 MSL time-wait timeout."
-            State::TimeWait => self.timewait_deadline = Some(now + self.p.msl * 2),
+            State::TimeWait if !fault!(TimeWaitFinNoRestart) => {
+                self.timewait_deadline = Some(now + self.p.msl * 2)
+            }
             // CLOSE-WAIT, CLOSING, LAST-ACK: remain.
             _ => {}
         }
@@ -467,7 +482,7 @@ impl Connection {
             return false;
         }
         // RFC 5961 section 5.2: acceptable only if SND.UNA - MAX.SND.WND <= SEG.ACK.
-        if ack.lt(self.snd_una.minus(self.max_snd_wnd)) {
+        if ack.lt(self.snd_una.minus(self.max_snd_wnd)) && !fault!(AckRangeUnchecked) {
             self.challenge_ack(now);
             return false;
         }
@@ -541,7 +556,7 @@ impl Connection {
                 self.ack_now = ack_owed;
                 self.dupacks_owed += 1;
             } else {
-                self.ack_now = true;
+                self.ack_now = !fault!(NoDupAckOutOfOrder);
             }
             return false;
         }
@@ -554,6 +569,9 @@ impl Connection {
         if gap_was_open {
             // Text that fills (part of) a gap is acknowledged at once (RFC 5681 section 4.2).
             self.ack_now = true;
+            if fault!(HeldTextForgotten) {
+                return fin;
+            }
             return self.deliver_held() || fin;
         }
         self.delay_ack(now, data.len());

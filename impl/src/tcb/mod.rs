@@ -591,6 +591,13 @@ impl Connection {
         }
         self.challenge_count += 1;
         self.counters.challenge_acks += 1;
+        if fault!(ChallengeAckStale) {
+            let rcv_nxt = self.rcv_nxt;
+            self.rcv_nxt = self.irs.plus(1);
+            self.send_ack();
+            self.rcv_nxt = rcv_nxt;
+            return;
+        }
         self.send_ack();
     }
 

@@ -153,7 +153,11 @@ impl Connection {
             | State::Established
             | State::FinWait1
             | State::FinWait2
-            | State::CloseWait => self.send_rst(self.snd_max),
+            | State::CloseWait
+                if !fault!(AbortSilent) =>
+            {
+                self.send_rst(self.snd_max)
+            }
             _ => {}
         }
         self.enter_closed(None);

@@ -107,8 +107,10 @@ catalogue! {
 #[test]
 fn every_fault_has_its_test() {
     for f in Fault::ALL {
+        // The faults the fuzzer must find are checked by its power test in the root crate
+        // (src/fuzz/tests.rs), which seeds each and walks until one fails.
         assert!(
-            COVERED.contains(f),
+            COVERED.contains(f) || Fault::FOUND_BY_FUZZ.contains(f),
             "{f:?} ({}) has no test",
             f.requirement()
         );

@@ -284,29 +284,36 @@ impl Oracle {
         let mut action = None;
         let mut nexts = Vec::with_capacity(runs.len());
         // Each candidate's observations as the model makes them (an ACK per segment it
-        // processes) and with its ACKs coalesced ([`coalesce`]): a target may do either.
-        let mut coalescing = false;
-        for (i, (next, mut steps)) in runs.into_iter().enumerate() {
+        // processes) and with its ACKs coalesced ([`coalesce`]): a target may do either. Where
+        // a choice of the RFCs already is that difference (`synack-text-ack`), the choice
+        // names it and no coalesced variant is added.
+        let mut separated = Vec::with_capacity(runs.len());
+        for (next, mut steps) in runs {
             let separate = steps.split_off(1);
             let act = steps.pop()?;
             if action.get_or_insert_with(|| act.clone()) != &act {
                 return None;
             }
+            separated.push(separate);
+            nexts.push(next);
+        }
+        let mut coalescing = false;
+        for (i, separate) in separated.iter().enumerate() {
             let together = coalesce(separate.clone());
-            // Two identical ACKs cannot be told from one ACK and its repeat: such an event
-            // is not offered.
-            let acks = |v: &[Step]| v.iter().filter(|s| matches!(s, Step::Expect(_))).cloned().collect::<Vec<_>>();
-            let mut distinct = acks(&separate);
-            distinct.dedup();
-            if together != separate && distinct.len() < acks(&separate).len() {
-                return None;
-            }
-            let variants = if together == separate {
-                vec![(separate, false)]
-            } else {
+            let mut variants = vec![(separate.clone(), false)];
+            if &together != separate && !separated.contains(&together) {
+                // Two identical ACKs cannot be told from one ACK and its repeat: such an
+                // event is not offered.
+                let acks: Vec<&Step> =
+                    separate.iter().filter(|s| matches!(s, Step::Expect(_))).collect();
+                let mut distinct = acks.clone();
+                distinct.dedup();
+                if distinct.len() < acks.len() {
+                    return None;
+                }
                 coalescing = true;
-                vec![(together, true), (separate, false)]
-            };
+                variants.insert(0, (together, true));
+            }
             for (obs, coalesced) in variants {
                 match outcomes.iter_mut().find(|o| o.steps == obs) {
                     Some(o) => o.members.push(i),
@@ -318,7 +325,6 @@ impl Oracle {
                     }),
                 }
             }
-            nexts.push(next);
         }
         let parting: Vec<Choice> = if outcomes.len() > 1 {
             Choice::ALL
