@@ -132,6 +132,11 @@ mod imp {
         NoSynCookies => "RFC 4987",
         /// The SYN,ACK with a cookie offers window scaling, which the cookie cannot remember.
         CookieOffersWindowScale => "RFC 7323",
+        /// A synchronized connection takes any segment's text at RCV.NXT, whatever its
+        /// sequence and acknowledgment numbers: no acceptability test (RFC 9293 3.10.7.4,
+        /// first) and no acknowledgment range (RFC 5961 5.2), so a blind attacker's data is
+        /// delivered.
+        BlindDataAccepted => "RFC 5961",
     }
 
     thread_local! {
