@@ -565,3 +565,69 @@ fn walk(dir: &std::path::Path) -> Vec<String> {
     }
     out
 }
+
+/// `attack --json` of one kind on one target, small.
+fn attack(target: &str, kind: &str) -> Value {
+    let (code, stdout, stderr) = tcpspec(&[
+        "attack",
+        "--target",
+        target,
+        "--kind",
+        kind,
+        "--count",
+        "1000",
+        "--bulk-kib",
+        "128",
+        "--connects",
+        "2",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{target} {kind}: {stderr}");
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{target} {kind}: {e}: {stdout}"))
+}
+
+#[test]
+fn attack_runs_on_lwip_and_on_an_exec_target_for_every_kind() {
+    // The exec adapter serving smoltcp, named as `replay --target exec:` names it.
+    let exec = format!(
+        "exec:{} exec-adapter --stack smoltcp",
+        env!("CARGO_BIN_EXE_tcpspec")
+    );
+    for target in ["lwip", exec.as_str()] {
+        for kind in ["blind-rst", "blind-syn", "blind-data"] {
+            let r = attack(target, kind);
+            let b = &r["blind"];
+            assert_eq!(b["sent"], 1000, "{target} {kind}: {r}");
+            // The verdict on the data is what was read: the stream exactly, or not.
+            let intact = b["injected_bytes"] == 0 && b["bytes_read"] == b["bytes_sent"];
+            assert_eq!(b["data_verified"], intact, "{target} {kind}: {r}");
+            if kind != "blind-data" {
+                // RSTs and SYNs carry no text.
+                assert_eq!(b["injected_bytes"], 0, "{target} {kind}: {r}");
+            }
+            if kind == "blind-syn" {
+                // No SYN resets either stack (RFC 5961 4.2; smoltcp drops it).
+                assert_eq!(b["connection_reset"], false, "{target} {kind}: {r}");
+            }
+            // Neither stack counts its challenge ACKs: the wire's count stands alone.
+            assert!(b["challenge_acks_counted_by_target"].is_null(), "{r}");
+            assert!(b["acks_drawn_on_wire"].is_u64(), "{r}");
+            assert!(b["limit"]["verdict"].is_string(), "{r}");
+        }
+        let r = attack(target, "syn-flood");
+        let f = &r["flood"];
+        assert_eq!(f["processed"], f["sent"], "{target}: {r}");
+        let failed = f["failures"].as_array().map_or(0, Vec::len) as u64;
+        let ok = f["connects_ok"].as_u64().expect("connects_ok");
+        assert_eq!(failed + ok, 2, "{target}: {r}");
+        // Both run in a child process: its peak resident size.
+        let m = &f["memory"];
+        assert!(
+            m["what"]
+                .as_str()
+                .is_some_and(|w| w.contains("stack's process")),
+            "{target}: {r}"
+        );
+        assert!(m["peak_bytes"].as_u64() >= m["start_bytes"].as_u64(), "{r}");
+    }
+}

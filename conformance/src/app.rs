@@ -76,6 +76,12 @@ impl<S: Stack> App<S> {
         &mut self.stack
     }
 
+    /// The stack, without the application (`tcpspec attack` drives the socket primitives
+    /// itself).
+    pub fn into_stack(self) -> S {
+        self.stack
+    }
+
     /// Whether a blocked call is still to be finished.
     fn blocked(&self) -> bool {
         self.pending_send > 0 || self.deferred_close

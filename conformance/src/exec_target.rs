@@ -9,7 +9,7 @@ use crate::app::App;
 use crate::exec_protocol::{
     hex, sock_error, unhex, Hello, Reply, Request, ENV_TUN_FD, ENV_TUN_NAME, PROTOCOL,
 };
-use crate::stack::{Readable, SockError, Sockets};
+use crate::stack::{Footprint, Readable, SockError, Sockets};
 use crate::target::Endpoints;
 use crate::timing::TimerProfile;
 use crate::wire::{tun_for_stack, EngineTiming, OnTun, TunEngine};
@@ -36,9 +36,16 @@ impl ExecTarget {
     /// Create a TUN device in the calling thread's namespace and start `program` with `args`
     /// on it; `name` is the target's name in reports.
     pub fn spawn(program: &str, args: &[String], name: &str) -> io::Result<Self> {
+        Ok(App::over(ExecEngine::on_tun(program, args, name)?))
+    }
+}
+
+impl ExecEngine {
+    /// The stack of [`ExecTarget::spawn`], without the application layer.
+    pub fn on_tun(program: &str, args: &[String], name: &str) -> io::Result<OnTun<ExecEngine>> {
         let (tun, wire) = tun_for_stack("tcpx%d")?;
         let engine = ExecEngine::spawn(&tun, program, args, name)?;
-        Ok(App::over(OnTun { engine, wire }))
+        Ok(OnTun { engine, wire })
     }
 }
 
@@ -374,6 +381,14 @@ impl TunEngine for ExecEngine {
         Ok(EngineTiming {
             tx_packets,
             next_timer,
+        })
+    }
+
+    /// The child process (the exec protocol reports no defence counters).
+    fn footprint(&self) -> Option<Footprint> {
+        Some(Footprint::Process {
+            pid: self.child.id(),
+            shared: false,
         })
     }
 }

@@ -3,7 +3,7 @@
 //! ([`crate::wire`]).
 
 use crate::app::App;
-use crate::stack::{Readable, SockError, Sockets};
+use crate::stack::{DefenceCounters, Footprint, Readable, SockError, Sockets};
 use crate::target::{Endpoints, TARGET_V4, TARGET_V6};
 use crate::timing::TimerProfile;
 use crate::wire::{tun_for_stack, EngineTiming, OnTun, TunEngine, MTU};
@@ -107,8 +107,14 @@ impl ImplTarget {
     /// 192.0.2.1 and 2001:db8::1, and bind the packet socket the replayer uses. Call this on a
     /// thread inside a private network namespace (see [`tcp_netlab::enter_private_netns`]).
     pub fn new() -> io::Result<Self> {
+        Ok(App::over(ImplStack::on_tun(replay_config())?))
+    }
+}
+
+impl ImplStack {
+    /// The stack of [`ImplTarget::new`] configured by `config`, without the application layer.
+    pub fn on_tun(config: Config) -> io::Result<OnTun<ImplStack>> {
         let (tun, wire) = tun_for_stack("tcpi%d")?;
-        let config = replay_config();
         let timers = TimerProfile::impl_stack(&config, RESPONSE);
         let net = NetStack::new(
             tun,
@@ -124,11 +130,9 @@ impl ImplTarget {
             conn: None,
             reported: None,
         };
-        Ok(App::over(OnTun { engine, wire }))
+        Ok(OnTun { engine, wire })
     }
-}
 
-impl ImplStack {
     fn conn(&self) -> Result<SocketHandle, SockError> {
         self.conn.ok_or(SockError::NotConnected)
     }
@@ -334,6 +338,20 @@ impl TunEngine for ImplStack {
             tx_packets,
             next_timer: next.map(|d| d.since(now)),
         })
+    }
+
+    /// `Stats::challenge_acks` and `Stats::syn_cookies_sent`.
+    fn defence_counters(&mut self) -> DefenceCounters {
+        let stats = self.net.stats();
+        DefenceCounters {
+            challenge_acks: Some(stats.challenge_acks),
+            syn_cookies_sent: Some(stats.syn_cookies_sent),
+        }
+    }
+
+    /// The stack runs in a thread of this process.
+    fn footprint(&self) -> Option<Footprint> {
+        Some(Footprint::this_process())
     }
 }
 

@@ -21,7 +21,9 @@
 //! - [`replay`]: run one vector and decide its verdict; [`one_of`]: judge the branches of a
 //!   `one_of` against what the target did;
 //! - [`deviations`]: the per-target list of known, justified differences;
-//! - [`report`], [`pcap`]: output; [`runner`]: jobs, progress, Ctrl-C.
+//! - [`report`], [`pcap`]: output; [`runner`]: jobs, progress, Ctrl-C;
+//! - [`footprint`]: a target's memory, for `tcpspec attack`; [`targets::make_stack`] gives
+//!   the attack a target's stack without the replayer's application layer.
 
 pub mod app;
 pub mod args;
@@ -30,6 +32,7 @@ pub mod engine_util;
 pub mod exec_protocol;
 pub mod exec_server;
 pub mod exec_target;
+pub mod footprint;
 pub mod impl_target;
 pub mod interrupt;
 pub mod linux;

@@ -3,11 +3,11 @@
 
 use crate::app::App;
 use crate::linux_sys::{
-    abort_fd, check, errno_name, has_peer, recv, set_int, sock_error, sockaddr, take_so_error,
-    tcp_socket, wait_fd,
+    abort_fd, check, errno_name, has_peer, netstat_counter, recv, set_int, sock_error, sockaddr,
+    take_so_error, tcp_socket, wait_fd,
 };
 use crate::sockdiag::SockDiag;
-use crate::stack::{Readable, SockError, Sockets, Stack};
+use crate::stack::{DefenceCounters, Footprint, Readable, SockError, Sockets, Stack};
 use crate::target::{Endpoints, TARGET_V4, TARGET_V6};
 use crate::timing::TimerProfile;
 use std::io;
@@ -41,6 +41,13 @@ impl LinuxTarget {
     /// Create the TUN device and configure it (192.0.2.1/24, 2001:db8::1/64, up). Call this on
     /// a thread inside a private network namespace (see [`tcp_netlab::enter_private_netns`]).
     pub fn new() -> io::Result<Self> {
+        Ok(App::over(LinuxStack::new()?))
+    }
+}
+
+impl LinuxStack {
+    /// The stack of [`LinuxTarget::new`], without the application layer.
+    pub fn new() -> io::Result<Self> {
         let tun = Tun::create("tcpc%d")?;
         let mut rt = Rtnetlink::open()?;
         rt.set_mtu(tun.index(), MTU)?;
@@ -48,7 +55,7 @@ impl LinuxTarget {
         rt.add_address(tun.index(), IpAddr::V6(TARGET_V6), 64)?;
         rt.set_link_up(tun.index())?;
         rt.wait_addresses_ready(tun.index(), Duration::from_secs(5))?;
-        Ok(App::over(LinuxStack {
+        Ok(LinuxStack {
             tun,
             rt,
             diag: SockDiag::open()?,
@@ -57,11 +64,9 @@ impl LinuxTarget {
             options: SocketOptions::default(),
             listener: None,
             conn: None,
-        }))
+        })
     }
-}
 
-impl LinuxStack {
     fn ends(&self) -> Result<Endpoints, SockError> {
         self.ends
             .ok_or_else(|| SockError::Other("no replay begun".into()))
@@ -345,6 +350,18 @@ impl Stack for LinuxStack {
 
     fn capture(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<Option<usize>> {
         self.tun.recv_timeout(buf, timeout)
+    }
+
+    /// The namespace's `TcpExt` counters `TCPChallengeACK` and `SyncookiesSent`.
+    fn defence_counters(&mut self) -> DefenceCounters {
+        DefenceCounters {
+            challenge_acks: netstat_counter("TcpExt", "TCPChallengeACK"),
+            syn_cookies_sent: netstat_counter("TcpExt", "SyncookiesSent"),
+        }
+    }
+
+    fn footprint(&self) -> Option<Footprint> {
+        Some(Footprint::KernelSockets)
     }
 }
 

@@ -195,3 +195,33 @@ pub fn recv(fd: RawFd, buf: &mut [u8], flags: libc::c_int) -> Result<usize, i32>
         Ok(rc as usize)
     }
 }
+
+/// A counter of the calling thread's namespace's TCP statistics (`/proc/thread-self/net/netstat`
+/// or `snmp`), e.g. `TcpExt` / `TCPChallengeACK`; `None` when the kernel has no such counter.
+pub fn netstat_counter(section: &str, name: &str) -> Option<u64> {
+    let prefix = format!("{section}:");
+    for file in [
+        "/proc/thread-self/net/netstat",
+        "/proc/thread-self/net/snmp",
+    ] {
+        let Ok(text) = std::fs::read_to_string(file) else {
+            continue;
+        };
+        let lines: Vec<&str> = text.lines().collect();
+        for pair in lines.chunks(2) {
+            let [head, values] = pair else { continue };
+            if !head.starts_with(&prefix) || !values.starts_with(&prefix) {
+                continue;
+            }
+            let names = head.split_whitespace().skip(1);
+            let mut nums = values.split_whitespace().skip(1);
+            for n in names {
+                let v = nums.next();
+                if n == name {
+                    return v.and_then(|v| v.parse().ok());
+                }
+            }
+        }
+    }
+    None
+}

@@ -21,7 +21,7 @@ use crate::app::App;
 use crate::engine_util::{
     eventfd, random_seed, set_nonblocking, tcp_ports_flags, wait_for_work, wake, TunOwner,
 };
-use crate::stack::{Readable, SockError, Sockets};
+use crate::stack::{Footprint, Readable, SockError, Sockets};
 use crate::target::{Endpoints, TARGET_V4, TARGET_V6};
 use crate::timing::TimerProfile;
 use crate::wire::{tun_for_stack, EngineTiming, OnTun, TunEngine, MTU};
@@ -85,9 +85,16 @@ pub type SmoltcpTarget = App<OnTun<SmoltcpEngine>>;
 impl SmoltcpTarget {
     /// Create a TUN device in the calling thread's namespace and start smoltcp on it.
     pub fn new() -> io::Result<Self> {
+        Ok(App::over(SmoltcpEngine::on_tun()?))
+    }
+}
+
+impl SmoltcpEngine {
+    /// The stack of [`SmoltcpTarget::new`], without the application layer.
+    pub fn on_tun() -> io::Result<OnTun<SmoltcpEngine>> {
         let (tun, wire) = tun_for_stack("tcps%d")?;
         let engine = SmoltcpEngine::start(Box::new(tun))?;
-        Ok(App::over(OnTun { engine, wire }))
+        Ok(OnTun { engine, wire })
     }
 }
 
@@ -600,5 +607,10 @@ impl TunEngine for SmoltcpEngine {
             tx_packets: device.tx,
             next_timer: next.map(|d| Duration::from_micros(d.total_micros())),
         })
+    }
+
+    /// smoltcp runs in a thread of this process (it counts no challenge ACKs or cookies).
+    fn footprint(&self) -> Option<Footprint> {
+        Some(Footprint::this_process())
     }
 }

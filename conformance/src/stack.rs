@@ -14,6 +14,7 @@
 //! Calls never block: one that a blocking application would wait in returns
 //! [`SockError::WouldBlock`], and the application layer retries it.
 
+pub use crate::footprint::Footprint;
 use crate::target::Endpoints;
 use crate::timing::TimerProfile;
 use std::fmt;
@@ -164,4 +165,24 @@ pub trait Stack: Sockets {
 
     /// Wait up to `timeout` for one IP packet the stack sent; `Ok(None)` if none came.
     fn capture(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<Option<usize>>;
+
+    /// The stack's own counts of its defences, where it keeps them.
+    fn defence_counters(&mut self) -> DefenceCounters {
+        DefenceCounters::default()
+    }
+
+    /// Where the stack's memory can be measured, if anywhere.
+    fn footprint(&self) -> Option<Footprint> {
+        None
+    }
+}
+
+/// What a stack counts of its own defences under attack (`tcpspec attack`), where it keeps
+/// such a count; `None` where it does not (the attack then counts on the wire).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DefenceCounters {
+    /// RFC 5961 challenge ACKs sent (sections 3.2, 4.2, 5.2), since the stack was made.
+    pub challenge_acks: Option<u64>,
+    /// SYN,ACKs sent with a SYN cookie (RFC 4987 section 3.6), since the stack was made.
+    pub syn_cookies_sent: Option<u64>,
 }

@@ -14,7 +14,7 @@
 //! solicitations, MLD reports) is [`Direction::Outgoing`], reaches the stack (which drops it
 //! as not TCP) and is skipped by [`PacketWire::capture`].
 
-use crate::stack::{Readable, SockError, Sockets, Stack};
+use crate::stack::{DefenceCounters, Footprint, Readable, SockError, Sockets, Stack};
 use crate::target::Endpoints;
 use crate::timing::TimerProfile;
 use std::io;
@@ -59,6 +59,16 @@ pub trait TunEngine: Sockets {
 
     /// Packets written so far and the earliest timer, read at one instant.
     fn timing(&mut self) -> io::Result<EngineTiming>;
+
+    /// The stack's own counts of its defences ([`Stack::defence_counters`]).
+    fn defence_counters(&mut self) -> DefenceCounters {
+        DefenceCounters::default()
+    }
+
+    /// Where the stack's memory can be measured ([`Stack::footprint`]).
+    fn footprint(&self) -> Option<Footprint> {
+        None
+    }
 }
 
 /// The replayer's `AF_PACKET` socket on a stack's TUN interface.
@@ -186,5 +196,13 @@ impl<E: TunEngine> Stack for OnTun<E> {
 
     fn capture(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<Option<usize>> {
         self.wire.capture(buf, timeout)
+    }
+
+    fn defence_counters(&mut self) -> DefenceCounters {
+        self.engine.defence_counters()
+    }
+
+    fn footprint(&self) -> Option<Footprint> {
+        self.engine.footprint()
     }
 }

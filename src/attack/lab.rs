@@ -1,148 +1,194 @@
-//! The attack lab: a private network namespace with one TUN device. The kernel owns
-//! 192.0.2.1 on it; the userspace stack (`tcp-impl`) answers for 192.0.2.2 through the
-//! device. The attacker's spoofed segments reach the kernel by being written into the device
-//! and reach the userspace stack through a raw socket, whose packets the kernel routes out
-//! through the device. Spoofed SYNs come from 198.51.100.0/24, routed into the device too.
-//! Only documentation addresses are used, and nothing leaves the namespace.
+//! The attack's lab: one target's stack, made by the conformance crate in the private
+//! namespace exactly as `replay` makes it (`tcp_conformance::targets::make_stack`: Linux on a
+//! TUN device the lab writes into, or a userspace stack on a TUN device with the lab on an
+//! `AF_PACKET` socket bound to it), and the wire to it. Everything the target receives the
+//! lab injects (the legitimate peer's segments and the attacker's), and everything it sends
+//! the lab captures, so an attack is the same packets on every target.
+//!
+//! Injection is paced by the target's own processed-packet count (the replayer's processing
+//! barrier): at most [`AHEAD`] packets wait in the device for the target, far below the TUN
+//! device's queue of 500, so none is dropped there and the rate is the highest the target
+//! takes. What the target sends is read every few injections, before the capture socket's
+//! buffer (or, for Linux, the device's queue) could overflow.
 
-use anyhow::{anyhow, Context, Result};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use tcp_impl::runtime::NetStack;
-use tcp_impl::wire::{self, TcpHeader};
-use tcp_impl::Config;
-use tcp_netlab::{Rtnetlink, Tun};
+use anyhow::{Context, Result};
+use std::time::{Duration, Instant};
+use tcp_conformance::stack::{SockError, Stack};
+use tcp_impl::wire::{self, Flags, TcpPacket};
 
-/// The kernel's address on the TUN link.
-pub const KERNEL: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
-/// The userspace stack's address.
-pub const STACK: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2));
-/// Where spoofed SYNs claim to come from (a /24 of documentation addresses).
-pub const SPOOFED_NET: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 0);
+use super::peer::Peer;
 
-/// The lab, set up inside the current (private) namespace.
+/// Packets injected beyond those the target has processed.
+pub const AHEAD: u64 = 64;
+/// Injections between two reads of what the target sent.
+const DRAIN_EVERY: u32 = 8;
+
+/// What the target sent to addresses other than the peer's (the spoofed sources of a flood).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stray {
+    /// SYN,ACKs.
+    pub syn_acks: u64,
+    /// RSTs.
+    pub rsts: u64,
+    /// Anything else.
+    pub other: u64,
+}
+
+/// The target and its wire.
 pub struct Lab {
-    /// The userspace stack on the device.
-    pub stack: NetStack,
-    /// A second descriptor of the device: a packet written here reaches the kernel.
-    to_kernel: OwnedFd,
-    /// A raw socket: a packet sent here is routed out through the device to the stack.
-    to_stack: OwnedFd,
+    /// The target's stack (socket primitives, counters, wire).
+    pub stack: Box<dyn Stack>,
+    injected: u64,
+    processed: u64,
+    since_drain: u32,
+    captured: Vec<Vec<u8>>,
+    buf: Vec<u8>,
 }
 
 impl Lab {
-    /// Create the device, its addresses and routes, the stack and the injection paths. Call
-    /// it inside a private network namespace.
-    pub fn new(config: Config) -> Result<Lab> {
-        let tun = Tun::create("atk%d").context("create the TUN device")?;
-        let mut rt = Rtnetlink::open().context("open rtnetlink")?;
-        rt.set_mtu(tun.index(), 1500).context("set the MTU")?;
-        rt.add_address(tun.index(), KERNEL, 24)
-            .context("add the kernel's address")?;
-        rt.set_link_up(tun.index()).context("bring the device up")?;
-        rt.add_route(tun.index(), IpAddr::V4(SPOOFED_NET), 24)
-            .context("route the spoofed sources into the device")?;
-        // SAFETY: dup of a valid descriptor; the new one is owned below.
-        let dup = unsafe { libc::dup(tun.as_raw_fd()) };
-        if dup < 0 {
-            return Err(std::io::Error::last_os_error()).context("dup the TUN descriptor");
-        }
-        // SAFETY: `dup` is a fresh descriptor nobody else owns.
-        let to_kernel = unsafe { OwnedFd::from_raw_fd(dup) };
-        // SAFETY: plain socket(2); the result is checked.
-        let raw = unsafe { libc::socket(libc::AF_INET, libc::SOCK_RAW, libc::IPPROTO_RAW) };
-        if raw < 0 {
-            return Err(std::io::Error::last_os_error()).context("open a raw socket");
-        }
-        // SAFETY: `raw` is a fresh descriptor nobody else owns.
-        let to_stack = unsafe { OwnedFd::from_raw_fd(raw) };
-        let stack = NetStack::new(tun, config, vec![STACK])
-            .map_err(|e| anyhow!("start the userspace stack on the TUN device: {e}"))?;
-        Ok(Lab {
+    /// The lab around a freshly made stack (nothing injected into it yet).
+    pub fn new(stack: Box<dyn Stack>) -> Lab {
+        Lab {
             stack,
-            to_kernel,
-            to_stack,
-        })
-    }
-
-    /// Put a spoofed segment on the wire toward `dst` (the kernel or the stack), from `src`.
-    pub fn inject(&self, src: SocketAddr, dst: SocketAddr, tcp: &TcpHeader, payload: &[u8]) {
-        let tcp = TcpHeader {
-            src_port: src.port(),
-            dst_port: dst.port(),
-            ..*tcp
-        };
-        let mut p = Vec::with_capacity(60 + payload.len());
-        wire::build_packet(&mut p, src.ip(), dst.ip(), &tcp, payload, 0);
-        if dst.ip() == KERNEL {
-            // SAFETY: writing `p.len()` bytes from `p` to an owned descriptor.
-            unsafe { libc::write(self.to_kernel.as_raw_fd(), p.as_ptr().cast(), p.len()) };
-        } else {
-            let IpAddr::V4(ip) = dst.ip() else {
-                return;
-            };
-            // SAFETY: sockaddr_in is plain data, filled in before the call.
-            let mut sin: libc::sockaddr_in = unsafe { std::mem::zeroed() };
-            sin.sin_family = libc::AF_INET as libc::sa_family_t;
-            sin.sin_addr.s_addr = u32::from_ne_bytes(ip.octets());
-            // SAFETY: `p` and `sin` are valid for the lengths given.
-            unsafe {
-                libc::sendto(
-                    self.to_stack.as_raw_fd(),
-                    p.as_ptr().cast(),
-                    p.len(),
-                    0,
-                    (&sin as *const libc::sockaddr_in).cast(),
-                    std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
-                )
-            };
+            injected: 0,
+            processed: 0,
+            since_drain: 0,
+            captured: Vec::new(),
+            buf: vec![0u8; 65536],
         }
     }
-}
 
-/// A counter of the namespace's TCP statistics (`/proc/thread-self/net/netstat` or `snmp`),
-/// e.g. `TcpExt` / `TCPChallengeACK`; 0 when absent.
-pub fn kernel_counter(section: &str, name: &str) -> u64 {
-    let mut found = 0;
-    for file in [
-        "/proc/thread-self/net/netstat",
-        "/proc/thread-self/net/snmp",
-    ] {
-        let Ok(text) = std::fs::read_to_string(file) else {
-            continue;
-        };
-        let lines: Vec<&str> = text.lines().collect();
-        for pair in lines.chunks(2) {
-            let [head, values] = pair else { continue };
-            let prefix = format!("{section}:");
-            if !head.starts_with(&prefix) || !values.starts_with(&prefix) {
+    /// Packets the target has processed, as it last said.
+    pub fn processed(&self) -> u64 {
+        self.processed
+    }
+
+    /// Give the target one IP packet, waiting while [`AHEAD`] are still unprocessed.
+    pub fn inject(&mut self, packet: &[u8]) -> Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.injected - self.processed >= AHEAD {
+            self.processed = self
+                .stack
+                .processed()
+                .context("the target's processed count")?;
+            if self.injected - self.processed < AHEAD {
+                break;
+            }
+            if Instant::now() > deadline {
+                anyhow::bail!(
+                    "the target processed {} of {} packets and no more in 10 s",
+                    self.processed,
+                    self.injected
+                );
+            }
+            self.drain(Duration::from_micros(200))?;
+        }
+        self.stack.inject(packet).context("inject a packet")?;
+        self.injected += 1;
+        self.since_drain += 1;
+        if self.since_drain >= DRAIN_EVERY {
+            self.drain(Duration::ZERO)?;
+        }
+        Ok(())
+    }
+
+    /// Read what the target sent, waiting up to `wait` for the first packet.
+    pub fn drain(&mut self, wait: Duration) -> Result<()> {
+        self.since_drain = 0;
+        let mut timeout = wait;
+        while let Some(n) = self
+            .stack
+            .capture(&mut self.buf, timeout)
+            .context("capture the target's packets")?
+        {
+            self.captured.push(self.buf[..n].to_vec());
+            timeout = Duration::ZERO;
+        }
+        Ok(())
+    }
+
+    /// Wait up to `timeout` until the target has processed every packet injected; whether it
+    /// did.
+    pub fn barrier(&mut self, timeout: Duration) -> Result<bool> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            self.processed = self
+                .stack
+                .processed()
+                .context("the target's processed count")?;
+            if self.processed >= self.injected {
+                return Ok(true);
+            }
+            if Instant::now() > deadline {
+                return Ok(false);
+            }
+            self.drain(Duration::from_millis(1))?;
+        }
+    }
+
+    /// Hand what the target sent to the peers it is for (the rest is tallied in `stray`),
+    /// let the peers act, and put what they send on the wire.
+    pub fn pump(&mut self, peers: &mut [&mut Peer], stray: &mut Stray) -> Result<()> {
+        self.drain(Duration::ZERO)?;
+        for packet in std::mem::take(&mut self.captured) {
+            let Ok(p) = wire::parse_packet(&packet) else {
                 continue;
+            };
+            dispatch(&p, peers, stray);
+        }
+        for peer in peers.iter_mut() {
+            peer.poll();
+            for packet in peer.take_out() {
+                self.inject(&packet)?;
             }
-            let names = head.split_whitespace().skip(1);
-            let nums = values.split_whitespace().skip(1);
-            for (n, v) in names.zip(nums) {
-                if n == name {
-                    found = v.parse().unwrap_or(0);
-                }
+        }
+        Ok(())
+    }
+}
+
+fn dispatch(p: &TcpPacket<'_>, peers: &mut [&mut Peer], stray: &mut Stray) {
+    if let Some(peer) = peers
+        .iter_mut()
+        .find(|q| q.local == p.dst_socket() && q.remote == p.src_socket())
+    {
+        peer.on_segment(p);
+        return;
+    }
+    if p.dst == super::peer_addr(0).ip() {
+        return; // a connection of the peer's that has ended
+    }
+    let f = p.tcp.flags;
+    if f.contains(Flags::SYN) && f.contains(Flags::ACK) {
+        stray.syn_acks += 1;
+    } else if f.contains(Flags::RST) {
+        stray.rsts += 1;
+    } else {
+        stray.other += 1;
+    }
+}
+
+/// What the target's application read, as it reads: the bytes so far and how it ended.
+#[derive(Debug, Default)]
+pub struct Reader {
+    /// Bytes read.
+    pub got: Vec<u8>,
+    /// The error the application was told (reset, ...), if any.
+    pub error: Option<SockError>,
+    /// `recv` returned the end of the stream.
+    pub eof: bool,
+}
+
+impl Reader {
+    /// Read everything the application's connection has now.
+    pub fn read(&mut self, stack: &mut dyn Stack) {
+        let mut buf = [0u8; 16384];
+        while self.error.is_none() && !self.eof {
+            match stack.recv(&mut buf) {
+                Ok(0) => self.eof = true,
+                Ok(n) => self.got.extend_from_slice(&buf[..n]),
+                Err(SockError::WouldBlock) => return,
+                Err(e) => self.error = Some(e),
             }
         }
     }
-    found
-}
-
-/// TCP sockets the namespace's kernel holds (`/proc/thread-self/net/sockstat`, `TCP: inuse`).
-pub fn kernel_tcp_sockets() -> u64 {
-    std::fs::read_to_string("/proc/thread-self/net/sockstat")
-        .ok()
-        .and_then(|t| {
-            t.lines().find(|l| l.starts_with("TCP:")).and_then(|l| {
-                let words: Vec<&str> = l.split_whitespace().collect();
-                words
-                    .iter()
-                    .position(|w| *w == "inuse")
-                    .and_then(|i| words.get(i + 1))
-                    .and_then(|v| v.parse().ok())
-            })
-        })
-        .unwrap_or(0)
 }

@@ -85,8 +85,6 @@ pub struct WalkResult {
     pub events: Vec<WalkEvent>,
     /// Replays it took.
     pub replays: usize,
-    /// Wall-clock time, shrinking included.
-    pub elapsed: Duration,
     /// For a failing walk, the shrunk vector.
     pub found: Option<Found>,
 }
@@ -123,6 +121,7 @@ impl Report {
     }
 
     /// The first failing walk, by index.
+    #[cfg(test)]
     pub fn first_failure(&self) -> Option<&WalkResult> {
         self.walks
             .iter()
@@ -269,7 +268,6 @@ fn one_walk(
     index: usize,
     excluded: &[TimerKind],
 ) -> WalkResult {
-    let start = Instant::now();
     let ctx = Context {
         deviations: &config.deviations,
         ipv6: index % 2 == 1,
@@ -305,7 +303,6 @@ fn one_walk(
         verdict: walked.verdict,
         events: walked.events,
         replays,
-        elapsed: start.elapsed(),
         found,
     }
 }

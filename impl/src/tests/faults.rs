@@ -102,6 +102,7 @@ catalogue! {
         => super::musts::syn_from_an_invalid_source_is_ignored;
     no_push_on_last_segment: NoPushOnLastSegment => super::musts::the_last_buffered_segment_carries_psh;
     mss_on_every_segment: MssOnEverySegment => super::musts::mss_option_only_on_syns;
+    blind_data_accepted: BlindDataAccepted => super::rfc5961::unacceptable_segment_is_answered_with_ack;
 }
 
 #[test]

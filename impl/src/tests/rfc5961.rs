@@ -52,7 +52,7 @@ fn syn_on_established_connection_gets_challenge_ack() {
 }
 
 #[test]
-fn unacceptable_segment_is_answered_with_ack() {
+pub(super) fn unacceptable_segment_is_answered_with_ack() {
     let (mut net, _ha, hb) = established();
     let before = net.seen.len();
     // Old data entirely before RCV.NXT.
