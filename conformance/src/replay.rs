@@ -156,6 +156,10 @@ struct Replay<'a> {
     transcript: Vec<String>,
     pending: Option<PendingTimer>,
     retransmissions: u32,
+    /// SYNs the target has sent in this replay (more than one: its SYN timed out).
+    syns_seen: u32,
+    /// How many segments had been matched when the target last sent a SYN.
+    last_syn_at: Option<usize>,
     keepalives: u32,
     last_target_tx: Instant,
     last_peer_tx: Instant,
@@ -229,6 +233,10 @@ impl Replay<'_> {
                 self.buf = buf;
                 if seg.flags.syn && self.sym.iss.is_none() {
                     self.sym.iss = Some(seg.seq);
+                }
+                if seg.flags.syn {
+                    self.syns_seen += 1;
+                    self.last_syn_at = Some(self.matched.len());
                 }
                 // A reset's window field says nothing of the receive window (Linux and this
                 // project's stack send 0): `wnd` stays the last window the target offered.
@@ -582,6 +590,12 @@ impl Replay<'_> {
         }
     }
 
+    /// Whether the target's last segment that occupies sequence space was its SYN (the
+    /// timer now retransmits the SYN, not data).
+    fn synchronizing(&self) -> bool {
+        self.last_syn_at.is_some_and(|at| at + 1 >= self.matched.len())
+    }
+
     fn timer(&mut self, kind: TimerKind) -> Result<(), Failure> {
         let timers = self.target.timers().clone();
         let keepalive = self.vector.options.keepalive;
@@ -601,7 +615,17 @@ impl Replay<'_> {
             }
             TimerKind::TimeWait => (0, self.last_peer_tx.max(self.last_target_tx)),
         };
-        let window = timers.timer_window(kind, nth, keepalive);
+        let mut window = timers.timer_window(kind, nth, keepalive);
+        if kind == TimerKind::Retransmission && self.syns_seen > 1 && !self.synchronizing() {
+            // RFC 6298 5.7: once a SYN has timed out, the RTO is at least 3 s when data
+            // transmission begins (Linux: TCP_TIMEOUT_FALLBACK), backed off from there.
+            let fallback = Duration::from_secs(3)
+                .saturating_mul(1u32 << nth.min(16))
+                .min(timers.rto_max.max(Duration::from_secs(3)));
+            window.latest = window
+                .latest
+                .max(fallback + fallback / 8 + timers.tick + timers.response);
+        }
         if window.latest > MAX_TIMER_WAIT {
             return Err(self.fail(
                 FailureKind::Vector,
@@ -979,6 +1003,8 @@ pub fn replay_explained(
         transcript: Vec::new(),
         pending: None,
         retransmissions: 0,
+        syns_seen: 0,
+        last_syn_at: None,
         keepalives: 0,
         last_target_tx: start,
         last_peer_tx: start,

@@ -142,11 +142,15 @@ impl SplitMix {
     }
 }
 
-/// The genome of walk `index` of `seed`: `depth` numbers, one per event.
+/// The genome of walk `index` of `seed`: the swarm mask, then `depth` numbers, one per
+/// event ([`walk::run`]). Every fourth walk uses the whole alphabet (mask 0).
 pub fn genome(seed: u64, index: usize, depth: usize) -> Vec<u32> {
     let mut rng = SplitMix(seed ^ (index as u64).wrapping_mul(0xD1B5_4A32_D192_ED03));
     rng.next();
-    (0..depth).map(|_| (rng.next() >> 32) as u32).collect()
+    let swarm = (rng.next() >> 32) as u32;
+    let mut g = vec![if index % 4 == 0 { 0 } else { swarm }];
+    g.extend((0..depth).map(|_| (rng.next() >> 32) as u32));
+    g
 }
 
 /// The id of walk `index`'s vector: `found/<target>-s<seed>-w<index>`.

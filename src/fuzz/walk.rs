@@ -166,8 +166,10 @@ fn judge(outcome: &Outcome, script: &Script, ctx: &Context<'_>) -> (Verdict, Opt
     (Verdict::Pass, None)
 }
 
-/// Run the walk a genome decodes to against the target.
+/// Run the walk a genome decodes to against the target: its first number is the walk's
+/// swarm mask (which segment kinds it uses, [`pick`]), each further one an event.
 pub fn run(driven: &mut Driven<'_>, genome: &[u32], ctx: &Context<'_>) -> Walked {
+    let (swarm, genes) = genome.split_first().map_or((0, &[][..]), |(s, g)| (*s, g));
     let mut oracle = Oracle::new(ctx.excluded_timers);
     let mut script = Script {
         steps: Vec::new(),
@@ -176,12 +178,12 @@ pub fn run(driven: &mut Driven<'_>, genome: &[u32], ctx: &Context<'_>) -> Walked
     };
     let mut events: Vec<WalkEvent> = Vec::new();
     let mut replays = 0;
-    for &gene in genome {
+    for &gene in genes {
         let mut options = oracle.options();
         // The stimulus and what it may do; a split whose branches would have to make a call
         // (an `accept`) cannot be a `one_of`: another stimulus is picked instead.
         let pending = loop {
-            let Some(s) = pick(&options, gene) else { break None };
+            let Some(s) = pick(&options, gene, swarm) else { break None };
             match oracle.expect(s) {
                 Some(p)
                     if p.expected.outcomes.len() == 1

@@ -2,7 +2,7 @@
 //! 9293's whole alphabet (every combination of SYN, ACK, FIN and RST a peer can send, each
 //! with and without text) at every sequence and acknowledgment class.
 
-use super::numbers::{Numbers, IRS, STRAY_ACK, WND};
+use super::numbers::{Numbers, IRS, ISS, STRAY_ACK, WND};
 use crate::endpoint::{Endpoint, Event, UserCall};
 use crate::segment::{ctl, Segment, Seq};
 use tcp_vectors::{Flags, SegmentSpec, SeqExpr, SeqVar, TcpState, TimerKind};
@@ -167,6 +167,11 @@ pub enum AckClass {
     Exact,
     /// SND.NXT + 1: acknowledges something never sent.
     Beyond,
+    /// Below SND.UNA - MAX.SND.WND, the oldest acknowledgment RFC 5961 5.2 accepts: by one
+    /// more than the largest window the peer offers (65,535 in a vector, the model's window
+    /// inside the model). Not in [`AckClass::ALL`]: the random walks use it (`tcpspec fuzz`),
+    /// the matrix of single-event vectors does not.
+    TooOld,
 }
 
 impl AckClass {
@@ -185,6 +190,7 @@ impl AckClass {
             AckClass::Una => "una",
             AckClass::Exact => "exact",
             AckClass::Beyond => "beyond",
+            AckClass::TooOld => "too-old",
         }
     }
 }
@@ -389,6 +395,11 @@ fn ack_of(ep: &Endpoint, class: AckClass) -> (Seq, SeqExpr) {
         AckClass::Una => ep.snd_una,
         AckClass::Exact => ep.snd_nxt,
         AckClass::Beyond => ep.snd_nxt + 1,
+        AckClass::TooOld => {
+            let v = ep.snd_una - (WND + 1);
+            let written = Numbers::dist(ISS, ep.snd_una) - i64::from(u16::MAX) - 1;
+            return (v, SeqExpr::new(SeqVar::Iss, written));
+        }
     };
     (v, Numbers::iss_relative(v))
 }

@@ -185,6 +185,7 @@ fn preference(s: &Stimulus) -> (u8, u8, u8) {
                 Some(AckClass::Una) => 1,
                 Some(AckClass::Old) => 2,
                 Some(AckClass::Beyond) => 3,
+                Some(AckClass::TooOld) => 4,
             };
             (1 + k, q, a)
         }

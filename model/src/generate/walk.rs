@@ -21,7 +21,7 @@
 //! connection with a new ISS. Retransmission timeouts stop before the model gives up (targets'
 //! R2 differ, and the suite checks it apart).
 
-use super::alphabet::{apply_form, has_irs, stimuli, Applied, Stimulus};
+use super::alphabet::{apply_form, has_irs, stimuli, AckClass, Applied, Kind, SeqClass, Stimulus};
 use super::build::event_steps;
 use super::build::{realize, target_after};
 use super::explore::{advance, representatives, Target};
@@ -225,11 +225,12 @@ impl Oracle {
         }
         if let Stimulus::Segment(kind, ..) = s {
             // A peer that contradicts its own stream (a FIN before octets it already sent
-            // beyond it, or octets past a FIN it sent) leaves the RFC without an answer: the
-            // octets and the FIN claim the same sequence numbers.
+            // beyond it, or octets or another FIN past a FIN it sent, held or queued with its
+            // SYN) leaves the RFC without an answer: they claim the same sequence numbers.
             let contradicts = |c: &Candidate| {
                 let ep = &c.target.ep;
-                (kind.fin && ep.held != 0) || (ep.held_fin.is_some() && (kind.text || kind.fin))
+                (kind.fin && ep.held != 0)
+                    || ((ep.held_fin.is_some() || ep.syn_fin) && (kind.text || kind.fin))
             };
             if self.cands.iter().any(contradicts) {
                 return None;
@@ -253,8 +254,9 @@ impl Oracle {
     /// A walk starts by opening the socket, so before that only the two OPENs are offered.
     pub fn options(&self) -> Vec<Stimulus> {
         let unopened = self.lead().role.is_none();
-        stimuli(&self.lead().ep)
-            .into_iter()
+        let mut all = stimuli(&self.lead().ep);
+        all.extend(walk_only_segments(&self.lead().ep));
+        all.into_iter()
             .filter(|s| !unopened || is_open(s))
             .filter(|&s| self.try_apply(s).is_some())
             .collect()
@@ -437,29 +439,115 @@ pub struct Pending {
     pub record: WalkEvent,
 }
 
-/// The stimulus a genome number picks among `options` (the alphabet's order: calls, then
-/// segments, then timers): the top byte chooses the category (segments 70 %, calls 20 %,
-/// timers 10 %, falling back to segments when the category is empty), the rest the member.
-/// Zero picks the first segment, and smaller numbers pick more ordinary events first within a
-/// category, so that a shrinker that lowers numbers makes a walk plainer.
-pub fn pick(options: &[Stimulus], gene: u32) -> Option<Stimulus> {
-    let calls: Vec<Stimulus> = options.iter().copied().filter(|s| matches!(s, Stimulus::Call(_))).collect();
-    let segs: Vec<Stimulus> = options
-        .iter()
-        .copied()
-        .filter(|s| matches!(s, Stimulus::Segment(..)))
-        .collect();
-    let timers: Vec<Stimulus> = options.iter().copied().filter(|s| matches!(s, Stimulus::Timer(_))).collect();
-    let category = (gene >> 24) % 20;
+/// How often a walk picks each segment kind, by [`Kind::all`]'s order (each control
+/// combination without, then with, text): the data path (ACK, text, FIN) most, the rest
+/// evenly.
+const KIND_WEIGHTS: [u32; 16] = [2, 1, 2, 1, 6, 6, 1, 1, 3, 2, 1, 1, 2, 1, 2, 1];
+/// How often each sequence class ([`SeqClass::ALL`]'s order): RCV.NXT most.
+const SEQ_WEIGHTS: [u32; 6] = [2, 6, 3, 1, 1, 1];
+/// How often each acknowledgment class: SND.NXT most; RFC 5961 5.2's too-old class too.
+const ACK_WEIGHTS: [(AckClass, u32); 5] = [
+    (AckClass::Exact, 5),
+    (AckClass::Una, 2),
+    (AckClass::Old, 1),
+    (AckClass::Beyond, 1),
+    (AckClass::TooOld, 1),
+];
+
+/// The index an 8-bit roll picks under `weights` (zero picks the first positive weight).
+fn weighted(roll: u32, weights: &[u32]) -> usize {
+    let total: u32 = weights.iter().sum();
+    if total == 0 {
+        return 0;
+    }
+    let mut r = (roll & 0xFF) * total / 256;
+    for (i, &w) in weights.iter().enumerate() {
+        if r < w {
+            return i;
+        }
+        r -= w;
+    }
+    weights.len() - 1
+}
+
+/// The stimulus a genome number picks among `options`: the top four bits choose the
+/// category (segments 11 in 16, calls 3, timers 2, falling back to segments when the
+/// category is empty); for a segment the next three bytes choose its kind, sequence class
+/// and acknowledgment class by the weights above (the nearest offered segment of that kind
+/// when the exact one is not offered), for a call or timer the low bits choose the member.
+/// Zero picks the most ordinary segment (an ACK at RCV.NXT acknowledging SND.NXT), and lower
+/// numbers pick plainer events, so that a shrinker that lowers numbers makes a walk plainer.
+///
+/// `swarm` narrows the segments to some kinds for the whole walk (swarm testing, Groce et al.
+/// 2012: a walk that leaves most kinds out meets the ones it keeps more often, and in more
+/// orders): kind `k` of [`Kind::all`] is kept when bits `k` and `k + 16` are both set, so
+/// about a quarter of them; zero, or a mask that keeps none, keeps every kind.
+pub fn pick(options: &[Stimulus], gene: u32, swarm: u32) -> Option<Stimulus> {
+    let of = |f: fn(&Stimulus) -> bool| -> Vec<Stimulus> {
+        options.iter().copied().filter(|s| f(s)).collect()
+    };
+    let calls = of(|s| matches!(s, Stimulus::Call(_)));
+    let timers = of(|s| matches!(s, Stimulus::Timer(_)));
+    let segs = of(|s| matches!(s, Stimulus::Segment(..)));
     let member = (gene & 0x00FF_FFFF) as usize;
     let from = |v: &[Stimulus]| (!v.is_empty()).then(|| v[member % v.len()]);
-    match category {
-        14..=17 => from(&calls).or_else(|| from(&segs)),
-        18..=19 => from(&timers).or_else(|| from(&segs)),
-        _ => from(&segs),
+    let segment = || -> Option<Stimulus> {
+        let kinds = Kind::all();
+        let offered = |k: Kind| segs.iter().any(|s| matches!(s, Stimulus::Segment(x, ..) if *x == k));
+        let kept = |i: usize| swarm == 0 || (swarm & (1 << i) != 0 && swarm & (1 << (i + 16)) != 0);
+        let mut weights: Vec<u32> = (0..16)
+            .map(|i| if kept(i) && offered(kinds[i]) { KIND_WEIGHTS[i] } else { 0 })
+            .collect();
+        if weights.iter().all(|&w| w == 0) {
+            weights = (0..16)
+                .map(|i| if offered(kinds[i]) { KIND_WEIGHTS[i] } else { 0 })
+                .collect();
+        }
+        let kind = kinds[weighted(gene >> 16, &weights)];
+        let seq = SeqClass::ALL[weighted(gene >> 8, &SEQ_WEIGHTS)];
+        let ack_weights: Vec<u32> = ACK_WEIGHTS.iter().map(|(_, w)| *w).collect();
+        let ack = ACK_WEIGHTS[weighted(gene, &ack_weights)].0;
+        let same_kind: Vec<Stimulus> = segs
+            .iter()
+            .copied()
+            .filter(|s| matches!(s, Stimulus::Segment(k, ..) if *k == kind))
+            .collect();
+        let score = |s: &Stimulus| match s {
+            Stimulus::Segment(_, q, a) => (*q != seq) as u8 * 2 + (a.is_some_and(|a| a != ack)) as u8,
+            _ => 9,
+        };
+        same_kind.iter().copied().min_by_key(score).or_else(|| from(&segs))
+    };
+    match gene >> 28 {
+        11..=13 => from(&calls).or_else(segment),
+        14..=15 => from(&timers).or_else(segment),
+        _ => segment(),
     }
     .or_else(|| from(&calls))
     .or_else(|| from(&timers))
+}
+
+/// The segments a walk may send in `ep`'s state beyond the vectors' alphabet: every kind with
+/// an acknowledgment at RFC 5961 5.2's too-old class, in the synchronized states (before, an
+/// unacceptable acknowledgment is answered with a RST at SEG.ACK, a number the model's small
+/// sequence space cannot write).
+fn walk_only_segments(ep: &crate::endpoint::Endpoint) -> Vec<Stimulus> {
+    use TcpState::*;
+    if !matches!(
+        ep.state,
+        Established | FinWait1 | FinWait2 | CloseWait | Closing | LastAck | TimeWait
+    ) {
+        return Vec::new();
+    }
+    stimuli(ep)
+        .into_iter()
+        .filter_map(|s| match s {
+            Stimulus::Segment(k, q, Some(AckClass::Exact)) => {
+                Some(Stimulus::Segment(k, q, Some(AckClass::TooOld)))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Whether a stimulus opens the socket (the first event of every walk).
@@ -495,4 +583,50 @@ pub fn vectors_reach() -> (BTreeSet<(TcpState, String)>, BTreeSet<(String, Strin
         }
     }
     (cells, pairs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tcp_vectors::AppEvent;
+
+    fn apply(o: &mut Oracle, s: Stimulus) -> Expected {
+        assert!(o.options().contains(&s), "{s:?} not offered in {:?}", o.target().ep.state);
+        let p = o.expect(s).unwrap_or_else(|| panic!("{s:?} cannot be expected"));
+        let e = p.expected.clone();
+        o.resolve(p, 0);
+        e
+    }
+
+    fn established() -> Oracle {
+        let mut o = Oracle::new(&[]);
+        apply(&mut o, Stimulus::Call(UserCall::Open { passive: false }));
+        apply(
+            &mut o,
+            Stimulus::Segment(Kind::SYN_ACK, SeqClass::Exact, Some(AckClass::Exact)),
+        );
+        assert_eq!(o.target().ep.state, TcpState::Established);
+        o
+    }
+
+    #[test]
+    fn text_held_out_of_order_is_delivered_when_the_gap_fills() {
+        let mut o = established();
+        let held = apply(
+            &mut o,
+            Stimulus::Segment(Kind::DATA, SeqClass::InWindow, Some(AckClass::Exact)),
+        );
+        // Held or dropped: the two alternatives agree so far (an ACK of RCV.NXT).
+        assert_eq!(held.outcomes.len(), 1, "{held:?}");
+        let fill = o
+            .expect(Stimulus::Segment(Kind::DATA, SeqClass::Exact, Some(AckClass::Exact)))
+            .expect("offered");
+        let data: Vec<&Step> = fill.expected.outcomes[0]
+            .steps
+            .iter()
+            .filter(|s| matches!(s, Step::App(AppEvent::Data(_))))
+            .collect();
+        assert_eq!(fill.expected.outcomes.len(), 2, "held and dropped part here");
+        assert_eq!(data, [&Step::App(AppEvent::Data(3))]);
+    }
 }
