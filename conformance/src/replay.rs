@@ -738,10 +738,9 @@ impl Replay<'_> {
                 });
                 if !repeat {
                     let what = match &last {
-                        Some((k, l)) => format!(
-                            "a repeat of step {k} ({})",
-                            describe_segment(l, &self.sym)
-                        ),
+                        Some((k, l)) => {
+                            format!("a repeat of step {k} ({})", describe_segment(l, &self.sym))
+                        }
                         None => "nothing".to_string(),
                     };
                     return Err(self.fail(
@@ -1607,5 +1606,40 @@ mod tests {
         let f = out.failure.expect("ambiguous");
         assert_eq!((f.step, f.kind), (4, FailureKind::Vector), "{f}");
         assert!(f.message.contains("branches a and b both match"), "{f}");
+    }
+
+    /// `stays`: the state holds until the time, counted from the start, with any number of
+    /// repeats of the last segment; another segment is `extra`, another state a `state`
+    /// failure naming when and after how many retransmissions.
+    #[test]
+    fn a_held_state_allows_only_retransmissions_until_its_time() {
+        let text = active(
+            "  - call: connect\n  - expect: { flags: S, seq: iss }\n  \
+             - stays: { state: SYN-SENT, until: 300ms }\n",
+        );
+        let syn = (0, "S", ISS, 0, 0);
+        let mut t = scripted(vec![syn, syn, syn], None);
+        t.states = vec![TcpState::SynSent];
+        let out = run_on(&text, &mut t, &|_| None);
+        assert_eq!(out.failure, None, "{:?}", out.transcript);
+        assert!(out.elapsed >= Duration::from_millis(300), "{:?}", out.elapsed);
+        let last = out.transcript.last().expect("a transcript");
+        assert!(last.contains("after 2 retransmissions"), "{last}");
+
+        let mut t = scripted(vec![syn, (0, "SA", ISS, 5, 0)], None);
+        t.states = vec![TcpState::SynSent];
+        let f = run_on(&text, &mut t, &|_| None).failure.expect("an extra");
+        assert_eq!((f.step, f.kind), (3, FailureKind::Extra), "{f}");
+        assert!(f.message.contains("only a repeat of step 2"), "{f}");
+
+        let mut t = scripted(vec![syn, syn], None);
+        t.states = vec![TcpState::Closed];
+        let f = run_on(&text, &mut t, &|_| None).failure.expect("a state");
+        assert_eq!((f.step, f.kind), (3, FailureKind::State), "{f}");
+        assert!(
+            f.message
+                .contains("expected SYN-SENT until 300ms, the connection is CLOSED at"),
+            "{f}"
+        );
     }
 }

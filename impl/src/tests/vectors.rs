@@ -35,7 +35,10 @@ pub(super) fn push_on_last_segment() {
         (data.seq, data.ack, data.len),
         (plus(iss, 1), PEER_ISS + 1, 1)
     );
-    assert_eq!(data.flags, PSH_ACK, "the last segment of the SEND carries PSH");
+    assert_eq!(
+        data.flags, PSH_ACK,
+        "the last segment of the SEND carries PSH"
+    );
 }
 
 /// `vectors/scenario/mss-only-on-syn.yaml` (MUST-65, RFC 9293 3.7.1): a whole active
@@ -73,10 +76,17 @@ pub(super) fn mss_only_on_syn() {
     let segments = sent_by_a(&p.net, from);
     assert_eq!(segments.len(), 4);
     for s in segments {
-        assert_eq!(s.tcp.options.mss, None, "an MSS option without SYN: {:?}", s.tcp);
+        assert_eq!(
+            s.tcp.options.mss, None,
+            "an MSS option without SYN: {:?}",
+            s.tcp
+        );
     }
     assert!(p.net.seen[0].tcp.flags.contains(Flags::SYN));
-    assert!(p.net.seen[0].tcp.options.mss.is_some(), "the SYN has its MSS");
+    assert!(
+        p.net.seen[0].tcp.options.mss.is_some(),
+        "the SYN has its MSS"
+    );
 }
 
 /// `vectors/scenario/syn-retransmitted-three-minutes.yaml` (MUST-23, RFC 9293 3.8.3) with the
