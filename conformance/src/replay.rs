@@ -1622,7 +1622,11 @@ mod tests {
         t.states = vec![TcpState::SynSent];
         let out = run_on(&text, &mut t, &|_| None);
         assert_eq!(out.failure, None, "{:?}", out.transcript);
-        assert!(out.elapsed >= Duration::from_millis(300), "{:?}", out.elapsed);
+        assert!(
+            out.elapsed >= Duration::from_millis(300),
+            "{:?}",
+            out.elapsed
+        );
         let last = out.transcript.last().expect("a transcript");
         assert!(last.contains("after 2 retransmissions"), "{last}");
 
