@@ -129,6 +129,10 @@ pub struct ReplayArgs {
     /// for a snapshot review.
     #[arg(long)]
     pub report: Option<PathBuf>,
+    /// Also replay the long vectors (a state held for minutes, e.g. MUST-23's SYN kept three
+    /// minutes; see `Vector::is_long`), which are left out by default.
+    #[arg(long)]
+    pub long: bool,
 }
 
 impl ReplayArgs {
@@ -145,6 +149,7 @@ impl ReplayArgs {
             json: false,
             deviations: None,
             report: None,
+            long: false,
         }
     }
 }

@@ -22,12 +22,15 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::time::{Duration, Instant};
 use tcp_vectors::{
-    AppEvent, Millis, OneOf, Role, SegmentPattern, Step, TcpState, TimerKind, Vector,
+    AppEvent, Millis, OneOf, Role, SegmentPattern, Stays, Step, TcpState, TimerKind, Vector,
 };
 
 /// The longest a replay waits for one timer (a vector asking for more, e.g. keepalive with
 /// Linux's default idle time of two hours, fails as a vector error instead of hanging).
 pub const MAX_TIMER_WAIT: Duration = Duration::from_secs(300);
+
+/// How often a `stays` step reads the connection's state.
+pub const STAYS_POLL: Duration = Duration::from_millis(100);
 
 /// The window the peer advertises in every segment it sends (no window scaling offered).
 pub const PEER_WINDOW: u16 = 65535;
@@ -721,6 +724,69 @@ impl Replay<'_> {
             Step::Timer(k) => self.timer(*k),
             Step::Quiet(d) => self.quiet(Duration::from_millis(d.0), d),
             Step::OneOf(o) => self.one_of(o),
+            Step::Stays(h) => self.stays(h),
+        }
+    }
+
+    /// The connection must stay in `h.state` until `h.until` after the replay began, while the
+    /// target's timers run: the state is read every [`STAYS_POLL`], and every segment the
+    /// target sends meanwhile must repeat the last one matched (a retransmission: same flags,
+    /// sequence and acknowledgment numbers, length). Repeats count as retransmissions for a
+    /// `timer` step that follows.
+    fn stays(&mut self, h: &Stays) -> Result<(), Failure> {
+        self.pending = None;
+        let until = self.start + Duration::from_millis(h.until.0);
+        let last = self.matched.last().map(|(k, seg)| (*k, seg.clone()));
+        self.note(format!("~ stays {} until {}", h.state, h.until));
+        let mut repeats = 0u32;
+        loop {
+            let now_state = self
+                .target
+                .state()
+                .map_err(|e| self.os("read the socket state", e))?;
+            let elapsed = ms(self.start.elapsed());
+            if now_state != h.state {
+                return Err(self.fail(
+                    FailureKind::State,
+                    format!(
+                        "expected {} until {}, the connection is {now_state} at {elapsed} \
+                         (after {repeats} retransmissions)",
+                        h.state, h.until
+                    ),
+                ));
+            }
+            let now = Instant::now();
+            if now >= until {
+                self.note(format!(
+                    "= {} at {elapsed}, after {repeats} retransmissions",
+                    h.state
+                ));
+                return Ok(());
+            }
+            let slice_end = (now + STAYS_POLL).min(until);
+            while let Some((seg, _)) = self.next_segment(slice_end)? {
+                let repeat = last.as_ref().is_some_and(|(_, l)| {
+                    l.flags == seg.flags && l.seq == seg.seq && l.ack == seg.ack && l.len == seg.len
+                });
+                if !repeat {
+                    let what = match &last {
+                        Some((k, l)) => {
+                            format!("a repeat of step {k} ({})", describe_segment(l, &self.sym))
+                        }
+                        None => "nothing".to_string(),
+                    };
+                    return Err(self.fail(
+                        FailureKind::Extra,
+                        format!(
+                            "got {} while the connection stays {} (only {what} may come)",
+                            describe_segment(&seg, &self.sym),
+                            h.state
+                        ),
+                    ));
+                }
+                repeats += 1;
+                self.retransmissions += 1;
+            }
         }
     }
 
@@ -1574,5 +1640,44 @@ mod tests {
         let f = out.failure.expect("ambiguous");
         assert_eq!((f.step, f.kind), (4, FailureKind::Vector), "{f}");
         assert!(f.message.contains("branches a and b both match"), "{f}");
+    }
+
+    /// `stays`: the state holds until the time, counted from the start, with any number of
+    /// repeats of the last segment; another segment is `extra`, another state a `state`
+    /// failure naming when and after how many retransmissions.
+    #[test]
+    fn a_held_state_allows_only_retransmissions_until_its_time() {
+        let text = active(
+            "  - call: connect\n  - expect: { flags: S, seq: iss }\n  \
+             - stays: { state: SYN-SENT, until: 300ms }\n",
+        );
+        let syn = (0, "S", ISS, 0, 0);
+        let mut t = scripted(vec![syn, syn, syn], None);
+        t.states = vec![TcpState::SynSent];
+        let out = run_on(&text, &mut t, &|_| None);
+        assert_eq!(out.failure, None, "{:?}", out.transcript);
+        assert!(
+            out.elapsed >= Duration::from_millis(300),
+            "{:?}",
+            out.elapsed
+        );
+        let last = out.transcript.last().expect("a transcript");
+        assert!(last.contains("after 2 retransmissions"), "{last}");
+
+        let mut t = scripted(vec![syn, (0, "SA", ISS, 5, 0)], None);
+        t.states = vec![TcpState::SynSent];
+        let f = run_on(&text, &mut t, &|_| None).failure.expect("an extra");
+        assert_eq!((f.step, f.kind), (3, FailureKind::Extra), "{f}");
+        assert!(f.message.contains("only a repeat of step 2"), "{f}");
+
+        let mut t = scripted(vec![syn, syn], None);
+        t.states = vec![TcpState::Closed];
+        let f = run_on(&text, &mut t, &|_| None).failure.expect("a state");
+        assert_eq!((f.step, f.kind), (3, FailureKind::State), "{f}");
+        assert!(
+            f.message
+                .contains("expected SYN-SENT until 300ms, the connection is CLOSED at"),
+            "{f}"
+        );
     }
 }

@@ -17,13 +17,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Instant;
 
-/// A rank of how long a vector waits on the target's timers: TIME-WAIT, then keepalive, then
-/// retransmission, then none.
+/// A rank of how long a vector waits on the target's timers: a held state (`stays`), then
+/// TIME-WAIT, then keepalive, then retransmission, then none.
 fn expected_wait(v: &tcp_vectors::Vector) -> u8 {
     use tcp_vectors::{Step, TimerKind};
     v.steps
         .iter()
         .filter_map(|s| match s {
+            Step::Stays(_) => Some(4),
             Step::Timer(TimerKind::TimeWait) => Some(3),
             Step::Timer(TimerKind::Keepalive) => Some(2),
             Step::Timer(TimerKind::Retransmission) => Some(1),
@@ -271,12 +272,13 @@ pub fn run_vectors(
     })
 }
 
-/// Replay every vector under `dir` against `target` over IPv4 and IPv6 with the shipped
-/// deviations and no output: for a snapshot test of the whole suite, e.g.
+/// Replay every vector under `dir` but the long ones (`Vector::is_long`) against `target` over
+/// IPv4 and IPv6 with the shipped deviations and no output: for a snapshot test of the whole suite, e.g.
 /// `insta::assert_snapshot!(run_suite(Path::new("vectors"), TargetKind::Linux)?.verdicts_text())`.
 pub fn run_suite(dir: &Path, target: TargetKind) -> anyhow::Result<Report> {
     let args = ReplayArgs::new(target, dir);
-    let vectors = load_dir(dir, None).map_err(anyhow::Error::msg)?;
+    let mut vectors = load_dir(dir, None).map_err(anyhow::Error::msg)?;
+    vectors.retain(|v| !v.vector.is_long());
     if vectors.is_empty() {
         bail!("no vectors to replay in {}", dir.display());
     }
@@ -292,7 +294,18 @@ pub fn run_suite(dir: &Path, target: TargetKind) -> anyhow::Result<Report> {
 /// privilege for the namespace, ...) are returned as `Err`.
 pub fn run_replay(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
     crate::interrupt::install();
-    let vectors = load_dir(&args.vectors, args.filter.as_deref()).map_err(anyhow::Error::msg)?;
+    let mut vectors =
+        load_dir(&args.vectors, args.filter.as_deref()).map_err(anyhow::Error::msg)?;
+    let loaded = vectors.len();
+    if !args.long {
+        vectors.retain(|v| !v.vector.is_long());
+    }
+    if vectors.len() < loaded && !args.json {
+        eprintln!(
+            "{} long vector(s) left out (a state held for minutes); `--long` replays them",
+            loaded - vectors.len()
+        );
+    }
     if vectors.is_empty() {
         bail!(
             "no vectors to replay in {} (filter {:?})",

@@ -79,7 +79,9 @@ pub use events::{AppEvent, Call, Role, TimerKind};
 pub use flags::Flags;
 pub use millis::Millis;
 pub use pattern::{OptionValue, OptionsPattern, SegmentPattern, SegmentSpec, WindowPattern};
-pub use schema::{Branch, Keepalive, OneOf, SocketOptions, Step, Vector, SCHEMA_VERSION};
+pub use schema::{
+    Branch, Keepalive, OneOf, SocketOptions, Stays, Step, Vector, LONG, SCHEMA_VERSION,
+};
 pub use seq::{SeqExpr, SeqVar};
 pub use state::TcpState;
 pub use yaml::EVENT_MARKER;

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 /// The version of the schema written by this crate; a reader rejects other versions.
 ///
 /// Version 2 added [`Step::OneOf`], [`SocketOptions::keep_listener`] and the event marker
-/// ([`Vector::event_at`]).
+/// ([`Vector::event_at`]). [`Step::Stays`] came later within version 2: only the long vectors
+/// use it ([`Vector::is_long`]), and a reader that does not know it rejects them by name.
 pub const SCHEMA_VERSION: u32 = 2;
 
 /// One test vector: a scripted conversation with a target TCP.
@@ -109,7 +110,25 @@ pub enum Step {
     /// The RFCs allow several behaviours here, each a sequence of observations: the target must
     /// match exactly one branch, and the report records which one it took.
     OneOf(OneOf),
+    /// The connection stays in a state until a time after the replay began, while the target's
+    /// timers run: meanwhile the target may only repeat (retransmit) the last segment it was
+    /// expected to send. For a requirement on how long a timer lets a connection live, e.g.
+    /// RFC 9293's MUST-23 (a SYN retransmitted for at least three minutes).
+    Stays(Stays),
 }
+
+/// A state held until a time (see [`Step::Stays`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stays {
+    /// The state the connection must be in throughout.
+    pub state: TcpState,
+    /// Until when, counted from the start of the replay (the vector's first step).
+    pub until: Millis,
+}
+
+/// A [`Step::Stays`] longer than this makes a vector long ([`Vector::is_long`]).
+pub const LONG: Millis = Millis(60_000);
 
 impl Step {
     /// Whether the step only observes the target (`expect`, `app`, `state`, `quiet`): the steps a
@@ -134,6 +153,7 @@ impl Step {
             Step::Timer(_) => "timer",
             Step::Quiet(_) => "quiet",
             Step::OneOf(_) => "one_of",
+            Step::Stays(_) => "stays",
         }
     }
 }
@@ -217,6 +237,15 @@ impl OneOf {
 }
 
 impl Vector {
+    /// Whether the vector holds a state for longer than [`LONG`] (a [`Step::Stays`]): the
+    /// replayer leaves such vectors out unless asked for them (`replay --long`), so that the
+    /// whole suite stays minutes long.
+    pub fn is_long(&self) -> bool {
+        self.steps
+            .iter()
+            .any(|s| matches!(s, Step::Stays(h) if h.until > LONG))
+    }
+
     /// Check what the types alone do not: the version, the id (see [`crate::path::check_id`]),
     /// every `one_of` (a named choice, at least two distinctly named branches of observation
     /// steps), and that the event marker points at a step.
@@ -250,8 +279,15 @@ impl Vector {
             }
         }
         for (i, step) in self.steps.iter().enumerate() {
-            if let Step::OneOf(one_of) = step {
-                one_of.check().map_err(|e| (Place::Step(i), e))?;
+            match step {
+                Step::OneOf(one_of) => one_of.check().map_err(|e| (Place::Step(i), e))?,
+                Step::Stays(h) if h.until == Millis(0) => {
+                    return Err((
+                        Place::Step(i),
+                        "a `stays` step needs a time after the start (`until` above 0)".into(),
+                    ))
+                }
+                _ => {}
             }
         }
         match self.event_at {
@@ -300,6 +336,10 @@ mod tests {
                 choice: "c".into(),
                 branches: vec![],
             }),
+            Step::Stays(Stays {
+                state: TcpState::SynSent,
+                until: Millis(180_000),
+            }),
         ];
         for step in steps {
             let value = serde_yaml::with::singleton_map_recursive::serialize(
@@ -315,5 +355,27 @@ mod tests {
                 matches!(step.key(), "expect" | "app" | "state" | "quiet")
             );
         }
+    }
+
+    #[test]
+    fn a_long_stay_makes_a_long_vector_and_a_stay_needs_a_time() {
+        let text = "version: 2\nid: scenario/x\ncovers: [x]\nrole: active\nsteps:\n  \
+                    - call: connect\n  - expect: {flags: S, seq: iss}\n  \
+                    - stays: {state: SYN-SENT, until: 180s}\n";
+        let v = Vector::from_yaml(text).unwrap();
+        assert_eq!(
+            v.steps[2],
+            Step::Stays(Stays {
+                state: TcpState::SynSent,
+                until: Millis(180_000)
+            })
+        );
+        assert!(v.is_long());
+        assert_eq!(Vector::from_yaml(&v.to_yaml().unwrap()).unwrap(), v);
+        let short = text.replace("180s", "60s");
+        assert!(!Vector::from_yaml(&short).unwrap().is_long());
+        let zero = text.replace("180s", "0ms");
+        let e = Vector::from_yaml(&zero).unwrap_err();
+        assert!(e.to_string().contains("until"), "{e}");
     }
 }

@@ -103,6 +103,9 @@ catalogue! {
     no_push_on_last_segment: NoPushOnLastSegment => super::musts::the_last_buffered_segment_carries_psh;
     mss_on_every_segment: MssOnEverySegment => super::musts::mss_option_only_on_syns;
     blind_data_accepted: BlindDataAccepted => super::rfc5961::unacceptable_segment_is_answered_with_ack;
+    no_push_in_the_push_vector: NoPushOnLastSegment => super::vectors::push_on_last_segment;
+    mss_in_the_mss_vector: MssOnEverySegment => super::vectors::mss_only_on_syn;
+    syn_r2_short_in_the_syn_vector: SynR2Short => super::vectors::syn_retransmitted_three_minutes;
 }
 
 #[test]

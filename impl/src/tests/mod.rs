@@ -29,6 +29,7 @@ mod syncookies;
 mod text;
 mod time_wait;
 mod urgent;
+mod vectors;
 
 fn fast_config() -> Config {
     Config {

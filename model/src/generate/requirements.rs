@@ -3,7 +3,7 @@
 //! what in the model (properties, switches, scenarios) stands for each requirement that
 //! belongs to connection management.
 
-use tcp_vectors::{AppEvent, Step, Vector};
+use tcp_vectors::{AppEvent, OptionValue, Step, TcpState, Vector};
 
 /// The requirements a vector checks, from the cell or scenario it covers, its options and
 /// what it asserts. Only what the vector's own steps show is claimed:
@@ -18,9 +18,15 @@ use tcp_vectors::{AppEvent, Step, Vector};
 ///   in TIME-WAIT;
 /// - MUST-22 (SYN retransmitted as data is): the retransmission timeout in SYN-SENT and
 ///   SYN-RECEIVED;
+/// - MUST-23 (a SYN retransmitted for at least three minutes): a vector that holds SYN-SENT
+///   for that long (`stays`);
 /// - MUST-24 (keep-alive turned on per connection): a vector that turns it on;
 /// - MUST-26 (keep-alive only when idle): the probe that waits for outstanding data;
 /// - MUST-29 (an unanswered probe is not a dead connection): the unanswered-probe scenario;
+/// - MUST-61 (PSH on the last segment of a SEND): a vector that asserts PSH on the segment
+///   carrying the octets of a SEND;
+/// - MUST-65 (no MSS option without SYN): a vector that asserts the MSS option absent on its
+///   segments without SYN;
 /// - SHLD-2 (a RST may carry data): a RST with text;
 /// - SHLD-12 (a probe carries no data): the answered-probe scenario;
 /// - SHLD-31 (out-of-order segments are queued): the out-of-order scenario and every vector
@@ -70,6 +76,29 @@ pub fn vector_requirements(v: &Vector) -> Vec<String> {
     }
     if v.options.keepalive.is_some() {
         ids.push("MUST-24");
+    }
+    let expects = || {
+        v.steps.iter().filter_map(|s| match s {
+            Step::Expect(p) => Some(p),
+            _ => None,
+        })
+    };
+    if v.steps.iter().any(|s| {
+        matches!(s, Step::Stays(h) if h.state == TcpState::SynSent
+            && h.until >= super::scenarios::SYN_GIVE_UP_MIN)
+    }) {
+        ids.push("MUST-23");
+    }
+    if expects().any(|p| p.len > 0 && p.flags.psh) {
+        ids.push("MUST-61");
+    }
+    let no_mss = |p: &&tcp_vectors::SegmentPattern| {
+        p.options
+            .as_ref()
+            .is_some_and(|o| o.mss == Some(OptionValue::Absent))
+    };
+    if expects().any(|p| !p.flags.syn) && expects().filter(|p| !p.flags.syn).all(|p| no_mss(&p)) {
+        ids.push("MUST-65");
     }
     if v.steps
         .iter()

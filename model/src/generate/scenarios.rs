@@ -5,7 +5,10 @@ use super::alphabet::{AckClass as A, Kind, SeqClass as Q, Stimulus};
 use super::build::{build, realize, BuildError, Spec};
 use super::params;
 use crate::endpoint::{KeepaliveParams, Params, UserCall};
-use tcp_vectors::{Keepalive, Role, SocketOptions, TimerKind, Vector};
+use tcp_vectors::{
+    Keepalive, Millis, OptionValue, OptionsPattern, Role, SocketOptions, Stays, Step, TcpState,
+    TimerKind, Vector,
+};
 
 fn seg(kind: Kind, seq: Q, ack: Option<A>) -> Stimulus {
     Stimulus::Segment(kind, seq, ack)
@@ -15,13 +18,68 @@ fn text(kind: Kind) -> Kind {
     Kind { text: true, ..kind }
 }
 
-/// One scenario: id, description, script, socket options, parameters.
+/// One scenario: id, description, script, socket options, parameters, and what the vector
+/// asserts beyond the model's segments.
 struct Script {
     id: &'static str,
     description: &'static str,
     stimuli: Vec<Stimulus>,
     options: SocketOptions,
     params: Params,
+    /// Adds to the built vector what the wire must show and the model's segments do not carry
+    /// (PSH, options), or how long a state must last; `None` for most scenarios.
+    finish: Option<fn(&mut Vector)>,
+}
+
+/// How long a SYN must be retransmitted before the connection gives up: RFC 9293 section
+/// 3.8.3 (MUST-23), "at least 3 minutes".
+pub const SYN_GIVE_UP_MIN: Millis = Millis(180_000);
+
+/// MUST-61 (RFC 9293 section 3.9.1.2): a sender that has no PUSH flag on SEND sets PSH on the
+/// last segment of the data the application gave it. The segment that carries the octets of
+/// the SEND must carry PSH (the replayer compares PSH only when a pattern names it).
+fn push_on_data(v: &mut Vector) {
+    for step in &mut v.steps {
+        if let Step::Expect(p) = step {
+            if p.len > 0 {
+                p.flags.psh = true;
+            }
+        }
+    }
+}
+
+/// MUST-65 (RFC 9293 section 3.7.1): the MSS option is sent only on a segment with SYN.
+/// Every expected segment without SYN must carry no MSS option.
+fn no_mss_without_syn(v: &mut Vector) {
+    for step in &mut v.steps {
+        if let Step::Expect(p) = step {
+            if !p.flags.syn {
+                p.options = Some(OptionsPattern {
+                    mss: Some(OptionValue::Absent),
+                    ..OptionsPattern::default()
+                });
+            }
+        }
+    }
+}
+
+/// MUST-23 (RFC 9293 section 3.8.3): R2 for a SYN gives at least three minutes of
+/// retransmission. The model's run ends with the SYN sent in SYN-SENT; in place of its quiet
+/// window the connection must stay SYN-SENT until [`SYN_GIVE_UP_MIN`] after the replay began,
+/// retransmitting its SYN as its timer says (the target's own timers: no count of
+/// retransmissions is fixed, since RFC 6298 lets the RTO and its back-off vary).
+fn syn_kept_three_minutes(v: &mut Vector) {
+    if let Some(Step::Quiet(_)) = v.steps.last() {
+        v.steps.pop();
+    }
+    if let Some(Step::State(TcpState::SynSent)) = v.steps.last() {
+        v.steps.pop();
+    }
+    v.event_at = Some(v.steps.len());
+    v.steps.push(Step::Stays(Stays {
+        state: TcpState::SynSent,
+        until: SYN_GIVE_UP_MIN,
+    }));
 }
 
 fn scripts() -> Vec<Script> {
@@ -36,6 +94,11 @@ fn scripts() -> Vec<Script> {
         stimuli,
         options: SocketOptions::default(),
         params: params(),
+        finish: None,
+    };
+    let finished = |id, description, stimuli, finish| Script {
+        finish: Some(finish),
+        ..plain(id, description, stimuli)
     };
     let established = |more: Vec<Stimulus>| {
         let mut s = vec![connect, seg(Kind::SYN_ACK, Q::Exact, exact)];
@@ -158,7 +221,35 @@ fn scripts() -> Vec<Script> {
                 listener: true,
                 ..params()
             },
+            finish: None,
         },
+        finished(
+            "scenario/push-on-last-segment",
+            "the application sends one octet: the segment that carries it, the last of the \
+             SEND, has PSH (RFC 9293 3.9.1.2, MUST-61)",
+            established(vec![send]),
+            push_on_data,
+        ),
+        finished(
+            "scenario/mss-only-on-syn",
+            "a whole connection, data and close: no segment without SYN carries the MSS option \
+             (RFC 9293 3.7.1, MUST-65)",
+            established(vec![
+                send,
+                seg(Kind::ACK, Q::Exact, exact),
+                close,
+                seg(Kind::ACK, Q::Exact, exact),
+                seg(Kind::FIN_ACK, Q::Exact, exact),
+            ]),
+            no_mss_without_syn,
+        ),
+        finished(
+            "scenario/syn-retransmitted-three-minutes",
+            "no answer to the SYN: the connection stays SYN-SENT, retransmitting, for three \
+             minutes (RFC 9293 3.8.3, MUST-23; a long vector: `replay --long`)",
+            vec![connect],
+            syn_kept_three_minutes,
+        ),
         keepalive(
             "scenario/keepalive-probe-answered",
             "an idle connection probes with SEG.SEQ = SND.NXT-1; the answer keeps it open",
@@ -220,6 +311,7 @@ fn keepalive(id: &'static str, description: &'static str, stimuli: Vec<Stimulus>
             }),
             ..params()
         },
+        finish: None,
     }
 }
 
@@ -240,7 +332,12 @@ pub fn scenarios() -> Result<Vec<Vector>, (String, BuildError)> {
             options: s.options.clone(),
             description: s.description.to_string(),
         };
-        out.push(build(spec, &path, &s.params).map_err(fail)?);
+        let mut vector = build(spec, &path, &s.params).map_err(fail)?;
+        if let Some(finish) = s.finish {
+            finish(&mut vector);
+            vector.requirements = super::requirements::vector_requirements(&vector);
+        }
+        out.push(vector);
     }
     Ok(out)
 }

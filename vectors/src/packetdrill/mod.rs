@@ -54,11 +54,14 @@ pub enum Reason {
     /// An application event or call with no socket to observe it on (before `accept`, or
     /// after `abort` closed the descriptor).
     NoConnectionSocket,
+    /// A state held for a time while the target may retransmit (`stays`): a script states
+    /// each segment and its time.
+    StateHeld,
 }
 
 impl Reason {
     /// Every reason, in the order reports list them.
-    pub const ALL: [Reason; 8] = [
+    pub const ALL: [Reason; 9] = [
         Reason::Alternatives,
         Reason::NoSocket,
         Reason::WindowRelative,
@@ -67,6 +70,7 @@ impl Reason {
         Reason::WindowOrOptions,
         Reason::TimerWithoutSegment,
         Reason::NoConnectionSocket,
+        Reason::StateHeld,
     ];
 
     /// A short name, e.g. `alternatives`.
@@ -80,6 +84,7 @@ impl Reason {
             Reason::WindowOrOptions => "window-or-options",
             Reason::TimerWithoutSegment => "timer-without-segment",
             Reason::NoConnectionSocket => "no-connection-socket",
+            Reason::StateHeld => "state-held",
         }
     }
 
@@ -103,6 +108,9 @@ impl Reason {
             Reason::NoConnectionSocket => {
                 "an application event with no socket to observe it on (before accept or after \
                  abort)"
+            }
+            Reason::StateHeld => {
+                "a state held for a time while any number of retransmissions may come (`stays`)"
             }
         }
     }
@@ -257,6 +265,7 @@ pub fn project(v: &Vector) -> Result<Vec<Event>, NotExpressible> {
             Step::ExpectOneOf(_) | Step::StateOneOf(_) | Step::OneOf(_) => {
                 return Err(fail(Reason::Alternatives))
             }
+            Step::Stays(_) => return Err(fail(Reason::StateHeld)),
         }
     }
     if let Some(i) = waiting {
