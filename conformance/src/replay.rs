@@ -596,7 +596,8 @@ impl Replay<'_> {
     /// Whether the target's last segment that occupies sequence space was its SYN (the
     /// timer now retransmits the SYN, not data).
     fn synchronizing(&self) -> bool {
-        self.last_syn_at.is_some_and(|at| at + 1 >= self.matched.len())
+        self.last_syn_at
+            .is_some_and(|at| at + 1 >= self.matched.len())
     }
 
     fn timer(&mut self, kind: TimerKind) -> Result<(), Failure> {
@@ -725,6 +726,7 @@ impl Replay<'_> {
             Step::Quiet(d) => self.quiet(Duration::from_millis(d.0), d),
             Step::OneOf(o) => self.one_of(o),
             Step::Stays(h) => self.stays(h),
+            Step::Wait(d) => self.wait(Duration::from_millis(d.0), d),
         }
     }
 
@@ -964,6 +966,22 @@ impl Replay<'_> {
     }
 
     /// Nothing may arrive for `length` (see [`Replay::wait_segment`]).
+    /// Let `length` pass in full (no proof from the target's timers ends it early); nothing
+    /// may arrive meanwhile.
+    fn wait(&mut self, length: Duration, shown: &Millis) -> Result<(), Failure> {
+        self.pending = None;
+        match self.wait_segment(Instant::now() + length, false)? {
+            None => Ok(()),
+            Some((seg, _)) => Err(self.fail(
+                FailureKind::Extra,
+                format!(
+                    "got {} while the peer waited {shown}",
+                    describe_segment(&seg, &self.sym)
+                ),
+            )),
+        }
+    }
+
     fn quiet(&mut self, length: Duration, shown: &Millis) -> Result<(), Failure> {
         self.pending = None;
         match self.wait_segment(Instant::now() + length, true)? {

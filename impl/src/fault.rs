@@ -164,6 +164,11 @@ mod imp {
         FinWait2IgnoresFin => "RFC 9293 3.10.7.4",
         /// An unacceptable segment is dropped without the acknowledgment RFC 9293 asks for.
         UnacceptableNotAcked => "RFC 9293 3.10.7.4",
+        /// Held text is delivered when the gap fills, but RCV.NXT does not advance over it.
+        ReassembledNotAcknowledged => "RFC 9293 3.10.7.4",
+        /// A segment that starts before RCV.NXT is not trimmed to its new octets, so they are
+        /// not taken.
+        OldPartNotTrimmed => "RFC 9293 3.10.7.4",
         /// A synchronized connection takes any segment's text at RCV.NXT, whatever its
         /// sequence and acknowledgment numbers: no acceptability test (RFC 9293 3.10.7.4,
         /// first) and no acknowledgment range (RFC 5961 5.2), so a blind attacker's data is
@@ -187,6 +192,8 @@ mod imp {
             Fault::AbortSilent,
             Fault::FinWait2IgnoresFin,
             Fault::UnacceptableNotAcked,
+            Fault::ReassembledNotAcknowledged,
+            Fault::OldPartNotTrimmed,
         ];
     }
 

@@ -7,7 +7,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use tcp_conformance::{ReplayArgs, TargetKind};
+use tcp_conformance::TargetKind;
 
 /// Options of `fuzz`.
 #[derive(Args, Debug)]
@@ -33,7 +33,8 @@ pub struct FuzzArgs {
     /// Stop handing out walks once one fails.
     #[arg(long)]
     pub stop_at_failure: bool,
-    /// Deviations file; default the shipped `conformance/deviations/<target>.yaml`.
+    /// Deviations file; default the shipped `conformance/deviations/<target>.yaml`. The
+    /// walk-only entries of `conformance/deviations/walks/<target>.yaml` apply as well.
     #[arg(long)]
     pub deviations: Option<PathBuf>,
     /// The vectors root a failing walk's shrunk vector is written under, as
@@ -60,9 +61,7 @@ pub fn run(args: &FuzzArgs) -> Result<ExitCode> {
     if args.walks == 0 || args.depth == 0 {
         anyhow::bail!("--walks and --depth must be at least 1");
     }
-    let mut replay_args = ReplayArgs::new(args.target.clone(), "vectors");
-    replay_args.deviations = args.deviations.clone();
-    let deviations = tcp_conformance::runner::load_deviations(&replay_args)?;
+    let deviations = fuzz::deviations_for(&args.target, args.deviations.clone())?;
     let config = Config {
         target: args.target.clone(),
         seed: args.seed,
@@ -75,11 +74,11 @@ pub fn run(args: &FuzzArgs) -> Result<ExitCode> {
         only: args.walk,
     };
     let progress = if std::io::stderr().is_terminal() && !args.json {
-        let bar = ProgressBar::with_draw_target(
-            Some(args.walks as u64),
-            ProgressDrawTarget::stderr(),
-        );
-        if let Ok(style) = ProgressStyle::default_bar().template("{bar:40} {pos}/{len} walks {elapsed} {msg}") {
+        let bar =
+            ProgressBar::with_draw_target(Some(args.walks as u64), ProgressDrawTarget::stderr());
+        if let Ok(style) =
+            ProgressStyle::default_bar().template("{bar:40} {pos}/{len} walks {elapsed} {msg}")
+        {
             bar.set_style(style);
         }
         bar
@@ -128,7 +127,9 @@ fn save(root: &Path, v: &tcp_vectors::Vector) -> Result<PathBuf> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    let text = v.to_yaml().map_err(|e| anyhow::anyhow!("{} cannot be written: {e}", v.id))?;
+    let text = v
+        .to_yaml()
+        .map_err(|e| anyhow::anyhow!("{} cannot be written: {e}", v.id))?;
     std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
     Ok(path)
 }
@@ -189,7 +190,11 @@ pub fn text(r: &Report, cov: &coverage::Coverage, saved: &[PathBuf]) -> String {
                         found.events_before, found.events_after, found.shrink_walks, found.failure
                     );
                     if let Some(p) = saved.next() {
-                        out += &format!("    saved as {} (replay it with `replay --vectors {}`)\n", p.display(), p.display());
+                        out += &format!(
+                            "    saved as {} (replay it with `replay --vectors {}`)\n",
+                            p.display(),
+                            p.display()
+                        );
                     }
                 }
             }

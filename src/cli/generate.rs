@@ -50,6 +50,9 @@ fn remove_empty_dirs(root: &Path, dir: &Path) {
     }
 }
 
+/// The folder below the vectors root where `fuzz` saves the walks it shrank.
+pub const FOUND: &str = "found";
+
 /// Write `files` (path relative to `dir`, content) below `dir`, removing the vector files there
 /// that are not among them, and the folders that leaves empty.
 pub fn write_files(dir: &Path, files: &[(PathBuf, String)]) -> Result<WriteSummary> {
@@ -57,7 +60,9 @@ pub fn write_files(dir: &Path, files: &[(PathBuf, String)]) -> Result<WriteSumma
     let mut summary = WriteSummary::default();
     let wanted: BTreeSet<PathBuf> = files.iter().map(|(p, _)| dir.join(p)).collect();
     for path in yaml_files(dir)? {
-        if wanted.contains(&path) {
+        // `fuzz` writes the shrunk walks it found under found/: they are not generated, and
+        // generating never removes them.
+        if wanted.contains(&path) || path.starts_with(dir.join(FOUND)) {
             continue;
         }
         let text = std::fs::read_to_string(&path)
@@ -111,4 +116,26 @@ pub fn run(args: &GenerateArgs) -> Result<ExitCode> {
         start.elapsed().as_secs_f64()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generating_removes_stale_vectors_but_keeps_found_walks() {
+        let dir = std::env::temp_dir().join(format!("tcpspec-gen-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let vector = "version: 2\nid: x\nsteps: []\n";
+        for rel in ["established/active/stale.yaml", "found/impl-s1-w3.yaml"] {
+            let path = dir.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, vector).unwrap();
+        }
+        let summary = write_files(&dir, &[]).unwrap();
+        assert_eq!(summary.removed, 1);
+        assert!(!dir.join("established/active/stale.yaml").exists());
+        assert!(dir.join("found/impl-s1-w3.yaml").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

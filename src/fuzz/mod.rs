@@ -25,8 +25,37 @@ use tcp_conformance::target::Driven;
 use tcp_conformance::targets::make_target;
 use tcp_conformance::TargetKind;
 use tcp_model::generate::walk::WalkEvent;
-use tcp_vectors::{TimerKind, Vector};
+use tcp_vectors::{Millis, TimerKind, Vector};
 use walk::{Context, Verdict};
+
+/// The deviations a target shows in walks only (`conformance/deviations/walks/`), beside
+/// its shipped list, and the file they come from.
+pub fn walk_deviations(kind: &TargetKind) -> Option<(&'static str, &'static str)> {
+    match kind {
+        TargetKind::Linux => Some((
+            include_str!("../../conformance/deviations/walks/linux.yaml"),
+            "conformance/deviations/walks/linux.yaml",
+        )),
+        TargetKind::Impl => Some((
+            include_str!("../../conformance/deviations/walks/impl.yaml"),
+            "conformance/deviations/walks/impl.yaml",
+        )),
+        _ => None,
+    }
+}
+
+/// The target's deviations for walks: the list `replay` uses (the shipped one, or `file`),
+/// then the walk-only entries ([`walk_deviations`]).
+pub fn deviations_for(kind: &TargetKind, file: Option<std::path::PathBuf>) -> Result<Deviations> {
+    let mut args = tcp_conformance::ReplayArgs::new(kind.clone(), "vectors");
+    args.deviations = file;
+    let mut all = tcp_conformance::runner::load_deviations(&args)?;
+    if let Some((text, origin)) = walk_deviations(kind) {
+        let more = Deviations::parse(text, origin).map_err(anyhow::Error::msg)?;
+        all.entries.extend(more.entries);
+    }
+    Ok(all)
+}
 
 /// Timers longer than this are not waited for by a walk (Linux's 60 s TIME-WAIT would make
 /// every walk that reaches it a minute long).
@@ -148,7 +177,7 @@ pub fn genome(seed: u64, index: usize, depth: usize) -> Vec<u32> {
     let mut rng = SplitMix(seed ^ (index as u64).wrapping_mul(0xD1B5_4A32_D192_ED03));
     rng.next();
     let swarm = (rng.next() >> 32) as u32;
-    let mut g = vec![if index % 4 == 0 { 0 } else { swarm }];
+    let mut g = vec![if index.is_multiple_of(4) { 0 } else { swarm }];
     g.extend((0..depth).map(|_| (rng.next() >> 32) as u32));
     g
 }
@@ -192,11 +221,18 @@ pub fn run(config: &Config, progress: &ProgressBar) -> Result<Report> {
                     return Ok::<(), tcp_netlab::Error>(());
                 }
             };
-            let excluded: Vec<TimerKind> = if target.timers().time_wait > LONGEST_TIMER {
+            let timers = target.timers().clone();
+            let excluded: Vec<TimerKind> = if timers.time_wait > LONGEST_TIMER {
                 vec![TimerKind::TimeWait]
             } else {
                 Vec::new()
             };
+            // A quarter of TIME-WAIT, at most half a second.
+            let wait = Millis(
+                (timers.time_wait / 4)
+                    .min(Duration::from_millis(500))
+                    .as_millis() as u64,
+            );
             let _ = tx.send(Msg::Excluded(excluded.clone()));
             let mut driven = Driven::new(target.as_mut());
             loop {
@@ -210,7 +246,7 @@ pub fn run(config: &Config, progress: &ProgressBar) -> Result<Report> {
                     None if k < config.walks => k,
                     None => break,
                 };
-                let result = one_walk(&mut driven, &config, index, &excluded);
+                let result = one_walk(&mut driven, &config, index, &excluded, wait);
                 if matches!(result.verdict, Verdict::Fail(_)) && config.stop_at_failure {
                     stop.store(true, Ordering::SeqCst);
                 }
@@ -271,8 +307,10 @@ fn one_walk(
     config: &Config,
     index: usize,
     excluded: &[TimerKind],
+    wait: Millis,
 ) -> WalkResult {
     let ctx = Context {
+        wait,
         deviations: &config.deviations,
         ipv6: index % 2 == 1,
         excluded_timers: excluded,
@@ -284,7 +322,8 @@ fn one_walk(
     let found = match &walked.verdict {
         Verdict::Fail(_) => {
             let events_before = walked.events.len();
-            let shrunk = shrink::shrink(driven, &genome, walked.clone(), &ctx, config.shrink_budget);
+            let shrunk =
+                shrink::shrink(driven, &genome, walked.clone(), &ctx, config.shrink_budget);
             replays += shrunk.tries;
             let failure = match &shrunk.walked.verdict {
                 Verdict::Fail(f) => f.to_string(),

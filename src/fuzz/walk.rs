@@ -13,14 +13,16 @@ use tcp_conformance::deviations::Deviations;
 use tcp_conformance::replay::{replay_explained, Failure, FailureKind, Outcome};
 use tcp_conformance::target::Driven;
 use tcp_model::generate::alphabet::Stimulus;
-use tcp_model::generate::walk::{pick, Oracle, WalkEvent};
-use tcp_vectors::{Branch, Millis, OneOf, Role, SocketOptions, Step, TimerKind, Vector, SCHEMA_VERSION};
+use tcp_model::generate::walk::{pick, Move, Oracle, WalkEvent};
+use tcp_vectors::{
+    Branch, Millis, OneOf, Role, SocketOptions, Step, TcpState, TimerKind, Vector, SCHEMA_VERSION,
+};
 
 /// The quiet window at the end of a walk: anything the target sends after the last expected
 /// segment is an extra.
 const END_QUIET: Millis = Millis(50);
 
-/// The quiet window after an event the target must not answer.
+/// The quiet window after each event.
 const SILENCE: Millis = Millis(50);
 
 /// How a walk ended.
@@ -54,6 +56,9 @@ pub struct Context<'a> {
     pub ipv6: bool,
     /// Timers never offered (too long for this target, e.g. Linux's 60 s TIME-WAIT).
     pub excluded_timers: &'a [TimerKind],
+    /// How long the peer waits in a `wait` move: shorter than any timer of the target that
+    /// may run while the model runs none.
+    pub wait: Millis,
     /// The id the walk's vector gets.
     pub id: String,
 }
@@ -170,7 +175,7 @@ fn judge(outcome: &Outcome, script: &Script, ctx: &Context<'_>) -> (Verdict, Opt
 /// swarm mask (which segment kinds it uses, [`pick`]), each further one an event.
 pub fn run(driven: &mut Driven<'_>, genome: &[u32], ctx: &Context<'_>) -> Walked {
     let (swarm, genes) = genome.split_first().map_or((0, &[][..]), |(s, g)| (*s, g));
-    let mut oracle = Oracle::new(ctx.excluded_timers);
+    let mut oracle = Oracle::new(ctx.excluded_timers, Some(ctx.wait));
     let mut script = Script {
         steps: Vec::new(),
         event_of_step: Vec::new(),
@@ -183,7 +188,9 @@ pub fn run(driven: &mut Driven<'_>, genome: &[u32], ctx: &Context<'_>) -> Walked
         // The stimulus and what it may do; a split whose branches would have to make a call
         // (an `accept`) cannot be a `one_of`: another stimulus is picked instead.
         let pending = loop {
-            let Some(s) = pick(&options, gene, swarm) else { break None };
+            let Some(s) = pick(&options, gene, swarm) else {
+                break None;
+            };
             match oracle.expect(s) {
                 Some(p)
                     if p.expected.outcomes.len() == 1
@@ -199,7 +206,7 @@ pub fn run(driven: &mut Driven<'_>, genome: &[u32], ctx: &Context<'_>) -> Walked
         };
         let Some(pending) = pending else { break };
         let index = events.len();
-        if let Stimulus::Call(tcp_model::endpoint::UserCall::Open { passive }) =
+        if let Move::Stimulus(Stimulus::Call(tcp_model::endpoint::UserCall::Open { passive })) =
             pending.record.stimulus
         {
             script.role = Some(if passive { Role::Passive } else { Role::Active });
@@ -269,12 +276,19 @@ pub fn run(driven: &mut Driven<'_>, genome: &[u32], ctx: &Context<'_>) -> Walked
         for step in observed {
             script.push(step.clone(), index);
         }
-        if !observed.iter().any(|s| matches!(s, Step::Expect(_))) {
-            // The event must get no answer: a quiet window here catches one at this event,
-            // not at a later one where it would be taken for that one's answer.
+        oracle.resolve(pending, chosen);
+        // A quiet window after every event: whatever the target sends beyond what the event
+        // asks for is caught at this event (where the target's listed deviations for its
+        // cell explain it), not at a later one where it would be taken for that one's answer.
+        // Not while data or a FIN is in flight: the model's retransmission timer fires only
+        // at a `timer` step, the target's after its RTO (200 ms on Linux), which quiet
+        // windows would add up to. (A SYN in flight keeps them: Linux's early SYN
+        // retransmission after an unacceptable ACK must show at the event that caused it.)
+        let ep = &oracle.target().ep;
+        let opening = matches!(ep.state, TcpState::SynSent | TcpState::SynReceived);
+        if ep.rtx_timer == 0 || opening {
             script.push(Step::Quiet(SILENCE), index);
         }
-        oracle.resolve(pending, chosen);
     }
     let vector = script.vector(&ctx.id, &events, vec![Step::Quiet(END_QUIET)]);
     let mut full = Script {
@@ -282,8 +296,7 @@ pub fn run(driven: &mut Driven<'_>, genome: &[u32], ctx: &Context<'_>) -> Walked
         event_of_step: script.event_of_step.clone(),
         role: script.role,
     };
-    full.event_of_step
-        .push(events.len().saturating_sub(1));
+    full.event_of_step.push(events.len().saturating_sub(1));
     let outcome = replay_walk(driven, &vector, &full, &events, ctx);
     replays += 1;
     let (verdict, failed_at) = judge(&outcome, &full, ctx);

@@ -115,6 +115,11 @@ pub enum Step {
     /// expected to send. For a requirement on how long a timer lets a connection live, e.g.
     /// RFC 9293's MUST-23 (a SYN retransmitted for at least three minutes).
     Stays(Stays),
+    /// The peer lets this much time pass, sending nothing; the target must send nothing
+    /// either. Unlike `quiet`, the whole time passes even when the target can show that
+    /// nothing will happen: what follows is meant to meet the target's timers that much later
+    /// (a random walk of `tcpspec fuzz` waits before a FIN retransmitted into TIME-WAIT).
+    Wait(Millis),
 }
 
 /// A state held until a time (see [`Step::Stays`]).
@@ -154,6 +159,7 @@ impl Step {
             Step::Quiet(_) => "quiet",
             Step::OneOf(_) => "one_of",
             Step::Stays(_) => "stays",
+            Step::Wait(_) => "wait",
         }
     }
 }

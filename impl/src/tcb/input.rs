@@ -596,7 +596,7 @@ impl Connection {
         let mut data = payload;
         let mut start = seq;
         let mut fin = fin;
-        if start.lt(self.rcv_nxt) {
+        if start.lt(self.rcv_nxt) && !fault!(OldPartNotTrimmed) {
             let skip = (self.rcv_nxt.since(start) as usize).min(data.len());
             data = &data[skip..];
             start = self.rcv_nxt;
@@ -629,7 +629,9 @@ impl Connection {
             return false;
         }
         self.recv_buf.extend(&more);
-        self.rcv_nxt = self.rcv_nxt.plus(more.len() as u32);
+        if !fault!(ReassembledNotAcknowledged) {
+            self.rcv_nxt = self.rcv_nxt.plus(more.len() as u32);
+        }
         self.ack_now = true;
         fin
     }

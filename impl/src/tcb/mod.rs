@@ -594,7 +594,7 @@ impl Connection {
         if fault!(ChallengeAckStale) {
             let rcv_nxt = self.rcv_nxt;
             self.rcv_nxt = self.irs.plus(1);
-            self.send_ack();
+            self.push(self.snd_nxt, Flags::ACK, 0, TcpOptions::default());
             self.rcv_nxt = rcv_nxt;
             return;
         }

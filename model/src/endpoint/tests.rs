@@ -2220,8 +2220,16 @@ fn check_step(
             && !s.flags.rst
             && s.seq + s.len + 1 == pre.rcv_nxt;
         let repeated_syn = pre.completes_simultaneous_open(s);
+        // A SYN beyond RCV.NXT in TIME-WAIT may reopen the connection before any window
+        // test (RFC 1122 4.2.2.13, RFC 6191; the `time-wait-syn` choice's `reopens`).
+        let reopening = t.reopened;
         let checked = pre.state == SynReceived || pre.is_synchronized();
-        if checked && !retransmitted_fin && !repeated_syn && !pre.acceptable(s, p.wnd, p) {
+        if checked
+            && !retransmitted_fin
+            && !repeated_syn
+            && !reopening
+            && !pre.acceptable(s, p.wnd, p)
+        {
             // RFC 9293 3.10.7.4 first.
             prop_assert_eq!(n, pre, "unacceptable segment {} changed the endpoint", s);
             let expected = if s.flags.rst {

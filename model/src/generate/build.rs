@@ -53,7 +53,12 @@ struct Run {
 }
 
 /// The vector steps for one applied event and what the model says follows.
-pub(crate) fn event_steps(applied: &Applied, before: &Target, after: &Target, tr: &Transition) -> Vec<Step> {
+pub(crate) fn event_steps(
+    applied: &Applied,
+    before: &Target,
+    after: &Target,
+    tr: &Transition,
+) -> Vec<Step> {
     let mut steps = Vec::new();
     match applied.event {
         Event::Call(c) => steps.push(Step::Call(match c {

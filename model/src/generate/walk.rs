@@ -25,12 +25,22 @@ use super::alphabet::{apply_form, has_irs, stimuli, AckClass, Applied, Kind, Seq
 use super::build::event_steps;
 use super::build::{realize, target_after};
 use super::explore::{advance, representatives, Target};
-use std::collections::BTreeSet;
 use super::numbers::{Numbers, ISS, WND};
 use super::{params, role_name};
 use crate::endpoint::{Params, UserCall};
 use crate::policy::{Choice, Policy};
-use tcp_vectors::{AppEvent, Step, TcpState, TimerKind};
+use std::collections::BTreeSet;
+use tcp_vectors::{AppEvent, Millis, Step, TcpState, TimerKind};
+
+/// One candidate's run of an event: its endpoint after it, its steps (the event's own step
+/// first), and whether its only answer is the ACK of a segment that changed nothing.
+type Run = (Target, Vec<Step>, bool);
+
+/// (state, event class) cells.
+pub type Cells = BTreeSet<(TcpState, String)>;
+
+/// Two-event sequences (consecutive event classes).
+pub type Pairs = BTreeSet<(String, String)>;
 
 /// One policy the target may follow, and where the walk has taken the model under it.
 #[derive(Clone, Debug)]
@@ -61,6 +71,8 @@ pub struct Expected {
     parting: Vec<Choice>,
     /// Whether some outcomes differ only in how many ACKs the event makes ([`coalesce`]).
     coalescing: bool,
+    /// Whether an outcome leaves out the ACK of a segment that changed nothing (rate limit).
+    rate_limiting: bool,
 }
 
 /// One behaviour the RFCs allow after an event.
@@ -75,6 +87,8 @@ pub struct Outcome {
     members: Vec<usize>,
     /// The outcome acknowledges once where the model acknowledges twice ([`coalesce`]).
     coalesced: bool,
+    /// The outcome leaves out a rate-limited ACK.
+    rate_limited: bool,
 }
 
 impl Expected {
@@ -84,6 +98,9 @@ impl Expected {
         let mut keys: Vec<&str> = self.parting.iter().map(|c| c.key()).collect();
         if self.coalescing {
             keys.push("ack-coalescing");
+        }
+        if self.rate_limiting {
+            keys.push("ack-rate-limit");
         }
         if keys.is_empty() {
             keys.push("behaviour");
@@ -103,13 +120,48 @@ pub struct Oracle {
     max_timeouts: u8,
     /// Timers a walk may not wait for (e.g. TIME-WAIT on a target whose TIME-WAIT is long).
     excluded_timers: Vec<TimerKind>,
+    /// How long a [`Move::Wait`] lasts, if the walk may wait.
+    wait: Option<Millis>,
+    /// The target has answered a segment that changed nothing with an ACK in this walk
+    /// (after which such answers may be rate-limited).
+    acked_unacceptable: bool,
+}
+
+/// One move of a walk: an event of the vectors' alphabet, or the peer waiting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Move {
+    /// A call, a segment or a timer ([`Stimulus`]).
+    Stimulus(Stimulus),
+    /// The peer lets time pass (a `wait` step), shorter than any timer of the target that
+    /// could be running: offered only where the model runs no retransmission or keepalive
+    /// timer, so that nothing may happen meanwhile and the target's timers that do run
+    /// (TIME-WAIT) meet what follows that much later.
+    Wait,
+}
+
+impl Move {
+    /// The event-class name (`WAIT` for a wait).
+    pub fn class_name(&self) -> String {
+        match self {
+            Move::Stimulus(s) => s.class_name(),
+            Move::Wait => "WAIT".into(),
+        }
+    }
+
+    /// The event part of a vector id (`wait` for a wait).
+    pub fn slug(&self) -> String {
+        match self {
+            Move::Stimulus(s) => s.slug(),
+            Move::Wait => "wait".into(),
+        }
+    }
 }
 
 /// An event of a walk, with what the oracle knew when it was applied.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WalkEvent {
     /// The event class.
-    pub stimulus: Stimulus,
+    pub stimulus: Move,
     /// The state the target was in (the lead candidate's).
     pub state: TcpState,
     /// The id of the vector of the same cell (`established/active/rst-seq-exact`), so that a
@@ -119,13 +171,14 @@ pub struct WalkEvent {
 
 impl Default for Oracle {
     fn default() -> Self {
-        Oracle::new(&[])
+        Oracle::new(&[], None)
     }
 }
 
 impl Oracle {
-    /// A socket not yet opened, under every policy. `excluded_timers` are never offered.
-    pub fn new(excluded_timers: &[TimerKind]) -> Oracle {
+    /// A socket not yet opened, under every policy. `excluded_timers` are never offered; a
+    /// [`Move::Wait`] lasts `wait`, and is never offered without it.
+    pub fn new(excluded_timers: &[TimerKind], wait: Option<Millis>) -> Oracle {
         let p = params();
         Oracle {
             p,
@@ -138,6 +191,8 @@ impl Oracle {
                 .collect(),
             max_timeouts: p.max_retries,
             excluded_timers: excluded_timers.to_vec(),
+            wait,
+            acked_unacceptable: false,
         }
     }
 
@@ -183,14 +238,15 @@ impl Oracle {
     /// the module documentation).
     fn faithful(t: &Target) -> bool {
         let ep = &t.ep;
-        let peer_ok = !has_irs(ep) || (0..i64::from(WND)).contains(&Numbers::irs_offset(ep.rcv_nxt));
+        let peer_ok =
+            !has_irs(ep) || (0..i64::from(WND)).contains(&Numbers::irs_offset(ep.rcv_nxt));
         let own_ok = t.role.is_none() || ep.state == TcpState::Closed || ep.iss == ISS;
         peer_ok && own_ok && ep.queued == 0 && ep.in_flight() < WND - 1
     }
 
     /// The event a stimulus makes in the current state, and what each candidate does; `None`
     /// when some candidate cannot script it or leaves the faithful part of the space.
-    fn try_apply(&self, s: Stimulus) -> Option<(Applied, Vec<(Target, Vec<Step>)>)> {
+    fn try_apply(&self, s: Stimulus) -> Option<(Applied, Vec<Run>)> {
         if let Stimulus::Timer(k) = s {
             if self.excluded_timers.contains(&k) {
                 return None;
@@ -200,10 +256,9 @@ impl Oracle {
             // 3.10.8 leaves the packaging open). A walk waits for a retransmission only where
             // the two agree: one octet (or SYN, or FIN) in flight, before the model's R2.
             if k == TimerKind::Retransmission
-                && self
-                    .cands
-                    .iter()
-                    .any(|c| c.target.ep.retries >= self.max_timeouts || c.target.ep.in_flight() != 1)
+                && self.cands.iter().any(|c| {
+                    c.target.ep.retries >= self.max_timeouts || c.target.ep.in_flight() != 1
+                })
             {
                 return None;
             }
@@ -212,7 +267,11 @@ impl Oracle {
             // Text or a FIN that came on a SYN waits "for processing after the ESTABLISHED
             // state has been reached" (RFC 9293 3.10.7.2); a CLOSE in SYN-RECEIVED skips
             // ESTABLISHED, and the RFC does not say when they are processed then.
-            if self.cands.iter().any(|c| c.target.ep.syn_text > 0 || c.target.ep.syn_fin) {
+            if self
+                .cands
+                .iter()
+                .any(|c| c.target.ep.syn_text > 0 || c.target.ep.syn_fin)
+            {
                 return None;
             }
         }
@@ -245,25 +304,57 @@ impl Oracle {
             }
             let mut steps = event_steps(&applied, &c.target, &next, &tr);
             steps.push(Step::State(next.ep.state));
-            out.push((next, steps));
+            // The one answer to a segment that changed nothing: an ACK of an unacceptable
+            // segment, or a challenge ACK (RFC 9293 3.10.7.4 first; RFC 5961 sections 3 to
+            // 5), which a target may rate-limit (RFC 5961 section 7; Linux's
+            // tcp_invalid_ratelimit, 500 ms per connection).
+            let only_ack = matches!(applied.event, crate::endpoint::Event::Arrive(_))
+                && !tr.accepted
+                && matches!(&tr.outputs[..], [crate::endpoint::Output::Send(a)]
+                    if a.flags.ack && !a.flags.syn && !a.flags.fin && !a.flags.rst && a.len == 0);
+            out.push((next, steps, only_ack));
         }
         Some((applied, out))
     }
 
     /// The stimuli a walk may apply now, in the alphabet's order: calls, segments, timers.
     /// A walk starts by opening the socket, so before that only the two OPENs are offered.
-    pub fn options(&self) -> Vec<Stimulus> {
+    pub fn options(&self) -> Vec<Move> {
         let unopened = self.lead().role.is_none();
         let mut all = stimuli(&self.lead().ep);
         all.extend(walk_only_segments(&self.lead().ep));
-        all.into_iter()
+        let mut out: Vec<Move> = all
+            .into_iter()
             .filter(|s| !unopened || is_open(s))
             .filter(|&s| self.try_apply(s).is_some())
-            .collect()
+            .map(Move::Stimulus)
+            .collect();
+        if self.try_wait().is_some() {
+            out.push(Move::Wait);
+        }
+        out
+    }
+
+    /// What each candidate shows after a wait (its state, unchanged), if the walk may wait:
+    /// the socket is open and no candidate runs a retransmission or keepalive timer.
+    fn try_wait(&self) -> Option<Vec<Run>> {
+        let d = self.wait?;
+        let idle = |c: &Candidate| {
+            c.target.role.is_some() && c.target.ep.rtx_timer == 0 && c.target.ep.ka_timer == 0
+        };
+        self.cands.iter().all(idle).then(|| {
+            self.cands
+                .iter()
+                .map(|c| {
+                    let steps = vec![Step::Wait(d), Step::State(c.target.ep.state)];
+                    (c.target.clone(), steps, false)
+                })
+                .collect()
+        })
     }
 
     /// Where the walk is: the event record for applying `s` now.
-    pub fn event_record(&self, s: Stimulus) -> WalkEvent {
+    pub fn event_record(&self, s: Move) -> WalkEvent {
         let t = self.lead();
         let state = t.ep.state;
         WalkEvent {
@@ -280,8 +371,11 @@ impl Oracle {
 
     /// Apply `s` (one of [`Oracle::options`]): what the target may do. The candidates move on
     /// only once the behaviour is known: call [`Oracle::resolve`] with the outcome's index.
-    pub fn expect(&self, s: Stimulus) -> Option<Pending> {
-        let (_, runs) = self.try_apply(s)?;
+    pub fn expect(&self, s: Move) -> Option<Pending> {
+        let runs = match s {
+            Move::Stimulus(st) => self.try_apply(st)?.1,
+            Move::Wait => self.try_wait()?,
+        };
         let mut outcomes: Vec<Outcome> = Vec::new();
         let mut action = None;
         let mut nexts = Vec::with_capacity(runs.len());
@@ -290,15 +384,22 @@ impl Oracle {
         // a choice of the RFCs already is that difference (`synack-text-ack`), the choice
         // names it and no coalesced variant is added.
         let mut separated = Vec::with_capacity(runs.len());
-        for (next, mut steps) in runs {
+        let mut limitable = Vec::with_capacity(runs.len());
+        let lead_only_ack = runs.first().is_some_and(|r| r.2);
+        for (next, mut steps, only_ack) in runs {
             let separate = steps.split_off(1);
             let act = steps.pop()?;
             if action.get_or_insert_with(|| act.clone()) != &act {
                 return None;
             }
             separated.push(separate);
+            limitable.push(only_ack && self.acked_unacceptable);
             nexts.push(next);
         }
+        // After a first such ACK in the walk, the answer to another segment that changed
+        // nothing may be rate-limited away: a second outcome without it.
+        let rate_limiting = limitable.iter().any(|&l| l);
+        let only_ack = lead_only_ack;
         let mut coalescing = false;
         for (i, separate) in separated.iter().enumerate() {
             let together = coalesce(separate.clone());
@@ -306,8 +407,10 @@ impl Oracle {
             if &together != separate && !separated.contains(&together) {
                 // Two identical ACKs cannot be told from one ACK and its repeat: such an
                 // event is not offered.
-                let acks: Vec<&Step> =
-                    separate.iter().filter(|s| matches!(s, Step::Expect(_))).collect();
+                let acks: Vec<&Step> = separate
+                    .iter()
+                    .filter(|s| matches!(s, Step::Expect(_)))
+                    .collect();
                 let mut distinct = acks.clone();
                 distinct.dedup();
                 if distinct.len() < acks.len() {
@@ -316,7 +419,19 @@ impl Oracle {
                 coalescing = true;
                 variants.insert(0, (together, true));
             }
-            for (obs, coalesced) in variants {
+            let mut variants: Vec<(Vec<Step>, bool, bool)> =
+                variants.into_iter().map(|(o, c)| (o, c, false)).collect();
+            if limitable[i] {
+                // The quiet window makes the branches exclude each other.
+                let mut silent: Vec<Step> = separate
+                    .iter()
+                    .filter(|s| !matches!(s, Step::Expect(_)))
+                    .cloned()
+                    .collect();
+                silent.push(Step::Quiet(Millis(50)));
+                variants.push((silent, false, true));
+            }
+            for (obs, coalesced, rate_limited) in variants {
                 match outcomes.iter_mut().find(|o| o.steps == obs) {
                     Some(o) => o.members.push(i),
                     None => outcomes.push(Outcome {
@@ -324,6 +439,7 @@ impl Oracle {
                         steps: obs,
                         members: vec![i],
                         coalesced,
+                        rate_limited,
                     }),
                 }
             }
@@ -333,7 +449,10 @@ impl Oracle {
                 .into_iter()
                 .filter(|&c| {
                     let alts = |o: &Outcome| -> Vec<bool> {
-                        o.members.iter().map(|&m| self.cands[m].policy.alt(c)).collect()
+                        o.members
+                            .iter()
+                            .map(|&m| self.cands[m].policy.alt(c))
+                            .collect()
                     };
                     // A choice parts the outcomes when within each outcome its candidates
                     // agree on it and not every outcome takes the same alternative.
@@ -349,7 +468,18 @@ impl Oracle {
             let lead = &self.cands[o.members[0]].policy;
             let mut parts: Vec<&str> = parting.iter().map(|&c| lead.name(c)).collect();
             if coalescing {
-                parts.push(if o.coalesced { "acks-coalesced" } else { "acks-separate" });
+                parts.push(if o.coalesced {
+                    "acks-coalesced"
+                } else {
+                    "acks-separate"
+                });
+            }
+            if rate_limiting {
+                parts.push(if o.rate_limited {
+                    "rate-limited"
+                } else {
+                    "answered"
+                });
             }
             if parts.is_empty() {
                 parts.push("behaviour");
@@ -372,8 +502,10 @@ impl Oracle {
                 outcomes,
                 parting,
                 coalescing,
+                rate_limiting,
             },
             nexts,
+            only_ack,
             record: self.event_record(s),
         })
     }
@@ -384,6 +516,12 @@ impl Oracle {
         let Some(o) = pending.expected.outcomes.get(index) else {
             return;
         };
+        if pending.only_ack
+            && !o.rate_limited
+            && o.steps.iter().any(|s| matches!(s, Step::Expect(_)))
+        {
+            self.acked_unacceptable = true;
+        }
         let mut kept = Vec::with_capacity(o.members.len());
         for &m in &o.members {
             kept.push(Candidate {
@@ -402,9 +540,7 @@ impl Oracle {
 /// same event supersedes, with only application events between them, is dropped, and the
 /// `data` events that leaves side by side are one (the application reads after the event).
 fn coalesce(steps: Vec<Step>) -> Vec<Step> {
-    let pure_ack = |s: &Step| {
-        matches!(s, Step::Expect(p) if p.flags.ack && !(p.flags.syn || p.flags.fin || p.flags.rst) && p.len == 0)
-    };
+    let pure_ack = |s: &Step| matches!(s, Step::Expect(p) if p.flags.ack && !(p.flags.syn || p.flags.fin || p.flags.rst) && p.len == 0);
     let mut kept: Vec<Step> = Vec::with_capacity(steps.len());
     for (i, s) in steps.iter().enumerate() {
         let superseded = pure_ack(s)
@@ -435,6 +571,8 @@ pub struct Pending {
     /// What the target may do.
     pub expected: Expected,
     nexts: Vec<Target>,
+    /// The lead candidate's only answer is the ACK of a segment that changed nothing.
+    only_ack: bool,
     /// The event, where it happened.
     pub record: WalkEvent,
 }
@@ -470,8 +608,8 @@ fn weighted(roll: u32, weights: &[u32]) -> usize {
     weights.len() - 1
 }
 
-/// The stimulus a genome number picks among `options`: the top four bits choose the
-/// category (segments 11 in 16, calls 3, timers 2, falling back to segments when the
+/// The move a genome number picks among `options`: the top four bits choose the category
+/// (segments 10 in 16, a wait 1, calls 3, timers 2, falling back to segments when the
 /// category is empty); for a segment the next three bytes choose its kind, sequence class
 /// and acknowledgment class by the weights above (the nearest offered segment of that kind
 /// when the exact one is not offered), for a call or timer the low bits choose the member.
@@ -482,9 +620,26 @@ fn weighted(roll: u32, weights: &[u32]) -> usize {
 /// 2012: a walk that leaves most kinds out meets the ones it keeps more often, and in more
 /// orders): kind `k` of [`Kind::all`] is kept when bits `k` and `k + 16` are both set, so
 /// about a quarter of them; zero, or a mask that keeps none, keeps every kind.
-pub fn pick(options: &[Stimulus], gene: u32, swarm: u32) -> Option<Stimulus> {
+pub fn pick(options: &[Move], gene: u32, swarm: u32) -> Option<Move> {
+    if gene >> 28 == 10 && options.contains(&Move::Wait) {
+        return Some(Move::Wait);
+    }
+    let stimuli: Vec<Stimulus> = options
+        .iter()
+        .filter_map(|m| match m {
+            Move::Stimulus(s) => Some(*s),
+            Move::Wait => None,
+        })
+        .collect();
+    pick_stimulus(&stimuli, gene, swarm)
+        .map(Move::Stimulus)
+        .or_else(|| options.first().copied())
+}
+
+/// [`pick`] among the stimuli.
+fn pick_stimulus(options: &[Stimulus], gene: u32, swarm: u32) -> Option<Stimulus> {
     let of = |f: fn(&Stimulus) -> bool| -> Vec<Stimulus> {
-        options.iter().copied().filter(|s| f(s)).collect()
+        options.iter().copied().filter(&f).collect()
     };
     let calls = of(|s| matches!(s, Stimulus::Call(_)));
     let timers = of(|s| matches!(s, Stimulus::Timer(_)));
@@ -493,14 +648,29 @@ pub fn pick(options: &[Stimulus], gene: u32, swarm: u32) -> Option<Stimulus> {
     let from = |v: &[Stimulus]| (!v.is_empty()).then(|| v[member % v.len()]);
     let segment = || -> Option<Stimulus> {
         let kinds = Kind::all();
-        let offered = |k: Kind| segs.iter().any(|s| matches!(s, Stimulus::Segment(x, ..) if *x == k));
+        let offered = |k: Kind| {
+            segs.iter()
+                .any(|s| matches!(s, Stimulus::Segment(x, ..) if *x == k))
+        };
         let kept = |i: usize| swarm == 0 || (swarm & (1 << i) != 0 && swarm & (1 << (i + 16)) != 0);
         let mut weights: Vec<u32> = (0..16)
-            .map(|i| if kept(i) && offered(kinds[i]) { KIND_WEIGHTS[i] } else { 0 })
+            .map(|i| {
+                if kept(i) && offered(kinds[i]) {
+                    KIND_WEIGHTS[i]
+                } else {
+                    0
+                }
+            })
             .collect();
         if weights.iter().all(|&w| w == 0) {
             weights = (0..16)
-                .map(|i| if offered(kinds[i]) { KIND_WEIGHTS[i] } else { 0 })
+                .map(|i| {
+                    if offered(kinds[i]) {
+                        KIND_WEIGHTS[i]
+                    } else {
+                        0
+                    }
+                })
                 .collect();
         }
         let kind = kinds[weighted(gene >> 16, &weights)];
@@ -513,10 +683,16 @@ pub fn pick(options: &[Stimulus], gene: u32, swarm: u32) -> Option<Stimulus> {
             .filter(|s| matches!(s, Stimulus::Segment(k, ..) if *k == kind))
             .collect();
         let score = |s: &Stimulus| match s {
-            Stimulus::Segment(_, q, a) => (*q != seq) as u8 * 2 + (a.is_some_and(|a| a != ack)) as u8,
+            Stimulus::Segment(_, q, a) => {
+                (*q != seq) as u8 * 2 + (a.is_some_and(|a| a != ack)) as u8
+            }
             _ => 9,
         };
-        same_kind.iter().copied().min_by_key(score).or_else(|| from(&segs))
+        same_kind
+            .iter()
+            .copied()
+            .min_by_key(score)
+            .or_else(|| from(&segs))
     };
     match gene >> 28 {
         11..=13 => from(&calls).or_else(segment),
@@ -558,7 +734,7 @@ pub fn is_open(s: &Stimulus) -> bool {
 /// What the generated vectors reach, to compare walks with: the (state, event class) cells
 /// their events under test cover, and the two-event sequences (consecutive event classes)
 /// their scripts contain, preamble included. Scenario vectors are not counted.
-pub fn vectors_reach() -> (BTreeSet<(TcpState, String)>, BTreeSet<(String, String)>) {
+pub fn vectors_reach() -> (Cells, Pairs) {
     let p = params();
     let mut cells = BTreeSet::new();
     let mut pairs = BTreeSet::new();
@@ -591,15 +767,22 @@ mod tests {
     use tcp_vectors::AppEvent;
 
     fn apply(o: &mut Oracle, s: Stimulus) -> Expected {
-        assert!(o.options().contains(&s), "{s:?} not offered in {:?}", o.target().ep.state);
-        let p = o.expect(s).unwrap_or_else(|| panic!("{s:?} cannot be expected"));
+        let s = Move::Stimulus(s);
+        assert!(
+            o.options().contains(&s),
+            "{s:?} not offered in {:?}",
+            o.target().ep.state
+        );
+        let p = o
+            .expect(s)
+            .unwrap_or_else(|| panic!("{s:?} cannot be expected"));
         let e = p.expected.clone();
         o.resolve(p, 0);
         e
     }
 
     fn established() -> Oracle {
-        let mut o = Oracle::new(&[]);
+        let mut o = Oracle::new(&[], Some(Millis(500)));
         apply(&mut o, Stimulus::Call(UserCall::Open { passive: false }));
         apply(
             &mut o,
@@ -619,14 +802,22 @@ mod tests {
         // Held or dropped: the two alternatives agree so far (an ACK of RCV.NXT).
         assert_eq!(held.outcomes.len(), 1, "{held:?}");
         let fill = o
-            .expect(Stimulus::Segment(Kind::DATA, SeqClass::Exact, Some(AckClass::Exact)))
+            .expect(Move::Stimulus(Stimulus::Segment(
+                Kind::DATA,
+                SeqClass::Exact,
+                Some(AckClass::Exact),
+            )))
             .expect("offered");
         let data: Vec<&Step> = fill.expected.outcomes[0]
             .steps
             .iter()
             .filter(|s| matches!(s, Step::App(AppEvent::Data(_))))
             .collect();
-        assert_eq!(fill.expected.outcomes.len(), 2, "held and dropped part here");
+        assert_eq!(
+            fill.expected.outcomes.len(),
+            2,
+            "held and dropped part here"
+        );
         assert_eq!(data, [&Step::App(AppEvent::Data(3))]);
     }
 }

@@ -261,7 +261,7 @@ pub fn project(v: &Vector) -> Result<Vec<Event>, NotExpressible> {
                 }
             }
             Step::Timer(_) => waiting = Some(i),
-            Step::Quiet(ms) => out.push(Event::Quiet(ms.0)),
+            Step::Quiet(ms) | Step::Wait(ms) => out.push(Event::Quiet(ms.0)),
             Step::ExpectOneOf(_) | Step::StateOneOf(_) | Step::OneOf(_) => {
                 return Err(fail(Reason::Alternatives))
             }
