@@ -51,6 +51,10 @@ pub struct App<S> {
     pending_send: u32,
     /// A `close` waiting for the pending send or for the connection to be accepted.
     deferred_close: bool,
+    /// `options.receive_buffer`: the application does not read what arrives.
+    stalled: bool,
+    /// Bytes a stalled application has been told of and left unread.
+    unread: usize,
 }
 
 impl<S: Stack> App<S> {
@@ -68,6 +72,8 @@ impl<S: Stack> App<S> {
             app_error: None,
             pending_send: 0,
             deferred_close: false,
+            stalled: false,
+            unread: 0,
         }
     }
 
@@ -251,6 +257,18 @@ impl<S: Stack> App<S> {
                     .stack
                     .readable()
                     .map_err(|e| format!("readable: {e}"))?;
+                if self.stalled {
+                    // An application that does not read: the data piles up.
+                    let want = self.unread + n as usize;
+                    if readable.bytes != want {
+                        return Err(format!(
+                            "{} bytes readable, {} of them unread before",
+                            readable.bytes, self.unread
+                        ));
+                    }
+                    self.unread = want;
+                    return Ok(());
+                }
                 if readable.bytes != n as usize {
                     return Err(format!("{} bytes readable", readable.bytes));
                 }
@@ -264,6 +282,24 @@ impl<S: Stack> App<S> {
                 }
             }
             AppEvent::EndOfStream => match self.stack.readable() {
+                // A stalled application has not read what came before the FIN, so RECEIVE
+                // cannot return the end of stream yet: the connection's state shows that the
+                // FIN arrived (RFC 9293 3.10.7.4, eighth).
+                Ok(r) if self.stalled && r.bytes == self.unread && r.bytes > 0 => {
+                    match self.stack.state() {
+                        Ok(Some(
+                            TcpState::CloseWait
+                            | TcpState::LastAck
+                            | TcpState::Closing
+                            | TcpState::TimeWait,
+                        )) => Ok(()),
+                        Ok(other) => Err(format!(
+                            "{} unread bytes and no FIN (state {other:?})",
+                            r.bytes
+                        )),
+                        Err(e) => Err(format!("state: {e}")),
+                    }
+                }
                 Ok(r) if r.bytes > 0 => Err("unread data before any end of stream".into()),
                 Ok(r) if r.eof => {
                     // The application takes the end of stream, as the model's RECEIVE returns
@@ -302,6 +338,8 @@ impl<S: Stack> Target for App<S> {
         self.ends = Some(ends);
         self.role = role;
         self.keep_listener = options.keep_listener;
+        self.stalled = options.receive_buffer.is_some();
+        self.unread = 0;
         Ok(())
     }
 
@@ -350,7 +388,10 @@ impl<S: Stack> Target for App<S> {
                 }
                 let mut buf = vec![0u8; n as usize];
                 match self.stack.recv(&mut buf) {
-                    Ok(k) => CallOutcome::Received(k as u32),
+                    Ok(k) => {
+                        self.unread = self.unread.saturating_sub(k);
+                        CallOutcome::Received(k as u32)
+                    }
                     Err(e) => self.failed("recv", e),
                 }
             }

@@ -267,6 +267,9 @@ impl Sockets for ExecEngine {
     }
 
     fn begin(&mut self, ends: Endpoints, options: &SocketOptions) -> io::Result<()> {
+        if let Some(n) = options.receive_buffer {
+            return Err(crate::stack::no_receive_buffer(self.name(), n));
+        }
         self.call(&Request::Begin {
             target: ends.target,
             peer: ends.peer,

@@ -160,6 +160,22 @@ impl Sockets for ImplStack {
 
     fn begin(&mut self, ends: Endpoints, options: &SocketOptions) -> io::Result<()> {
         self.end();
+        // The vector's receive buffer, for the connections this replay makes (the stack
+        // takes a connection's buffer from its configuration when it makes the connection).
+        let recv_buffer = match options.receive_buffer {
+            Some(0) => {
+                return Err(io::Error::other(
+                    "options.receive_buffer: 0 octets (a buffer needs at least one)",
+                ))
+            }
+            Some(n) => n as usize,
+            None => replay_config().recv_buffer,
+        };
+        self.net.with_stack(|s, _| {
+            let mut config = s.config().clone();
+            config.recv_buffer = recv_buffer;
+            s.set_config(config);
+        });
         self.ends = Some(ends);
         self.keepalive = options.keepalive.map(|k| KeepaliveConfig {
             idle: Duration::from_secs(u64::from(k.idle_s)),

@@ -138,6 +138,9 @@ impl Sockets for LinuxStack {
     }
 
     fn begin(&mut self, ends: Endpoints, options: &SocketOptions) -> io::Result<()> {
+        if let Some(n) = options.receive_buffer {
+            return Err(crate::stack::no_receive_buffer(self.name(), n));
+        }
         self.end();
         self.ends = Some(ends);
         self.options = options.clone();

@@ -172,6 +172,16 @@ struct Replay<'a> {
     /// The peer sent something that occupies sequence space (data, SYN or FIN) and the target
     /// has sent no ACK since: a delayed ACK may be owed, which no target shows as a timer.
     ack_owed: bool,
+    /// Where the peer's FIN ends (SEG.SEQ + SEG.LEN of the last FIN it sent before the
+    /// target was in TIME-WAIT): a FIN there in TIME-WAIT is a retransmission of it.
+    peer_fin_at: Option<u32>,
+    /// The last state a `state` step saw.
+    seen_state: Option<TcpState>,
+    /// When the target's TIME-WAIT timeout last (re)started, as far as the replay can tell:
+    /// the peer's segment after which the target was first seen in TIME-WAIT, or the peer's
+    /// last retransmission of its FIN in TIME-WAIT (RFC 9293 3.10.7.4, TIME-WAIT: "restart
+    /// the 2 MSL timeout"). Other segments in TIME-WAIT do not restart it.
+    time_wait_base: Option<Instant>,
     buf: Vec<u8>,
     step: usize,
     start: Instant,
@@ -518,6 +528,14 @@ impl Replay<'_> {
             .map_err(|e| self.os("write to the target's wire", e))?;
         *self.injected += 1;
         self.last_peer_tx = Instant::now();
+        if spec.flags.fin && !spec.flags.rst {
+            let fin_at = seq.wrapping_add(spec.len);
+            if self.seen_state != Some(TcpState::TimeWait) {
+                self.peer_fin_at = Some(fin_at);
+            } else if self.peer_fin_at == Some(fin_at) {
+                self.time_wait_base = Some(self.last_peer_tx);
+            }
+        }
         // Text on a RST is never acknowledged (RFC 1122 4.2.2.12: it explains the reset).
         if !spec.flags.rst && (spec.len > 0 || spec.flags.syn || spec.flags.fin) {
             self.ack_owed = true;
@@ -553,6 +571,10 @@ impl Replay<'_> {
                         format!("state {now_state} {}", f.message),
                     ));
                 }
+                if now_state == TcpState::TimeWait && self.seen_state != Some(TcpState::TimeWait) {
+                    self.time_wait_base = Some(self.last_peer_tx);
+                }
+                self.seen_state = Some(now_state);
                 self.note(format!("= {now_state}"));
                 return Ok(());
             }
@@ -617,7 +639,11 @@ impl Replay<'_> {
                 };
                 (self.keepalives - 1, base)
             }
-            TimerKind::TimeWait => (0, self.last_peer_tx.max(self.last_target_tx)),
+            TimerKind::TimeWait => (
+                0,
+                self.time_wait_base
+                    .unwrap_or(self.last_peer_tx.max(self.last_target_tx)),
+            ),
         };
         let mut window = timers.timer_window(kind, nth, keepalive);
         if kind == TimerKind::Retransmission && self.syns_seen > 1 && !self.synchronizing() {
@@ -1094,6 +1120,9 @@ pub fn replay_explained(
         last_peer_tx: start,
         last_target_seq_tx: start,
         ack_owed: false,
+        peer_fin_at: None,
+        seen_state: None,
+        time_wait_base: None,
         buf: vec![0u8; 65536],
         step: 0,
         start,

@@ -416,6 +416,9 @@ impl Sockets for SmoltcpEngine {
     }
 
     fn begin(&mut self, ends: Endpoints, options: &SocketOptions) -> io::Result<()> {
+        if let Some(n) = options.receive_buffer {
+            return Err(crate::stack::no_receive_buffer(self.name(), n));
+        }
         self.with(|c| {
             c.end();
             c.ends = Some(ends);

@@ -186,3 +186,15 @@ pub struct DefenceCounters {
     /// SYN,ACKs sent with a SYN cookie (RFC 4987 section 3.6), since the stack was made.
     pub syn_cookies_sent: Option<u64>,
 }
+
+/// The error of a target that cannot run a vector's `options.receive_buffer` (an application
+/// that does not read, with a buffer of `octets`): its stack cannot make a buffer that small.
+pub fn no_receive_buffer(target: &str, octets: u32) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Unsupported,
+        format!(
+            "options.receive_buffer: {target} cannot give a connection a receive buffer of \
+             {octets} octets (only tcp-impl can)"
+        ),
+    )
+}

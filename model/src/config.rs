@@ -245,6 +245,7 @@ impl Config {
             listener: false,
             policy: Policy::MODEL,
             fault,
+            receive_buffer: None,
         };
         let server = match scenario {
             Scenario::Middlebox => Params {

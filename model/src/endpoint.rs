@@ -53,6 +53,10 @@ pub struct Params {
     pub policy: Policy,
     /// A seeded fault ([`Fault::None`] outside tests).
     pub fault: Fault,
+    /// The application's receive buffer, when it never reads (RCV.WND is then what is left
+    /// of it, and falls to zero once it is full, RFC 9293 3.8.6); `None`: it reads every
+    /// octet as it arrives, and RCV.WND stays [`Params::wnd`].
+    pub receive_buffer: Option<u8>,
 }
 
 impl Params {
@@ -126,6 +130,14 @@ pub struct Endpoint {
     pub held: u8,
     /// A held out-of-order FIN, at RCV.NXT plus this offset.
     pub held_fin: Option<u8>,
+    /// Octets delivered that the application has not read: counted only under a
+    /// [`Params::receive_buffer`], where they close the receive window.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unread: u8,
+}
+
+fn is_zero(n: &u8) -> bool {
+    *n == 0
 }
 
 impl std::hash::Hash for Endpoint {
@@ -151,7 +163,8 @@ impl std::hash::Hash for Endpoint {
             | (self.ka_probes as u64) << 24
             | (self.syn_text as u64) << 32
             | (self.held as u64) << 40
-            | self.held_fin.map_or(0, |f| f as u64 + 1) << 48;
+            | self.held_fin.map_or(0, |f| f as u64 + 1) << 48
+            | (self.unread as u64) << 56;
         state.write_u64(w0);
         state.write_u64(w1);
     }
@@ -264,6 +277,7 @@ impl Endpoint {
             syn_fin: false,
             held: 0,
             held_fin: None,
+            unread: 0,
         }
     }
 
@@ -345,6 +359,15 @@ impl Endpoint {
             (0, _) => in_window(seg.seq),
             (_, 0) => false,
             (n, _) => in_window(seg.seq) || in_window(seg.seq + (n - 1)),
+        }
+    }
+
+    /// RCV.WND (RFC 9293 3.3.1): the window, less what an application that does not read
+    /// holds of its buffer ([`Params::receive_buffer`]).
+    pub fn rcv_wnd(&self, p: &Params) -> u8 {
+        match p.receive_buffer {
+            None => p.wnd,
+            Some(b) => b.saturating_sub(self.unread).min(p.wnd),
         }
     }
 
@@ -499,7 +522,7 @@ impl Stepper<'_> {
     /// The segment's text and FIN, taken from a SYN, are queued for after ESTABLISHED, as far as
     /// the receive window goes.
     fn queue_syn_controls(&mut self, seg: &Segment) {
-        let wnd = self.p.wnd;
+        let wnd = self.t.next.rcv_wnd(self.p);
         let e = self.ep();
         e.syn_text = seg.len.min(wnd);
         e.syn_fin = seg.flags.fin && seg.len < wnd;

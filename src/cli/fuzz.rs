@@ -72,6 +72,7 @@ pub fn run(args: &FuzzArgs) -> Result<ExitCode> {
         stop_at_failure: args.stop_at_failure,
         deviations,
         only: args.walk,
+        choices: fuzz::choices::choices_for(&args.target)?,
     };
     let progress = if std::io::stderr().is_terminal() && !args.json {
         let bar =

@@ -8,6 +8,7 @@
 //! target made there, exactly as `replay` does; [`walk`] runs one walk, [`shrink`] shrinks a
 //! failing one, [`coverage`] counts what the walks reached.
 
+pub mod choices;
 pub mod coverage;
 pub mod shrink;
 pub mod walk;
@@ -24,6 +25,7 @@ use tcp_conformance::deviations::Deviations;
 use tcp_conformance::target::Driven;
 use tcp_conformance::targets::make_target;
 use tcp_conformance::TargetKind;
+use tcp_model::generate::alphabet::Stimulus;
 use tcp_model::generate::walk::WalkEvent;
 use tcp_vectors::{Millis, TimerKind, Vector};
 use walk::{Context, Verdict};
@@ -61,6 +63,18 @@ pub fn deviations_for(kind: &TargetKind, file: Option<std::path::PathBuf>) -> Re
 /// every walk that reaches it a minute long).
 pub const LONGEST_TIMER: Duration = Duration::from_secs(5);
 
+/// The receive buffer of a walk whose application never reads, on a target that can make
+/// one this small (`options.receive_buffer`): one segment of a walk's text
+/// ([`tcp_model::generate::alphabet::TEXT`]) closes the window.
+pub const STALLED_BUFFER: u8 = 2;
+
+/// How a job's walks wait, and whether their application may stop reading.
+struct Waits {
+    wait: Millis,
+    long_wait: Millis,
+    receive_buffer: Option<u8>,
+}
+
 /// What to run.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -82,6 +96,9 @@ pub struct Config {
     pub deviations: Deviations,
     /// Run only this walk (by index), to reproduce it.
     pub only: Option<usize>,
+    /// The RFC alternatives the target takes, which every walk holds it to
+    /// ([`choices::choices_for`]).
+    pub choices: Vec<(tcp_model::policy::Choice, bool)>,
 }
 
 /// A failing walk, shrunk.
@@ -171,13 +188,16 @@ impl SplitMix {
     }
 }
 
-/// The genome of walk `index` of `seed`: the swarm mask, then `depth` numbers, one per
-/// event ([`walk::run`]). Every fourth walk uses the whole alphabet (mask 0).
+/// The genome of walk `index` of `seed`: the swarm mask, where the walk starts, then `depth`
+/// numbers, one per event ([`walk::run`]). Every fourth walk uses the whole alphabet (mask
+/// 0); every other walk starts at the end of one of the paths to a state the vectors test
+/// ([`tcp_model::generate::walk::starts`]), the others at an unopened socket.
 pub fn genome(seed: u64, index: usize, depth: usize) -> Vec<u32> {
     let mut rng = SplitMix(seed ^ (index as u64).wrapping_mul(0xD1B5_4A32_D192_ED03));
     rng.next();
     let swarm = (rng.next() >> 32) as u32;
-    let mut g = vec![if index.is_multiple_of(4) { 0 } else { swarm }];
+    let start = (rng.next() >> 32) as u32;
+    let mut g = vec![if index.is_multiple_of(4) { 0 } else { swarm }, start];
     g.extend((0..depth).map(|_| (rng.next() >> 32) as u32));
     g
 }
@@ -227,14 +247,21 @@ pub fn run(config: &Config, progress: &ProgressBar) -> Result<Report> {
             } else {
                 Vec::new()
             };
-            // A quarter of TIME-WAIT, at most half a second.
+            // A quarter of TIME-WAIT, at most half a second; where no timer runs, a quarter
+            // more than the initial RTO.
             let wait = Millis(
                 (timers.time_wait / 4)
                     .min(Duration::from_millis(500))
                     .as_millis() as u64,
             );
+            let waits = Waits {
+                wait,
+                long_wait: Millis((timers.rto_initial * 5 / 4).as_millis() as u64),
+                receive_buffer: (config.target == TargetKind::Impl).then_some(STALLED_BUFFER),
+            };
             let _ = tx.send(Msg::Excluded(excluded.clone()));
             let mut driven = Driven::new(target.as_mut());
+            let starts = tcp_model::generate::walk::starts();
             loop {
                 if stop.load(Ordering::SeqCst) || tcp_conformance::interrupt::interrupted() {
                     break;
@@ -246,7 +273,7 @@ pub fn run(config: &Config, progress: &ProgressBar) -> Result<Report> {
                     None if k < config.walks => k,
                     None => break,
                 };
-                let result = one_walk(&mut driven, &config, index, &excluded, wait);
+                let result = one_walk(&mut driven, &config, index, &excluded, &waits, &starts);
                 if matches!(result.verdict, Verdict::Fail(_)) && config.stop_at_failure {
                     stop.store(true, Ordering::SeqCst);
                 }
@@ -307,14 +334,19 @@ fn one_walk(
     config: &Config,
     index: usize,
     excluded: &[TimerKind],
-    wait: Millis,
+    waits: &Waits,
+    starts: &[Vec<Stimulus>],
 ) -> WalkResult {
     let ctx = Context {
-        wait,
+        wait: waits.wait,
+        long_wait: waits.long_wait,
+        receive_buffer: waits.receive_buffer,
+        choices: &config.choices,
         deviations: &config.deviations,
         ipv6: index % 2 == 1,
         excluded_timers: excluded,
         id: walk_id(&config.target.name(), config.seed, index),
+        starts,
     };
     let genome = genome(config.seed, index, config.depth);
     let walked = walk::run(driven, &genome, &ctx);

@@ -36,9 +36,10 @@ pub fn shrink(
     };
     let fails = |w: &Walked| matches!(w.verdict, Verdict::Fail(_));
     // Everything after the failing event is irrelevant.
-    if let Some(at) = best.walked.failed_at {
-        if at + 1 < best.genome.len() {
-            let cut = best.genome[..=at].to_vec();
+    if best.walked.failed_at.is_some() {
+        let used = best.walked.genes_used(best.genome.len());
+        if used < best.genome.len() {
+            let cut = best.genome[..used].to_vec();
             let w = walk::run(driven, &cut, ctx);
             best.tries += 1;
             if fails(&w) {

@@ -12,6 +12,7 @@
 use tcp_conformance::deviations::Deviations;
 use tcp_conformance::replay::{replay_explained, Failure, FailureKind, Outcome};
 use tcp_conformance::target::Driven;
+use tcp_model::endpoint::UserCall;
 use tcp_model::generate::alphabet::Stimulus;
 use tcp_model::generate::walk::{pick, Move, Oracle, WalkEvent};
 use tcp_vectors::{
@@ -56,11 +57,21 @@ pub struct Context<'a> {
     pub ipv6: bool,
     /// Timers never offered (too long for this target, e.g. Linux's 60 s TIME-WAIT).
     pub excluded_timers: &'a [TimerKind],
-    /// How long the peer waits in a `wait` move: shorter than any timer of the target that
-    /// may run while the model runs none.
+    /// How long the peer waits in a `wait` move while the model's TIME-WAIT timeout runs:
+    /// shorter than the target's.
     pub wait: Millis,
+    /// How long it waits while no timer of the model runs: longer than the target's initial
+    /// retransmission timeout, so that a retransmission the target should not make shows.
+    pub long_wait: Millis,
+    /// The receive buffer the target can give a connection whose application never reads
+    /// (`options.receive_buffer`), if it can: half the walks run so ([`stalls`]).
+    pub receive_buffer: Option<u8>,
     /// The id the walk's vector gets.
     pub id: String,
+    /// The paths a walk may start with ([`tcp_model::generate::walk::starts`]).
+    pub starts: &'a [Vec<Stimulus>],
+    /// The RFC alternatives the target takes ([`super::choices`]).
+    pub choices: &'a [(tcp_model::policy::Choice, bool)],
 }
 
 /// The result of one walk.
@@ -78,13 +89,57 @@ pub struct Walked {
     pub replays: usize,
     /// The last replay's transcript.
     pub transcript: Vec<String>,
+    /// Events of the start path ([`Context::starts`]) at the head of `events`.
+    pub prefix: usize,
 }
 
+impl Walked {
+    /// How much of the genome the walk used up to and including the event it failed or
+    /// deviated at (all of it when it did neither): the swarm mask, the start, and one
+    /// number per event after the start path.
+    pub fn genes_used(&self, genome_len: usize) -> usize {
+        match self.failed_at {
+            Some(at) => (2 + (at + 1).saturating_sub(self.prefix)).min(genome_len),
+            None => genome_len,
+        }
+    }
+}
+
+/// The start path a genome's second number picks: below 2^31 none (the walk opens the
+/// socket itself), else one of `starts`. Its lowest bit also leaves ABORT out of the walk
+/// ([`aborts`]).
+fn start_of(starts: &[Vec<Stimulus>], start: u32) -> &[Stimulus] {
+    if start < 1 << 31 || starts.is_empty() {
+        return &[];
+    }
+    &starts[(start - (1 << 31)) as usize % starts.len()]
+}
+
+/// Whether the walk may call ABORT: half the walks never do (the genome's second number
+/// is odd), so that the states it would end, TIME-WAIT above all (where it is the only
+/// call), see their other events; swarm testing again (see [`pick`]).
+fn aborts(start: u32) -> bool {
+    start & 1 == 0
+}
+
+/// Whether the walk's application never reads, with the target's small receive buffer
+/// ([`Context::receive_buffer`]): the genome's second number has bit 1 set, and the target
+/// can.
+fn stalls(start: u32, ctx: &Context<'_>) -> Option<u8> {
+    ctx.receive_buffer.filter(|_| start & 2 != 0)
+}
+
+/// Events a walk goes on with once its connection is closed (in CLOSED after it was open):
+/// a closed port answers everything alike.
+const AFTER_CLOSED: usize = 2;
+
 /// The walk's vector so far: its steps, and for each step the event it belongs to.
+#[derive(Clone)]
 struct Script {
     steps: Vec<Step>,
     event_of_step: Vec<usize>,
     role: Option<Role>,
+    options: SocketOptions,
 }
 
 impl Script {
@@ -107,7 +162,7 @@ impl Script {
             covers,
             requirements: Vec::new(),
             role: self.role.unwrap_or(Role::Active),
-            options: SocketOptions::default(),
+            options: self.options.clone(),
             description: format!("a random walk of {} events (tcpspec fuzz)", events.len()),
             steps,
             event_at: None,
@@ -172,42 +227,92 @@ fn judge(outcome: &Outcome, script: &Script, ctx: &Context<'_>) -> (Verdict, Opt
 }
 
 /// Run the walk a genome decodes to against the target: its first number is the walk's
-/// swarm mask (which segment kinds it uses, [`pick`]), each further one an event.
+/// swarm mask (which segment kinds it uses, [`pick`]), its second where it starts
+/// ([`start_of`]), each further one an event after the start path.
 pub fn run(driven: &mut Driven<'_>, genome: &[u32], ctx: &Context<'_>) -> Walked {
-    let (swarm, genes) = genome.split_first().map_or((0, &[][..]), |(s, g)| (*s, g));
-    let mut oracle = Oracle::new(ctx.excluded_timers, Some(ctx.wait));
+    let swarm = genome.first().copied().unwrap_or(0);
+    let start_gene = genome.get(1).copied().unwrap_or(0);
+    let start = start_of(ctx.starts, start_gene);
+    let genes = genome.get(2..).unwrap_or(&[]);
+    let mut oracle = Oracle::new(ctx.excluded_timers, Some(ctx.wait)).with_long_wait(ctx.long_wait);
+    let receive_buffer = stalls(start_gene, ctx);
+    if let Some(octets) = receive_buffer {
+        oracle = oracle.with_receive_buffer(octets);
+    }
+    for &(choice, second) in ctx.choices {
+        oracle = oracle.hold(choice, second);
+    }
     let mut script = Script {
         steps: Vec::new(),
         event_of_step: Vec::new(),
         role: None,
+        options: SocketOptions {
+            receive_buffer: receive_buffer.map(u32::from),
+            ..SocketOptions::default()
+        },
     };
     let mut events: Vec<WalkEvent> = Vec::new();
     let mut replays = 0;
-    for &gene in genes {
+    // The start path's events, then one per number of the genome. A start event the oracle
+    // cannot apply ends the start path.
+    let mut forced = start;
+    let mut prefix = 0;
+    let mut next_gene = genes.iter().copied();
+    let mut closed_for = 0;
+    loop {
         let mut options = oracle.options();
-        // The stimulus and what it may do; a split whose branches would have to make a call
-        // (an `accept`) cannot be a `one_of`: another stimulus is picked instead.
-        let pending = loop {
-            let Some(s) = pick(&options, gene, swarm) else {
-                break None;
-            };
-            match oracle.expect(s) {
-                Some(p)
-                    if p.expected.outcomes.len() == 1
+        let ep = &oracle.target().ep;
+        if ep.state == TcpState::Closed && oracle.target().role.is_some() {
+            if closed_for == AFTER_CLOSED {
+                break;
+            }
+            closed_for += 1;
+        }
+        if !aborts(start_gene) && forced.is_empty() {
+            options.retain(|m| *m != Move::Stimulus(Stimulus::Call(UserCall::Abort)));
+        }
+        let fixed = forced.first().copied().map(Move::Stimulus).filter(|m| {
+            options.contains(m)
+                && oracle.expect(*m).is_some_and(|p| {
+                    p.expected.outcomes.len() == 1
                         || p.expected
                             .outcomes
                             .iter()
-                            .all(|o| o.steps.iter().all(Step::is_observation)) =>
-                {
-                    break Some(p)
+                            .all(|o| o.steps.iter().all(Step::is_observation))
+                })
+        });
+        forced = if fixed.is_some() { &forced[1..] } else { &[] };
+        // The stimulus and what it may do; a split whose branches would have to make a call
+        // (an `accept`) cannot be a `one_of`: another stimulus is picked instead.
+        let pending = match fixed {
+            Some(m) => {
+                prefix += 1;
+                oracle.expect(m)
+            }
+            None => {
+                let Some(gene) = next_gene.next() else { break };
+                loop {
+                    let Some(s) = pick(&options, gene, swarm, &oracle.peer_moves()) else {
+                        break None;
+                    };
+                    match oracle.expect(s) {
+                        Some(p)
+                            if p.expected.outcomes.len() == 1
+                                || p.expected
+                                    .outcomes
+                                    .iter()
+                                    .all(|o| o.steps.iter().all(Step::is_observation)) =>
+                        {
+                            break Some(p)
+                        }
+                        _ => options.retain(|o| *o != s),
+                    }
                 }
-                _ => options.retain(|o| *o != s),
             }
         };
         let Some(pending) = pending else { break };
         let index = events.len();
-        if let Move::Stimulus(Stimulus::Call(tcp_model::endpoint::UserCall::Open { passive })) =
-            pending.record.stimulus
+        if let Move::Stimulus(Stimulus::Call(UserCall::Open { passive })) = pending.record.stimulus
         {
             script.role = Some(if passive { Role::Passive } else { Role::Active });
         }
@@ -228,11 +333,7 @@ pub fn run(driven: &mut Driven<'_>, genome: &[u32], ctx: &Context<'_>) -> Walked
                     })
                     .collect(),
             });
-            let mut probe = Script {
-                steps: script.steps.clone(),
-                event_of_step: script.event_of_step.clone(),
-                role: script.role,
-            };
+            let mut probe = script.clone();
             probe.push(one_of, index);
             let vector = probe.vector(&ctx.id, &events, Vec::new());
             let outcome = replay_walk(driven, &vector, &probe, &events, ctx);
@@ -246,6 +347,7 @@ pub fn run(driven: &mut Driven<'_>, genome: &[u32], ctx: &Context<'_>) -> Walked
                     vector,
                     replays,
                     transcript: outcome.transcript,
+                    prefix,
                 };
             }
             let taken = outcome.choices.last().and_then(|c| c.branch.clone());
@@ -268,6 +370,7 @@ pub fn run(driven: &mut Driven<'_>, genome: &[u32], ctx: &Context<'_>) -> Walked
                         vector,
                         replays,
                         transcript: outcome.transcript,
+                        prefix,
                     }
                 }
             }
@@ -276,7 +379,17 @@ pub fn run(driven: &mut Driven<'_>, genome: &[u32], ctx: &Context<'_>) -> Walked
         for step in observed {
             script.push(step.clone(), index);
         }
+        let refused_text = oracle.receive_window() == 0
+            && matches!(pending.record.stimulus, Move::Stimulus(Stimulus::Segment(k, ..)) if k.text);
+        let in_flight = oracle.target().ep.in_flight();
         oracle.resolve(pending, chosen);
+        if refused_text && in_flight > 0 && oracle.target().ep.in_flight() == 0 {
+            // Text the zero window refused acknowledged all the target's data (RFC 9293
+            // 3.10.7.4: "special allowance should be made to accept valid ACKs"). Only time
+            // shows whether the target took that ACK: it must not retransmit the data.
+            script.push(Step::Quiet(ctx.long_wait), index);
+            continue;
+        }
         // A quiet window after every event: whatever the target sends beyond what the event
         // asks for is caught at this event (where the target's listed deviations for its
         // cell explain it), not at a later one where it would be taken for that one's answer.
@@ -290,13 +403,16 @@ pub fn run(driven: &mut Driven<'_>, genome: &[u32], ctx: &Context<'_>) -> Walked
             script.push(Step::Quiet(SILENCE), index);
         }
     }
-    let vector = script.vector(&ctx.id, &events, vec![Step::Quiet(END_QUIET)]);
-    let mut full = Script {
-        steps: vector.steps.clone(),
-        event_of_step: script.event_of_step.clone(),
-        role: script.role,
+    // A quiet window at the end, unless the last event's already is one.
+    let tail = match script.steps.last() {
+        Some(Step::Quiet(_)) => Vec::new(),
+        _ => vec![Step::Quiet(END_QUIET)],
     };
-    full.event_of_step.push(events.len().saturating_sub(1));
+    let vector = script.vector(&ctx.id, &events, tail);
+    let mut full = script.clone();
+    full.steps = vector.steps.clone();
+    full.event_of_step
+        .resize(full.steps.len(), events.len().saturating_sub(1));
     let outcome = replay_walk(driven, &vector, &full, &events, ctx);
     replays += 1;
     let (verdict, failed_at) = judge(&outcome, &full, ctx);
@@ -307,5 +423,6 @@ pub fn run(driven: &mut Driven<'_>, genome: &[u32], ctx: &Context<'_>) -> Walked
         vector,
         replays,
         transcript: outcome.transcript,
+        prefix,
     }
 }

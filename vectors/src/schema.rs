@@ -58,6 +58,13 @@ pub struct SocketOptions {
     /// one connection.
     #[serde(default, skip_serializing_if = "is_false")]
     pub keep_listener: bool,
+    /// The target's application never reads (an `app: data` step checks what has piled up
+    /// instead of reading it), and the connection's receive buffer holds this many octets:
+    /// the receive window closes once they have arrived (RFC 9293 3.8.6, 3.10.7.4's zero
+    /// window). Only a target that can make its buffer this small runs such a vector
+    /// (`tcp-impl`; Linux's `SO_RCVBUF` has a floor of 2,304 octets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receive_buffer: Option<u32>,
 }
 
 fn is_false(b: &bool) -> bool {

@@ -352,6 +352,7 @@ steps:
                 count: 3,
             }),
             keep_listener: true,
+            receive_buffer: Some(4),
         };
         let mut p = pattern("SA", "iss", Some("irs+1"));
         p.window = Some(WindowPattern::AtLeast(1024));
@@ -366,7 +367,8 @@ steps:
         let text = v.to_yaml().unwrap();
         assert!(
             text.contains(
-                "options: {keepalive: {idle_s: 1, interval_s: 2, count: 3}, keep_listener: true}"
+                "options: {keepalive: {idle_s: 1, interval_s: 2, count: 3}, keep_listener: true, \
+                 receive_buffer: 4}"
             ),
             "{text}"
         );

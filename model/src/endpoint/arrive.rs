@@ -2,7 +2,7 @@
 //! SYN-RECEIVED and the synchronized states, step by step ("first" ... "eighth"), with RFC
 //! 5961's defences and the RFC choices of [`crate::policy`].
 
-use super::{Endpoint, Stepper};
+use super::{Endpoint, Output, Stepper};
 use crate::fault::fault;
 use crate::policy::Choice;
 use crate::segment::{ctl, Segment, Seq};
@@ -160,8 +160,8 @@ fn reopen_time_wait(s: &mut Stepper<'_>, seg: &Segment) {
 /// Section 3.10.7.4: SYN-RECEIVED and the synchronized states.
 fn arrive_other(s: &mut Stepper<'_>, seg: &Segment) {
     use TcpState::*;
-    let wnd = s.p.wnd;
     let e = &s.t.next;
+    let wnd = e.rcv_wnd(s.p);
 
     // TIME-WAIT, eighth: "The only thing that can arrive in this state is a retransmission of
     // the remote FIN. Acknowledge it, and restart the 2 MSL timeout." A retransmitted FIN
@@ -190,6 +190,30 @@ fn arrive_other(s: &mut Stepper<'_>, seg: &Segment) {
         rest.flags.syn = false;
         rest.seq = e.rcv_nxt;
         return arrive_other(s, &rest);
+    }
+
+    // first, with a zero window: "If the RCV.WND is zero, no segments will be acceptable,
+    // but special allowance should be made to accept valid ACKs, URGs, and RSTs" (MUST-66).
+    // A segment at RCV.NXT is processed without the text and FIN the window has no room
+    // for, and the text is acknowledged as an unacceptable segment's is (RCV.NXT again),
+    // unless the segment is a RST or an answer already went.
+    if wnd == 0 && seg.seq == e.rcv_nxt && (seg.len > 0 || seg.flags.fin) && !seg.flags.syn {
+        let mut rest = *seg;
+        rest.len = 0;
+        rest.flags.fin = false;
+        let sent = |s: &Stepper<'_>| {
+            s.t.outputs
+                .iter()
+                .filter(|o| matches!(o, Output::Send(_)))
+                .count()
+        };
+        let before = sent(s);
+        arrive_other(s, &rest);
+        let open = s.t.next.state == SynReceived || s.t.next.is_synchronized();
+        if !seg.flags.rst && open && sent(s) == before {
+            s.send_ack();
+        }
+        return;
     }
 
     // first: sequence number check.
@@ -361,7 +385,7 @@ fn arrive_ack(s: &mut Stepper<'_>, seg: &Segment) -> bool {
 /// (a choice), and an in-order FIN ends the peer's stream.
 pub(super) fn text_and_fin(s: &mut Stepper<'_>, seg: &Segment) {
     use TcpState::*;
-    let wnd = s.p.wnd;
+    let wnd = s.t.next.rcv_wnd(s.p);
     let receiving = matches!(s.t.next.state, Established | FinWait1 | FinWait2);
     // The window the segment arrived to: a FIN at or past its right edge is trimmed off, even
     // when the data before it fills the window.
@@ -419,6 +443,7 @@ fn receiving_fin(state: TcpState) -> bool {
 
 /// Deliver `n` in-order octets at RCV.NXT, then whatever held octets they make contiguous.
 fn deliver(s: &mut Stepper<'_>, n: u8) {
+    let counted = s.p.receive_buffer.is_some();
     let e = s.ep();
     let mut total = n;
     e.rcv_nxt += n;
@@ -429,6 +454,9 @@ fn deliver(s: &mut Stepper<'_>, n: u8) {
         e.rcv_nxt += 1;
         e.held_fin = e.held_fin.and_then(|f| f.checked_sub(1));
         total += 1;
+    }
+    if counted {
+        e.unread += total;
     }
     s.t.accepted = true;
     s.tell(AppEvent::Data(total as u32));

@@ -58,6 +58,7 @@ fn params() -> Params {
         listener: false,
         policy: Policy::MODEL,
         fault: Fault::None,
+        receive_buffer: None,
     }
 }
 
@@ -1566,6 +1567,67 @@ fn data_beyond_the_receive_window_is_trimmed() {
     );
 }
 
+/// An application that never reads, with a receive buffer of `b` octets.
+fn stalled_reader(b: u8) -> Params {
+    Params {
+        receive_buffer: Some(b),
+        ..params()
+    }
+}
+
+#[test]
+fn an_application_that_does_not_read_closes_the_window() {
+    // RFC 9293 3.8.6: RCV.WND is what is left of the buffer; text past it is trimmed.
+    let p = stalled_reader(3);
+    let t = arrive_with(&established(), seg("A", IRS + 1, ISS + 1, 2), &p);
+    assert_eq!(t.next.unread, 2);
+    assert_eq!(t.next.rcv_wnd(&p), 1);
+    let t = arrive_with(&t.next, seg("A", IRS + 3, ISS + 1, 2), &p);
+    assert_eq!(
+        t.outputs.to_vec(),
+        vec![app(AppEvent::Data(1)), out(seg("A", ISS + 1, IRS + 4, 0))]
+    );
+    assert_eq!(t.next.rcv_wnd(&p), 0);
+    // An application that reads keeps the whole window.
+    let t = arrive(&established(), seg("A", IRS + 1, ISS + 1, 2));
+    assert_eq!(
+        (t.next.unread, t.next.rcv_wnd(&params())),
+        (0, params().wnd)
+    );
+}
+
+#[test]
+fn a_zero_window_still_takes_valid_acks_and_rsts() {
+    // RFC 9293 3.10.7.4 first: "If the RCV.WND is zero, no segments will be acceptable, but
+    // special allowance should be made to accept valid ACKs, URGs, and RSTs" (MUST-66).
+    let p = stalled_reader(2);
+    let full = Endpoint {
+        unread: 2,
+        rcv_nxt: IRS + 3,
+        snd_nxt: ISS + 3,
+        rtx_timer: 1,
+        ..established()
+    };
+    assert_eq!(full.rcv_wnd(&p), 0);
+    // Text at RCV.NXT acknowledging our two octets: the ACK is taken, the text is not, and
+    // the answer acknowledges RCV.NXT.
+    let t = arrive_with(&full, seg("A", IRS + 3, ISS + 3, 1), &p);
+    assert_eq!(t.next.snd_una, ISS + 3);
+    assert_eq!(t.next.rtx_timer, 0);
+    assert_eq!(t.next.rcv_nxt, IRS + 3);
+    assert_eq!(t.outputs.to_vec(), vec![out(seg("A", ISS + 3, IRS + 3, 0))]);
+    // A FIN at RCV.NXT finds no room either: the connection stays ESTABLISHED.
+    let t = arrive_with(&full, seg("FA", IRS + 3, ISS + 3, 0), &p);
+    assert_eq!((t.next.state, t.next.snd_una), (Established, ISS + 3));
+    // A RST with text at RCV.NXT resets.
+    let t = arrive_with(&full, seg("R", IRS + 3, 0, 1), &p);
+    assert_eq!(t.next.state, Closed);
+    // Text elsewhere is unacceptable as before: an ACK, nothing taken.
+    let t = arrive_with(&full, seg("A", IRS + 4, ISS + 3, 1), &p);
+    assert_eq!(t.next.snd_una, ISS + 1);
+    assert_eq!(t.outputs.to_vec(), vec![out(seg("A", ISS + 3, IRS + 3, 0))]);
+}
+
 #[test]
 fn fin_beyond_the_receive_window_is_not_processed() {
     let t = arrive(&established(), seg("FA", IRS + 1, ISS + 1, 4));
@@ -2117,6 +2179,7 @@ fn any_params(min_wnd: u8) -> impl Strategy<Value = Params> {
                     }
                 }),
                 fault: Fault::None,
+                receive_buffer: None,
             },
         )
 }
@@ -2224,11 +2287,28 @@ fn check_step(
         // test (RFC 1122 4.2.2.13, RFC 6191; the `time-wait-syn` choice's `reopens`).
         let reopening = t.reopened;
         let checked = pre.state == SynReceived || pre.is_synchronized();
+        // With a zero window a segment at RCV.NXT is taken without its text and FIN (RFC
+        // 9293 3.10.7.4 first: "special allowance ... to accept valid ACKs, URGs, and RSTs").
+        let zero_window_allowance = pre.rcv_wnd(p) == 0
+            && s.seq == pre.rcv_nxt
+            && !s.flags.syn
+            && (s.len > 0 || s.flags.fin);
+        if checked && zero_window_allowance && !t.reset {
+            prop_assert_eq!(n.rcv_nxt, pre.rcv_nxt, "zero window took {}", s);
+            prop_assert!(
+                !t.outputs
+                    .iter()
+                    .any(|o| matches!(o, Output::App(AppEvent::Data(_)))),
+                "zero window delivered {}",
+                s
+            );
+        }
         if checked
             && !retransmitted_fin
             && !repeated_syn
             && !reopening
-            && !pre.acceptable(s, p.wnd, p)
+            && !zero_window_allowance
+            && !pre.acceptable(s, pre.rcv_wnd(p), p)
         {
             // RFC 9293 3.10.7.4 first.
             prop_assert_eq!(n, pre, "unacceptable segment {} changed the endpoint", s);

@@ -329,6 +329,15 @@ pub struct Applied {
 /// Turn a stimulus into a concrete model event (numbers relative to `ep`) and its symbolic
 /// segment.
 pub fn apply_form(ep: &Endpoint, stimulus: Stimulus) -> Applied {
+    apply_form_in(ep, stimulus, None)
+}
+
+/// [`apply_form`] for an endpoint whose receive window is `rcv_wnd` when it is not the
+/// model's whole window ([`WND`]): an application that does not read
+/// ([`crate::endpoint::Params::receive_buffer`]). The classes at the window's right edge are
+/// then at that window's edge, and written as plain offsets from IRS, which the target's
+/// advertised window (the vectors' `wnd`, read from the wire) no longer gives.
+pub fn apply_form_in(ep: &Endpoint, stimulus: Stimulus, rcv_wnd: Option<u8>) -> Applied {
     match stimulus {
         Stimulus::Call(c) => Applied {
             event: Event::Call(c),
@@ -339,7 +348,18 @@ pub fn apply_form(ep: &Endpoint, stimulus: Stimulus) -> Applied {
             spec: None,
         },
         Stimulus::Segment(kind, seq_class, ack_class) => {
-            let (seq, seq_expr) = seq_of(ep, seq_class);
+            let (seq, seq_expr) = match (seq_class, rcv_wnd) {
+                (SeqClass::LastInWindow | SeqClass::WindowEdge, Some(w)) => {
+                    let edge = seq_of(ep, SeqClass::Exact).0 + w;
+                    let v = if seq_class == SeqClass::WindowEdge {
+                        edge
+                    } else {
+                        edge - 1
+                    };
+                    (v, Numbers::irs_relative(v))
+                }
+                _ => seq_of(ep, seq_class),
+            };
             let (ack, ack_expr) = match ack_class {
                 None => (Seq(0), None),
                 Some(a) => {

@@ -43,6 +43,7 @@ pub fn params() -> Params {
         listener: false,
         policy: Policy::MODEL,
         fault: Fault::None,
+        receive_buffer: None,
     }
 }
 

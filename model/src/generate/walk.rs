@@ -21,7 +21,9 @@
 //! connection with a new ISS. Retransmission timeouts stop before the model gives up (targets'
 //! R2 differ, and the suite checks it apart).
 
-use super::alphabet::{apply_form, has_irs, stimuli, AckClass, Applied, Kind, SeqClass, Stimulus};
+use super::alphabet::{
+    apply_form, apply_form_in, has_irs, stimuli, AckClass, Applied, Kind, SeqClass, Stimulus,
+};
 use super::build::event_steps;
 use super::build::{realize, target_after};
 use super::explore::{advance, representatives, Target};
@@ -120,8 +122,11 @@ pub struct Oracle {
     max_timeouts: u8,
     /// Timers a walk may not wait for (e.g. TIME-WAIT on a target whose TIME-WAIT is long).
     excluded_timers: Vec<TimerKind>,
-    /// How long a [`Move::Wait`] lasts, if the walk may wait.
+    /// How long a [`Move::Wait`] lasts, if the walk may wait, while a TIME-WAIT timeout
+    /// runs.
     wait: Option<Millis>,
+    /// How long it lasts while no timer runs ([`Oracle::with_long_wait`]).
+    long_wait: Option<Millis>,
     /// The target has answered a segment that changed nothing with an ACK in this walk
     /// (after which such answers may be rate-limited).
     acked_unacceptable: bool,
@@ -192,8 +197,31 @@ impl Oracle {
             max_timeouts: p.max_retries,
             excluded_timers: excluded_timers.to_vec(),
             wait,
+            long_wait: None,
             acked_unacceptable: false,
         }
+    }
+
+    /// The same oracle, whose waits last `d` where no timer of the model runs (no
+    /// retransmission, keepalive or TIME-WAIT timeout): long enough for a timer the target
+    /// runs and should not (a retransmission of data it was told had arrived) to show.
+    pub fn with_long_wait(mut self, d: Millis) -> Oracle {
+        self.long_wait = Some(d);
+        self
+    }
+
+    /// The same oracle, keeping only the policies that take `second` (the second
+    /// alternative, or the first) at `choice`: for a target known to take it.
+    pub fn hold(mut self, choice: Choice, second: bool) -> Oracle {
+        self.cands.retain(|c| c.policy.alt(choice) == second);
+        self
+    }
+
+    /// The same oracle for a target whose application never reads, with a receive buffer of
+    /// `octets` ([`Params::receive_buffer`]): the receive window closes as text arrives.
+    pub fn with_receive_buffer(mut self, octets: u8) -> Oracle {
+        self.p.receive_buffer = Some(octets);
+        self
     }
 
     fn lead(&self) -> &Target {
@@ -203,6 +231,12 @@ impl Oracle {
     /// The target as the lead candidate (the first policy still consistent) sees it.
     pub fn target(&self) -> &Target {
         self.lead()
+    }
+
+    /// RCV.WND as the lead candidate has it (zero once a stalled application's buffer is
+    /// full, [`Oracle::with_receive_buffer`]).
+    pub fn receive_window(&self) -> u8 {
+        self.lead().ep.rcv_wnd(&self.p)
     }
 
     /// How many policies are still consistent with what the target did.
@@ -263,6 +297,19 @@ impl Oracle {
                 return None;
             }
         }
+        if let Stimulus::Call(UserCall::Send(_) | UserCall::Close) = s {
+            // After a retransmission timeout the congestion window is one segment (RFC 5681
+            // 3.1, the loss window), so a target may hold new data or a FIN back until the
+            // retransmission is acknowledged; the model has no congestion control and sends at
+            // once.
+            if self
+                .cands
+                .iter()
+                .any(|c| c.target.ep.retries > 0 && c.target.ep.in_flight() > 0)
+            {
+                return None;
+            }
+        }
         if let Stimulus::Call(UserCall::Close) = s {
             // Text or a FIN that came on a SYN waits "for processing after the ESTABLISHED
             // state has been reached" (RFC 9293 3.10.7.2); a CLOSE in SYN-RECEIVED skips
@@ -295,7 +342,9 @@ impl Oracle {
                 return None;
             }
         }
-        let applied = apply_form(&self.lead().ep, s);
+        let lead = &self.lead().ep;
+        let stalled = self.p.receive_buffer.map(|_| lead.rcv_wnd(&self.p));
+        let applied = apply_form_in(lead, s, stalled);
         let mut out = Vec::with_capacity(self.cands.len());
         for c in &self.cands {
             let (next, tr) = advance(&c.target, &applied, &self.params_of(c))?;
@@ -338,7 +387,11 @@ impl Oracle {
     /// What each candidate shows after a wait (its state, unchanged), if the walk may wait:
     /// the socket is open and no candidate runs a retransmission or keepalive timer.
     fn try_wait(&self) -> Option<Vec<Run>> {
-        let d = self.wait?;
+        let timing = self.cands.iter().any(|c| c.target.ep.tw_timer > 0);
+        let d = match self.long_wait {
+            Some(long) if !timing => long,
+            _ => self.wait?,
+        };
         let idle = |c: &Candidate| {
             c.target.role.is_some() && c.target.ep.rtx_timer == 0 && c.target.ep.ka_timer == 0
         };
@@ -351,6 +404,23 @@ impl Oracle {
                 })
                 .collect()
         })
+    }
+
+    /// The segments a peer that follows the RFCs sends next most often, for [`pick`] to
+    /// favour: in a synchronized state before the peer's FIN, that FIN at RCV.NXT (which
+    /// ends every close); once the peer's FIN has arrived, the FIN again, as a peer whose
+    /// FIN's acknowledgment was lost retransmits it (RFC 9293 3.10.7.4, TIME-WAIT: "the only
+    /// thing that can arrive in this state is a retransmission of the remote FIN"). Drawn
+    /// from the alphabet at its usual weights, they come too seldom for the faults that
+    /// hide behind them.
+    pub fn peer_moves(&self) -> Vec<Stimulus> {
+        use TcpState::*;
+        let fin = |q| Stimulus::Segment(Kind::FIN_ACK, q, Some(AckClass::Exact));
+        match self.lead().ep.state {
+            Established | FinWait1 | FinWait2 => vec![fin(SeqClass::Exact)],
+            CloseWait | LastAck | Closing | TimeWait => vec![fin(SeqClass::Old)],
+            _ => Vec::new(),
+        }
     }
 
     /// Where the walk is: the event record for applying `s` now.
@@ -443,6 +513,45 @@ impl Oracle {
                     }),
                 }
             }
+        }
+        // Branches must exclude each other: one that sends nothing watches a quiet window, or
+        // it would match a target that sends what another branch expects. Outcomes that the
+        // window makes alike are one.
+        if outcomes.len() > 1 {
+            for o in outcomes.iter_mut() {
+                let sends = o.steps.iter().any(|s| matches!(s, Step::Expect(_)));
+                if !sends && !matches!(o.steps.last(), Some(Step::Quiet(_))) {
+                    o.steps.push(Step::Quiet(Millis(50)));
+                }
+            }
+            let mut merged: Vec<Outcome> = Vec::with_capacity(outcomes.len());
+            for o in outcomes {
+                match merged.iter_mut().find(|m| m.steps == o.steps) {
+                    Some(m) => {
+                        m.members.extend(o.members);
+                        m.members.sort_unstable();
+                        m.members.dedup();
+                    }
+                    None => merged.push(o),
+                }
+            }
+            outcomes = merged;
+        }
+        // A branch that sends nothing is told from the others only by waiting (up to a
+        // delayed ACK's time for the branch that answers); while data or a FIN is in flight
+        // that wait can meet the target's retransmission timeout (Linux: 200 ms), which the
+        // model fires only at a `timer` step. Such an event is not offered then. (While a SYN
+        // is in flight the timeout is a second or more.)
+        let ep = &self.lead().ep;
+        let retransmitting =
+            ep.rtx_timer > 0 && !matches!(ep.state, TcpState::SynSent | TcpState::SynReceived);
+        if retransmitting
+            && outcomes.len() > 1
+            && outcomes
+                .iter()
+                .any(|o| !o.steps.iter().any(|s| matches!(s, Step::Expect(_))))
+        {
+            return None;
         }
         let parting: Vec<Choice> = if outcomes.len() > 1 {
             Choice::ALL
@@ -609,18 +718,20 @@ fn weighted(roll: u32, weights: &[u32]) -> usize {
 }
 
 /// The move a genome number picks among `options`: the top four bits choose the category
-/// (segments 10 in 16, a wait 1, calls 3, timers 2, falling back to segments when the
-/// category is empty); for a segment the next three bytes choose its kind, sequence class
-/// and acknowledgment class by the weights above (the nearest offered segment of that kind
-/// when the exact one is not offered), for a call or timer the low bits choose the member.
-/// Zero picks the most ordinary segment (an ACK at RCV.NXT acknowledging SND.NXT), and lower
-/// numbers pick plainer events, so that a shrinker that lowers numbers makes a walk plainer.
+/// (segments 8 in 16, the peer's own next segment 2 ([`Oracle::peer_moves`], given as
+/// `peer`), a wait 1, calls 3, timers 2, falling back to segments when the category is
+/// empty); for a segment the next three bytes choose its kind, sequence class and
+/// acknowledgment class by the weights above (the nearest offered segment of that kind when
+/// the exact one is not offered), for a call, timer or peer segment the low bits choose the
+/// member. Zero picks the most ordinary segment (an ACK at RCV.NXT acknowledging SND.NXT),
+/// and lower numbers pick plainer events, so that a shrinker that lowers numbers makes a walk
+/// plainer.
 ///
 /// `swarm` narrows the segments to some kinds for the whole walk (swarm testing, Groce et al.
 /// 2012: a walk that leaves most kinds out meets the ones it keeps more often, and in more
 /// orders): kind `k` of [`Kind::all`] is kept when bits `k` and `k + 16` are both set, so
 /// about a quarter of them; zero, or a mask that keeps none, keeps every kind.
-pub fn pick(options: &[Move], gene: u32, swarm: u32) -> Option<Move> {
+pub fn pick(options: &[Move], gene: u32, swarm: u32, peer: &[Stimulus]) -> Option<Move> {
     if gene >> 28 == 10 && options.contains(&Move::Wait) {
         return Some(Move::Wait);
     }
@@ -631,6 +742,17 @@ pub fn pick(options: &[Move], gene: u32, swarm: u32) -> Option<Move> {
             Move::Wait => None,
         })
         .collect();
+    if matches!(gene >> 28, 8 | 9) {
+        let offered: Vec<Stimulus> = peer
+            .iter()
+            .copied()
+            .filter(|s| stimuli.contains(s))
+            .collect();
+        if !offered.is_empty() {
+            let member = (gene & 0x00FF_FFFF) as usize;
+            return Some(Move::Stimulus(offered[member % offered.len()]));
+        }
+    }
     pick_stimulus(&stimuli, gene, swarm)
         .map(Move::Stimulus)
         .or_else(|| options.first().copied())
@@ -726,6 +848,18 @@ fn walk_only_segments(ep: &crate::endpoint::Endpoint) -> Vec<Stimulus> {
         .collect()
 }
 
+/// Where a walk may start instead of at an unopened socket: the shortest ordinary path to each
+/// representative state the generated vectors test ([`representatives`]: every state, each
+/// role, idle and with data in flight), in a fixed order. A walk that starts at the end of one
+/// reaches the deep states (TIME-WAIT, CLOSING, LAST-ACK) as often as the shallow ones, and
+/// its random events begin there.
+pub fn starts() -> Vec<Vec<Stimulus>> {
+    representatives(&params())
+        .into_values()
+        .filter(|path| !path.is_empty())
+        .collect()
+}
+
 /// Whether a stimulus opens the socket (the first event of every walk).
 pub fn is_open(s: &Stimulus) -> bool {
     matches!(s, Stimulus::Call(UserCall::Open { .. }))
@@ -790,6 +924,99 @@ mod tests {
         );
         assert_eq!(o.target().ep.state, TcpState::Established);
         o
+    }
+
+    #[test]
+    fn a_stalled_reader_closes_the_window_and_still_takes_acks() {
+        let mut o = Oracle::new(&[], Some(Millis(500))).with_receive_buffer(2);
+        apply(&mut o, Stimulus::Call(UserCall::Open { passive: false }));
+        apply(
+            &mut o,
+            Stimulus::Segment(Kind::SYN_ACK, SeqClass::Exact, Some(AckClass::Exact)),
+        );
+        assert_eq!(o.receive_window(), 2);
+        apply(&mut o, Stimulus::Call(UserCall::Send(1)));
+        let first = apply(
+            &mut o,
+            Stimulus::Segment(Kind::DATA, SeqClass::Exact, Some(AckClass::Una)),
+        );
+        assert!(first.outcomes[0]
+            .steps
+            .contains(&Step::App(AppEvent::Data(2))));
+        assert_eq!(o.receive_window(), 0);
+        assert_eq!(o.target().ep.in_flight(), 1);
+        // RFC 9293 3.10.7.4: with a zero window the text is refused but the ACK is taken.
+        let second = apply(
+            &mut o,
+            Stimulus::Segment(Kind::DATA, SeqClass::Exact, Some(AckClass::Exact)),
+        );
+        assert!(!second.outcomes[0]
+            .steps
+            .iter()
+            .any(|s| matches!(s, Step::App(_))));
+        assert_eq!(o.target().ep.in_flight(), 0);
+        // The edge of the window is the stalled window's, written as a plain offset.
+        let edge = o
+            .expect(Move::Stimulus(Stimulus::Segment(
+                Kind::DATA,
+                SeqClass::WindowEdge,
+                Some(AckClass::Exact),
+            )))
+            .expect("offered");
+        match &edge.expected.action {
+            Step::Send(spec) => assert_eq!(spec.seq.to_string(), "irs+3"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn holding_a_choice_leaves_one_alternative() {
+        let held = |o: Oracle| {
+            let mut o = o;
+            apply(&mut o, Stimulus::Call(UserCall::Open { passive: false }));
+            apply(
+                &mut o,
+                Stimulus::Segment(Kind::SYN_ACK, SeqClass::Exact, Some(AckClass::Exact)),
+            );
+            apply(
+                &mut o,
+                Stimulus::Segment(Kind::DATA, SeqClass::InWindow, Some(AckClass::Exact)),
+            );
+            o.expect(Move::Stimulus(Stimulus::Segment(
+                Kind::DATA,
+                SeqClass::Exact,
+                Some(AckClass::Exact),
+            )))
+            .expect("offered")
+            .expected
+            .outcomes
+            .len()
+        };
+        assert_eq!(held(Oracle::new(&[], None)), 2, "held or dropped");
+        assert_eq!(
+            held(Oracle::new(&[], None).hold(Choice::OutOfOrder, false)),
+            1,
+            "held only"
+        );
+    }
+
+    #[test]
+    fn the_peer_sends_its_fin_and_then_repeats_it() {
+        let mut o = established();
+        let fin = |q| Stimulus::Segment(Kind::FIN_ACK, q, Some(AckClass::Exact));
+        assert_eq!(o.peer_moves(), vec![fin(SeqClass::Exact)]);
+        apply(&mut o, Stimulus::Call(UserCall::Close));
+        apply(&mut o, fin(SeqClass::Exact));
+        assert_eq!(o.target().ep.state, TcpState::TimeWait);
+        assert_eq!(o.peer_moves(), vec![fin(SeqClass::Old)]);
+        // In TIME-WAIT the short wait; where no timer runs, the long one.
+        let wait = |o: &Oracle| match o.expect(Move::Wait).map(|p| p.expected.action) {
+            Some(Step::Wait(d)) => d,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(wait(&o), Millis(500));
+        let idle = established().with_long_wait(Millis(1250));
+        assert_eq!(wait(&idle), Millis(1250));
     }
 
     #[test]
