@@ -21,7 +21,8 @@ pub struct FuzzArgs {
     /// Walks to run.
     #[arg(long, default_value_t = 200)]
     pub walks: usize,
-    /// Events per walk.
+    /// Events per walk after its start path (half the walks begin at the end of a path to a
+    /// state the vectors test).
     #[arg(long, default_value_t = 12)]
     pub depth: usize,
     /// Parallel jobs, each with its own network namespace and target.
@@ -144,7 +145,7 @@ pub fn text(r: &Report, cov: &coverage::Coverage, saved: &[PathBuf]) -> String {
     let (pass, dev, fail) = r.totals();
     let replays: usize = r.walks.iter().map(|w| w.replays).sum();
     let mut out = format!(
-        "fuzz {}: {} walks of up to {} events, seed {}, {} job(s), {:.1} s\n",
+        "fuzz {}: {} walks of up to {} events after their start, seed {}, {} job(s), {:.1} s\n",
         r.target,
         r.walks.len(),
         r.depth,
