@@ -360,6 +360,7 @@ pub fn apply_form(ep: &Endpoint, stimulus: Stimulus) -> Applied {
                     seq: seq_expr,
                     ack: ack_expr,
                     len: kind.text_len() as u32,
+                    urg: None,
                 }),
             }
         }
