@@ -265,4 +265,42 @@ mod tests {
         ids.sort_by_key(|id| sort_key(id));
         assert_eq!(ids, ["MUST-2", "MUST-13", "SHLD-2", "SHLD-12"]);
     }
+
+    #[test]
+    fn the_urgent_and_icmp_scenarios_name_what_their_steps_check() {
+        let vectors = crate::generate::scenarios::scenarios().expect("scenarios");
+        let named = |id: &str| {
+            vectors
+                .iter()
+                .find(|v| v.id == id)
+                .unwrap_or_else(|| panic!("{id}"))
+                .requirements
+                .clone()
+        };
+        assert_eq!(
+            named("scenario/urgent-data-received"),
+            ["MUST-30", "MUST-32"]
+        );
+        assert_eq!(named("scenario/urgent-data-sent"), ["MUST-30", "MUST-62"]);
+        assert_eq!(
+            named("scenario/icmp-port-unreachable-in-syn-sent"),
+            ["MUST-12", "MUST-54", "SHLD-26"]
+        );
+        assert_eq!(
+            named("scenario/icmp-host-unreachable-in-syn-sent"),
+            ["MUST-56"]
+        );
+        assert_eq!(
+            named("scenario/icmp-host-unreachable-in-established"),
+            ["MUST-47", "MUST-54", "MUST-56", "SHLD-25"]
+        );
+        // A soft error after which the connection is CLOSED shows no MUST-56.
+        let mut aborted = vectors
+            .iter()
+            .find(|v| v.id == "scenario/icmp-host-unreachable-in-syn-sent")
+            .expect("vector")
+            .clone();
+        aborted.steps.push(Step::State(TcpState::Closed));
+        assert!(!vector_requirements(&aborted).contains(&"MUST-56".to_string()));
+    }
 }
