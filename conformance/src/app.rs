@@ -17,7 +17,8 @@
 //! - the errors the application is told (reset, refused, timed out, `EPIPE`), by a failed
 //!   call or by the stack, are kept until an `app` step matches them;
 //! - the application events: `connected`, `data n` (the bytes are then read, as the model's
-//!   application does), `end_of_stream` (taken, as RECEIVE returns it), the errors;
+//!   application does), `end_of_stream` (taken, as RECEIVE returns it), `urgent` (urgent
+//!   data signalled, RFC 9293 3.8.5), the errors (`unreachable` for a reported ICMP error);
 //! - a connection the stack no longer has is in LISTEN while the application listens and has
 //!   accepted nothing (RFC 9293 3.10.7.3: a passively opened connection returns to LISTEN),
 //!   otherwise CLOSED.
@@ -191,6 +192,22 @@ impl<S: Stack> App<S> {
         }
     }
 
+    /// SEND with the URGENT flag on an established connection: all or nothing (the vectors
+    /// send a few octets; a stack that takes fewer fails the call).
+    fn send_urgent(&mut self, n: u32) -> CallOutcome {
+        self.settle();
+        self.try_accept();
+        if !self.conn || self.blocked() {
+            return CallOutcome::Failed("send urgent: no established connection to send on".into());
+        }
+        let data = crate::segment::payload_pattern(n);
+        match self.stack.send_urgent(&data) {
+            Ok(sent) if sent as u32 >= n => CallOutcome::Sent(n),
+            Ok(sent) => CallOutcome::Failed(format!("send urgent took {sent} of {n} bytes")),
+            Err(e) => self.failed("send urgent", e),
+        }
+    }
+
     fn close_call(&mut self) -> CallOutcome {
         self.settle();
         self.try_accept();
@@ -233,6 +250,7 @@ impl<S: Stack> App<S> {
             AppEvent::Reset => Some(SockError::Reset),
             AppEvent::Refused => Some(SockError::Refused),
             AppEvent::TimedOut => Some(SockError::TimedOut),
+            AppEvent::Unreachable => Some(SockError::Unreachable),
             _ => None,
         };
         if let Some(want) = want_error {
@@ -313,7 +331,14 @@ impl<S: Stack> App<S> {
                     Err(format!("recv error {e}"))
                 }
             },
-            AppEvent::Reset | AppEvent::Refused | AppEvent::TimedOut => Err("unreachable".into()),
+            AppEvent::Urgent => match self.stack.urgent() {
+                Ok(true) => Ok(()),
+                Ok(false) => Err("no urgent data signalled".into()),
+                Err(e) => Err(format!("urgent: {e}")),
+            },
+            AppEvent::Reset | AppEvent::Refused | AppEvent::TimedOut | AppEvent::Unreachable => {
+                Err("unreachable".into())
+            }
         }
     }
 }
@@ -381,6 +406,7 @@ impl<S: Stack> Target for App<S> {
                 CallOutcome::Done
             }
             Call::Send(n) => self.send(n),
+            Call::SendUrgent(n) => self.send_urgent(n),
             Call::Receive(n) => {
                 self.try_accept();
                 if !self.conn {

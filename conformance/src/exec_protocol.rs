@@ -174,7 +174,7 @@ pub enum Reply {
     /// The call succeeded; its value.
     Ok(serde_json::Value),
     /// The call failed with this errno name (`EAGAIN`, `ECONNRESET`, `ECONNREFUSED`,
-    /// `ETIMEDOUT`, `EPIPE`, `ENOTCONN`, or any other).
+    /// `ETIMEDOUT`, `EPIPE`, `ENOTCONN`, `EHOSTUNREACH`, or any other).
     Err(String),
     /// The request could not be understood or the stack failed; the replay fails with this.
     Fatal(String),
@@ -189,6 +189,7 @@ pub fn sock_error(name: &str) -> SockError {
         "ETIMEDOUT" => SockError::TimedOut,
         "EPIPE" => SockError::Pipe,
         "ENOTCONN" => SockError::NotConnected,
+        "EHOSTUNREACH" | "ENETUNREACH" => SockError::Unreachable,
         other => SockError::Other(other.to_string()),
     }
 }

@@ -11,7 +11,7 @@ use std::io;
 use std::net::IpAddr;
 use std::time::Duration;
 use tcp_impl::runtime::NetStack;
-use tcp_impl::{Config, KeepaliveConfig, ListenerHandle, SocketHandle, State, TcpError};
+use tcp_impl::{Config, KeepaliveConfig, ListenerHandle, Report, SocketHandle, State, TcpError};
 use tcp_vectors::{SocketOptions, TcpState};
 
 /// Bound on an immediate reply from the stack: it answers in the same call, so this is only
@@ -62,6 +62,12 @@ pub struct ImplStack {
     conn: Option<SocketHandle>,
     /// The connection's error as last reported by [`Stack::take_error`].
     reported: Option<TcpError>,
+    /// An urgent-data report (RFC 9293 3.8.5, MUST-32) taken from the stack and not yet
+    /// asked for ([`Sockets::urgent`]).
+    urgent_told: bool,
+    /// An ICMP error report (RFC 9293 3.9.2.2, MUST-47) taken from the stack and not yet
+    /// handed to the application ([`Sockets::take_error`]).
+    icmp_told: bool,
 }
 
 impl std::fmt::Debug for ImplStack {
@@ -135,12 +141,31 @@ impl ImplStack {
             listener: None,
             conn: None,
             reported: None,
+            urgent_told: false,
+            icmp_told: false,
         };
         Ok(OnTun { engine, wire })
     }
 
     fn conn(&self) -> Result<SocketHandle, SockError> {
         self.conn.ok_or(SockError::NotConnected)
+    }
+
+    /// Take the connection's asynchronous reports (RFC 9293 3.9.1.8: ICMP errors, urgent
+    /// data; excessive retransmissions are not an application event of the vectors) into
+    /// `urgent_told` and `icmp_told`.
+    fn take_reports(&mut self) {
+        let Some(h) = self.conn else { return };
+        let reports: Vec<Report> = self
+            .net
+            .with_stack(|s, _| std::iter::from_fn(|| s.next_report(h).ok().flatten()).collect());
+        for r in reports {
+            match r {
+                Report::Urgent { .. } => self.urgent_told = true,
+                Report::Icmp(_) => self.icmp_told = true,
+                Report::ExcessiveRetransmissions { .. } => {}
+            }
+        }
     }
 
     fn ends(&self) -> Result<Endpoints, SockError> {
@@ -243,6 +268,20 @@ impl Sockets for ImplStack {
             .map_err(sock_error)
     }
 
+    fn send_urgent(&mut self, data: &[u8]) -> Result<usize, SockError> {
+        let h = self.conn()?;
+        self.net
+            .with_stack(|s, now| s.send_urgent(now, h, data))
+            .map_err(sock_error)
+    }
+
+    /// The stack's `Report::Urgent` (MUST-32), taken once.
+    fn urgent(&mut self) -> Result<bool, SockError> {
+        self.conn()?;
+        self.take_reports();
+        Ok(std::mem::take(&mut self.urgent_told))
+    }
+
     fn recv(&mut self, buf: &mut [u8]) -> Result<usize, SockError> {
         let h = self.conn()?;
         self.net
@@ -285,15 +324,20 @@ impl Sockets for ImplStack {
         })
     }
 
-    /// The connection's error (`ConnectionInfo::error`, which stays), reported once.
+    /// The connection's error (`ConnectionInfo::error`, which stays), reported once; else an
+    /// ICMP error the stack reported without ending the connection (`Report::Icmp`), as
+    /// `EHOSTUNREACH`.
     fn take_error(&mut self) -> Option<SockError> {
         let h = self.conn.as_ref().copied()?;
         let error = self.net.with_stack(|s, _| s.info(h))?.error;
-        if error == self.reported {
-            return None;
+        if error != self.reported {
+            self.reported = error;
+            if let Some(e) = error {
+                return Some(sock_error(e));
+            }
         }
-        self.reported = error;
-        error.map(sock_error)
+        self.take_reports();
+        std::mem::take(&mut self.icmp_told).then_some(SockError::Unreachable)
     }
 
     fn connected(&mut self) -> bool {
@@ -332,6 +376,8 @@ impl Sockets for ImplStack {
         self.ends = None;
         self.keepalive = None;
         self.reported = None;
+        self.urgent_told = false;
+        self.icmp_told = false;
     }
 }
 

@@ -33,6 +33,7 @@ pub mod exec_protocol;
 pub mod exec_server;
 pub mod exec_target;
 pub mod footprint;
+pub mod icmp;
 pub mod impl_target;
 pub mod interrupt;
 pub mod linux;

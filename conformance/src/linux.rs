@@ -3,8 +3,8 @@
 
 use crate::app::App;
 use crate::linux_sys::{
-    abort_fd, check, errno_name, has_peer, netstat_counter, recv, set_int, sock_error, sockaddr,
-    take_so_error, tcp_socket, wait_fd,
+    abort_fd, check, errno_name, has_peer, netstat_counter, poll_now, recv, set_int, sock_error,
+    sockaddr, take_so_error, tcp_socket, wait_fd,
 };
 use crate::sockdiag::SockDiag;
 use crate::stack::{DefenceCounters, Footprint, Readable, SockError, Sockets, Stack};
@@ -79,8 +79,9 @@ impl LinuxStack {
             .ok_or(SockError::NotConnected)
     }
 
-    /// A socket bound to the target's address, with `TCP_NODELAY` and the vector's keepalive
-    /// options (inherited by accepted sockets).
+    /// A socket bound to the target's address, with `TCP_NODELAY`, `SO_OOBINLINE`,
+    /// `IP_RECVERR` (or `IPV6_RECVERR`) and the vector's keepalive options (all inherited by
+    /// accepted sockets).
     fn bound_socket(&self) -> Result<OwnedFd, SockError> {
         let ends = self.ends()?;
         let named = |what: &str, e: i32| SockError::Other(format!("{what}: {}", errno_name(e)));
@@ -94,6 +95,20 @@ impl LinuxStack {
         // as soon as the window allows, which is what an application gets with TCP_NODELAY.
         set_int(raw, libc::IPPROTO_TCP, libc::TCP_NODELAY, 1)
             .map_err(|e| named("TCP_NODELAY", e))?;
+        // Urgent data stays in the stream, as RFC 9293 3.8.5 has it (RFC 6093 section 6:
+        // applications should use SO_OOBINLINE); without it Linux takes the last urgent octet
+        // out of the stream (BSD's one octet of "out-of-band" data).
+        set_int(raw, libc::SOL_SOCKET, libc::SO_OOBINLINE, 1)
+            .map_err(|e| named("SO_OOBINLINE", e))?;
+        // An ICMP error that does not end the connection reaches the application through
+        // SO_ERROR (RFC 9293 3.9.2.2, MUST-47); without IP_RECVERR Linux keeps a soft error
+        // to itself (sk_err_soft) until the connection times out.
+        let recverr = if ends.target.is_ipv6() {
+            (libc::IPPROTO_IPV6, libc::IPV6_RECVERR, "IPV6_RECVERR")
+        } else {
+            (libc::IPPROTO_IP, libc::IP_RECVERR, "IP_RECVERR")
+        };
+        set_int(raw, recverr.0, recverr.1, 1).map_err(|e| named(recverr.2, e))?;
         if let Some(k) = self.options.keepalive {
             let secs = |v: u32| libc::c_int::try_from(v).unwrap_or(libc::c_int::MAX);
             for (level, opt, value, what) in [
@@ -211,6 +226,30 @@ impl Sockets for LinuxStack {
             .map_err(sock_error)
     }
 
+    /// `send(MSG_OOB)`: Linux's urgent pointer then points to the octet after the last one
+    /// sent (tcp_transmit_skb writes SND.UP - SEG.SEQ, with SND.UP the end of the data).
+    fn send_urgent(&mut self, data: &[u8]) -> Result<usize, SockError> {
+        let fd = self.conn_fd()?;
+        // SAFETY: data is a valid buffer of data.len() bytes.
+        let rc = unsafe {
+            libc::send(
+                fd,
+                data.as_ptr().cast(),
+                data.len(),
+                libc::MSG_OOB | libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT,
+            )
+        };
+        check(rc as libc::c_int)
+            .map(|_| rc as usize)
+            .map_err(sock_error)
+    }
+
+    /// `poll` reports `POLLPRI` (tcp_poll: the urgent pointer arrived and the application has
+    /// not read past the urgent data).
+    fn urgent(&mut self) -> Result<bool, SockError> {
+        poll_now(self.conn_fd()?, libc::POLLPRI).map_err(sock_error)
+    }
+
     fn recv(&mut self, buf: &mut [u8]) -> Result<usize, SockError> {
         recv(self.conn_fd()?, buf, 0).map_err(sock_error)
     }
@@ -283,7 +322,7 @@ impl Sockets for LinuxStack {
         match (&self.conn, &self.listener) {
             (Some(fd), _) => wait_fd(
                 fd.as_raw_fd(),
-                libc::POLLIN | libc::POLLOUT | libc::POLLRDHUP,
+                libc::POLLIN | libc::POLLOUT | libc::POLLRDHUP | libc::POLLPRI,
                 max,
             ),
             (None, Some(l)) => wait_fd(l.as_raw_fd(), libc::POLLIN, max),

@@ -20,6 +20,9 @@ pub fn errno_name(e: i32) -> String {
         libc::EISCONN => "EISCONN",
         libc::EINVAL => "EINVAL",
         libc::EBADF => "EBADF",
+        libc::EHOSTUNREACH => "EHOSTUNREACH",
+        libc::ENETUNREACH => "ENETUNREACH",
+        libc::EOPNOTSUPP => "EOPNOTSUPP",
         other => return format!("errno {other}"),
     };
     name.to_string()
@@ -34,6 +37,7 @@ pub fn sock_error(e: i32) -> SockError {
         libc::ETIMEDOUT => SockError::TimedOut,
         libc::EPIPE => SockError::Pipe,
         libc::ENOTCONN => SockError::NotConnected,
+        libc::EHOSTUNREACH | libc::ENETUNREACH => SockError::Unreachable,
         other => SockError::Other(errno_name(other)),
     }
 }
@@ -167,6 +171,18 @@ pub fn wait_fd(fd: RawFd, events: libc::c_short, timeout: Duration) {
     let ms = timeout.as_millis().clamp(0, 1000) as libc::c_int;
     // SAFETY: one valid pollfd.
     unsafe { libc::poll(&mut pfd, 1, ms) };
+}
+
+/// Whether `poll` reports `events` on `fd` now.
+pub fn poll_now(fd: RawFd, events: libc::c_short) -> Result<bool, i32> {
+    let mut pfd = libc::pollfd {
+        fd,
+        events,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd.
+    check(unsafe { libc::poll(&mut pfd, 1, 0) })?;
+    Ok(pfd.revents & events != 0)
 }
 
 /// Whether the socket has a peer (`getpeername` succeeds).

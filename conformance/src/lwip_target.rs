@@ -411,7 +411,8 @@ impl CoreCell {
                 break;
             }
             let pkt = &self.core.buf[..n as usize];
-            let tcp = is_tcp(pkt);
+            // What the replayer injects: TCP, and the ICMP errors of its `icmp` steps.
+            let tcp = is_tcp(pkt) || crate::icmp::is_error(pkt);
             let ms = self.core.base.elapsed().as_millis() as u32;
             // SAFETY: pkt is a valid buffer of n bytes; lwIP copies it.
             unsafe {

@@ -89,6 +89,21 @@ pub fn compare(pattern: &SegmentPattern, seg: &Segment, sym: &Symbols) -> Vec<Fi
     if let Some(o) = &pattern.options {
         diffs.extend(compare_options(o, &seg.options));
     }
+    // RFC 9293 section 3.8.5 (MUST-62): the pointer is compared as sent, an offset from
+    // SEG.SEQ, only when the pattern names it (and only with URG, which the pattern then has).
+    if let Some(want) = pattern.urg {
+        if !seg.flags.urg || u32::from(seg.urgent) != want {
+            diffs.push(FieldDiff {
+                field: "urgent pointer",
+                expected: want.to_string(),
+                got: if seg.flags.urg {
+                    seg.urgent.to_string()
+                } else {
+                    format!("none (no URG; field {})", seg.urgent)
+                },
+            });
+        }
+    }
     diffs
 }
 
@@ -161,6 +176,9 @@ pub fn describe_segment(seg: &Segment, sym: &Symbols) -> String {
         s.push_str(&format!(" ack={}", sym.describe(seg.ack)));
     }
     s.push_str(&format!(" win={} len={}", seg.window, seg.len));
+    if seg.flags.urg {
+        s.push_str(&format!(" urg={}", seg.urgent));
+    }
     s
 }
 
@@ -177,12 +195,37 @@ mod tests {
             ack,
             window: 100,
             len,
+            urgent: 0,
             options: Default::default(),
         }
     }
 
     fn pat(text: &str) -> SegmentPattern {
         serde_yaml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn the_urgent_pointer_is_compared_when_named() {
+        let sym = Symbols {
+            iss: Some(1000),
+            irs: 5000,
+            wnd: Some(100),
+            wnd_at_send: None,
+        };
+        let urgent = |ptr| Segment {
+            urgent: ptr,
+            ..seg("PAU", 1001, 5001, 1)
+        };
+        let p = pat("{ flags: AU, len: 1, urg: 1 }");
+        assert!(compare(&p, &urgent(1), &sym).is_empty());
+        let d = compare(&p, &urgent(0), &sym);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(
+            d[0].to_string(),
+            "urgent pointer differs (expected 1, got 0)"
+        );
+        assert!(compare(&pat("{ flags: AU, len: 1 }"), &urgent(0), &sym).is_empty());
+        assert_eq!(compare(&p, &seg("PA", 1001, 5001, 1), &sym).len(), 2);
     }
 
     #[test]

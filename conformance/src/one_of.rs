@@ -260,6 +260,7 @@ mod tests {
             ack,
             window: 1000,
             len: 0,
+            urgent: 0,
             options: Default::default(),
         }
     }

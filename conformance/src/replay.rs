@@ -22,7 +22,8 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::time::{Duration, Instant};
 use tcp_vectors::{
-    AppEvent, Millis, OneOf, Role, SegmentPattern, Stays, Step, TcpState, TimerKind, Vector,
+    AppEvent, IcmpKind, Millis, OneOf, Role, SegmentPattern, Stays, Step, TcpState, TimerKind,
+    Vector,
 };
 
 /// The longest a replay waits for one timer (a vector asking for more, e.g. keepalive with
@@ -155,6 +156,9 @@ struct Replay<'a> {
     sym: Symbols,
     backlog: VecDeque<(Segment, Instant)>,
     matched: Vec<(usize, Segment)>,
+    /// The last packet of this connection the target sent, as it was on the wire: what an
+    /// `icmp` step quotes.
+    last_sent: Option<Vec<u8>>,
     capture: Capture,
     transcript: Vec<String>,
     pending: Option<PendingTimer>,
@@ -243,6 +247,7 @@ impl Replay<'_> {
             if let Some(seg) = seg.filter(|s| s.src == self.ends.target && s.dst == self.ends.peer)
             {
                 self.capture.record(&buf[..n]);
+                self.last_sent = Some(buf[..n].to_vec());
                 self.buf = buf;
                 if seg.flags.syn && self.sym.iss.is_none() {
                     self.sym.iss = Some(seg.seq);
@@ -509,6 +514,16 @@ impl Replay<'_> {
             }
             (None, false) => 0,
         };
+        let urgent = match spec.urg.map(u16::try_from) {
+            None => 0,
+            Some(Ok(u)) => u,
+            Some(Err(_)) => {
+                return Err(self.fail(
+                    FailureKind::Vector,
+                    "an urgent pointer above 65535 does not fit the field",
+                ))
+            }
+        };
         let seg = Segment {
             src: self.ends.peer,
             dst: self.ends.target,
@@ -517,6 +532,7 @@ impl Replay<'_> {
             ack,
             window: PEER_WINDOW,
             len: spec.len,
+            urgent,
             options: Default::default(),
         };
         let pkt = segment::build(&seg, &segment::payload_pattern(spec.len))
@@ -723,7 +739,7 @@ impl Replay<'_> {
     }
 
     fn run_step(&mut self, step: &Step) -> Result<(), Failure> {
-        if !matches!(step, Step::Send(_)) {
+        if !matches!(step, Step::Send(_) | Step::Icmp(_)) {
             self.barrier()?;
         }
         match step {
@@ -753,7 +769,32 @@ impl Replay<'_> {
             Step::OneOf(o) => self.one_of(o),
             Step::Stays(h) => self.stays(h),
             Step::Wait(d) => self.wait(Duration::from_millis(d.0), d),
+            Step::Icmp(kind) => self.icmp(*kind),
         }
+    }
+
+    /// Send the target an ICMP or ICMPv6 error of `kind` quoting the last packet of this
+    /// connection it sent (RFC 9293 section 3.9.2.2; see [`crate::icmp`]).
+    fn icmp(&mut self, kind: IcmpKind) -> Result<(), Failure> {
+        let Some(quoted) = self.last_sent.clone() else {
+            return Err(self.fail(
+                FailureKind::Vector,
+                "an `icmp` step before the target sent anything to quote",
+            ));
+        };
+        let pkt = crate::icmp::error_about(kind, &quoted)
+            .map_err(|e| self.fail(FailureKind::Target, e))?;
+        let from = crate::icmp::reporter(kind, self.ends.peer.ip());
+        let what =
+            segment::parse(&quoted).map_or_else(|| "?".into(), |s| describe_segment(&s, &self.sym));
+        self.note(format!("> icmp {kind:?} from {from} quoting {what}"));
+        self.capture.record(&pkt);
+        self.target
+            .inject(&pkt)
+            .map_err(|e| self.os("write to the target's wire", e))?;
+        *self.injected += 1;
+        self.last_peer_tx = Instant::now();
+        Ok(())
     }
 
     /// The connection must stay in `h.state` until `h.until` after the replay began, while the
@@ -1109,6 +1150,7 @@ pub fn replay_explained(
         sym: Symbols::for_vector(&vector.id),
         backlog: VecDeque::new(),
         matched: Vec::new(),
+        last_sent: None,
         capture: Capture::new(),
         transcript: Vec::new(),
         pending: None,
@@ -1277,6 +1319,7 @@ mod tests {
                         ack,
                         window: 1000,
                         len,
+                        urgent: 0,
                         options: Default::default(),
                     };
                     let pkt = segment::build(&seg, &segment::payload_pattern(len))

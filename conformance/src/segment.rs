@@ -23,6 +23,9 @@ pub struct Segment {
     pub window: u16,
     /// Payload length.
     pub len: u32,
+    /// The urgent pointer field (meaningful when `flags.urg`; RFC 9293 section 3.8.5: an
+    /// offset from `seq` to the first octet after the urgent data).
+    pub urgent: u16,
     /// The TCP options it carries (only in parsed segments; the peer sends none).
     pub options: SegmentOptions,
 }
@@ -95,6 +98,7 @@ pub fn parse(packet: &[u8]) -> Option<Segment> {
         ack: t.acknowledgment_number(),
         window: t.window_size(),
         len: t.payload().len() as u32,
+        urgent: t.urgent_pointer(),
         options,
     })
 }
@@ -135,7 +139,7 @@ pub fn build(segment: &Segment, payload: &[u8]) -> Result<Vec<u8>, String> {
         b = b.ack(segment.ack);
     }
     if f.urg {
-        b = b.urg(0);
+        b = b.urg(segment.urgent);
     }
     let mut out = Vec::with_capacity(b.size(payload.len()));
     b.write(&mut out, payload)
@@ -156,11 +160,12 @@ mod tests {
             let seg = Segment {
                 src: s.parse().unwrap(),
                 dst: d.parse().unwrap(),
-                flags: "FPA".parse().unwrap(),
+                flags: "FPAU".parse().unwrap(),
                 seq: 0xffff_fff0,
                 ack: 7,
                 window: 1234,
                 len: 5,
+                urgent: 3,
                 options: Default::default(),
             };
             let pkt = build(&seg, &payload_pattern(5)).unwrap();

@@ -102,7 +102,8 @@ impl SmoltcpEngine {
 struct TunDevice {
     fd: RawFd,
     buf: Vec<u8>,
-    /// TCP packets handed to smoltcp during the current poll.
+    /// TCP packets and ICMP errors (the replayer's `icmp` steps) handed to smoltcp during the
+    /// current poll.
     tcp_in: u64,
     /// Whether one of them was a RST of the replay's connection.
     rst_in: Option<(u16, u16)>,
@@ -151,6 +152,8 @@ impl phy::Device for TunDevice {
             if flags & 0x04 != 0 && self.rst_in == Some((src, dst)) {
                 self.rst_seen = true;
             }
+        } else if crate::icmp::is_error(&pkt) {
+            self.tcp_in += 1;
         }
         Some((
             Rx(pkt),
@@ -182,7 +185,7 @@ struct Core {
     sockets: SocketSet<'static>,
     device: TunDevice,
     base: Instant,
-    /// TCP packets fully processed (the processing barrier).
+    /// TCP packets and ICMP errors fully processed (the processing barrier).
     processed: u64,
     ends: Option<Endpoints>,
     options: SocketOptions,
@@ -588,7 +591,8 @@ impl Sockets for SmoltcpEngine {
 }
 
 impl TunEngine for SmoltcpEngine {
-    /// TCP packets smoltcp read from its device and processed in a completed poll.
+    /// TCP packets and ICMP errors smoltcp read from its device and processed in a completed
+    /// poll.
     fn processed(&mut self) -> io::Result<u64> {
         Ok(self.lock().processed)
     }

@@ -38,18 +38,25 @@ pub enum SockError {
     Pipe,
     /// `ENOTCONN`: there is no connection.
     NotConnected,
+    /// `EHOSTUNREACH` or `ENETUNREACH`: an ICMP error about the connection (RFC 9293 section
+    /// 3.9.2.2: reported to the application, MUST-47, SHLD-25).
+    Unreachable,
     /// Any other error, by its errno name (`EINVAL`, `EISCONN`, `errno 97`, ...).
     Other(String),
 }
 
 impl SockError {
     /// Whether the application is told this error as an event that an `app` step can match
-    /// (reset, refused, timed out) or that stands in for one (`EPIPE` where Linux reports a
-    /// reset in CLOSE-WAIT so).
+    /// (reset, refused, timed out, unreachable) or that stands in for one (`EPIPE` where Linux
+    /// reports a reset in CLOSE-WAIT so).
     pub fn is_event(&self) -> bool {
         matches!(
             self,
-            SockError::Reset | SockError::Refused | SockError::TimedOut | SockError::Pipe
+            SockError::Reset
+                | SockError::Refused
+                | SockError::TimedOut
+                | SockError::Pipe
+                | SockError::Unreachable
         )
     }
 }
@@ -63,6 +70,7 @@ impl fmt::Display for SockError {
             SockError::TimedOut => "ETIMEDOUT",
             SockError::Pipe => "EPIPE",
             SockError::NotConnected => "ENOTCONN",
+            SockError::Unreachable => "EHOSTUNREACH",
             SockError::Other(name) => name,
         };
         f.write_str(name)
@@ -107,6 +115,23 @@ pub trait Sockets {
 
     /// SEND (RFC 9293 3.10.2) on the application's connection: how many bytes were taken.
     fn send(&mut self, data: &[u8]) -> Result<usize, SockError>;
+
+    /// SEND with the URGENT flag (RFC 9293 3.8.5, 3.10.2): how many bytes were taken; the
+    /// urgent data ends after the last of them. By default the stack has no urgent mechanism
+    /// and the call fails (`EOPNOTSUPP`), so that a vector that needs it fails there.
+    fn send_urgent(&mut self, _data: &[u8]) -> Result<usize, SockError> {
+        Err(SockError::Other(
+            "EOPNOTSUPP (the stack offers no urgent data)".into(),
+        ))
+    }
+
+    /// Whether the application has been told that urgent data arrived (RFC 9293 3.8.5,
+    /// MUST-32) and has not read past it. By default the stack has no such signal.
+    fn urgent(&mut self) -> Result<bool, SockError> {
+        Err(SockError::Other(
+            "EOPNOTSUPP (the stack tells the application of no urgent data)".into(),
+        ))
+    }
 
     /// RECEIVE (RFC 9293 3.10.3): bytes read into `buf`; `Ok(0)` is the end of the stream.
     fn recv(&mut self, buf: &mut [u8]) -> Result<usize, SockError>;

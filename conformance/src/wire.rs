@@ -143,6 +143,12 @@ impl<E: TunEngine> Sockets for OnTun<E> {
     fn send(&mut self, data: &[u8]) -> Result<usize, SockError> {
         self.engine.send(data)
     }
+    fn send_urgent(&mut self, data: &[u8]) -> Result<usize, SockError> {
+        self.engine.send_urgent(data)
+    }
+    fn urgent(&mut self) -> Result<bool, SockError> {
+        self.engine.urgent()
+    }
     fn recv(&mut self, buf: &mut [u8]) -> Result<usize, SockError> {
         self.engine.recv(buf)
     }

@@ -75,7 +75,7 @@ mod state;
 mod yaml;
 
 pub use error::{ParseError, VectorError};
-pub use events::{AppEvent, Call, Role, TimerKind};
+pub use events::{AppEvent, Call, IcmpKind, Role, TimerKind};
 pub use flags::Flags;
 pub use millis::Millis;
 pub use pattern::{OptionValue, OptionsPattern, SegmentPattern, SegmentSpec, WindowPattern};

@@ -21,6 +21,11 @@ pub struct SegmentSpec {
     /// Payload length in bytes (the replayer fills the payload with a known pattern).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub len: u32,
+    /// The urgent pointer, as an offset from `seq` (RFC 9293 section 3.8.5, with RFC 6093's
+    /// reading: SEG.SEQ + SEG.UP is the first octet after the urgent data); only with the URG
+    /// flag (`U`), which needs it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub urg: Option<u32>,
 }
 
 /// A segment the target must send. Only the named fields are compared; `len` is always
@@ -45,6 +50,11 @@ pub struct SegmentPattern {
     /// Expected TCP options, if constrained (only the named ones are compared).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<OptionsPattern>,
+    /// Expected urgent pointer (the field as sent: an offset from SEG.SEQ), if constrained;
+    /// only with the URG flag (`U`). RFC 9293 section 3.8.5 (MUST-62): SEG.SEQ + SEG.UP is the
+    /// first octet after the urgent data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub urg: Option<u32>,
 }
 
 fn is_zero(n: &u32) -> bool {

@@ -1,7 +1,9 @@
 //! A vector and its steps, and the rules serde cannot check (a valid id, well-formed
 //! `one_of` choices, the event marker inside the script).
 
-use crate::{AppEvent, Call, Millis, Role, SegmentPattern, SegmentSpec, TcpState, TimerKind};
+use crate::{
+    AppEvent, Call, IcmpKind, Millis, Role, SegmentPattern, SegmentSpec, TcpState, TimerKind,
+};
 use serde::{Deserialize, Serialize};
 
 /// The version of the schema written by this crate; a reader rejects other versions.
@@ -127,6 +129,11 @@ pub enum Step {
     /// nothing will happen: what follows is meant to meet the target's timers that much later
     /// (a random walk of `tcpspec fuzz` waits before a FIN retransmitted into TIME-WAIT).
     Wait(Millis),
+    /// The peer's side of the network sends an ICMP (IPv4) or ICMPv6 error of this kind to the
+    /// target, quoting the last segment the target sent (its IP header and at least the first
+    /// eight octets of its TCP header): from the peer's address for a port unreachable, from
+    /// a router's documentation address otherwise (RFC 9293 section 3.9.2.2).
+    Icmp(IcmpKind),
 }
 
 /// A state held until a time (see [`Step::Stays`]).
@@ -167,6 +174,7 @@ impl Step {
             Step::OneOf(_) => "one_of",
             Step::Stays(_) => "stays",
             Step::Wait(_) => "wait",
+            Step::Icmp(_) => "icmp",
         }
     }
 }
@@ -300,6 +308,20 @@ impl Vector {
                         "a `stays` step needs a time after the start (`until` above 0)".into(),
                     ))
                 }
+                Step::Send(spec) if spec.flags.urg != spec.urg.is_some() => {
+                    return Err((
+                        Place::Step(i),
+                        "a `send` with flag U needs `urg` (the urgent pointer), and `urg` needs \
+                         flag U"
+                            .into(),
+                    ))
+                }
+                Step::Expect(p) if p.urg.is_some() && !p.flags.urg => {
+                    return Err((
+                        Place::Step(i),
+                        "an `expect` with `urg` (the urgent pointer) needs flag U".into(),
+                    ))
+                }
                 _ => {}
             }
         }
@@ -332,6 +354,7 @@ mod tests {
                 len: 0,
                 window: None,
                 options: None,
+                urg: None,
             }),
             Step::ExpectOneOf(vec![]),
             Step::Send(SegmentSpec {
@@ -339,6 +362,7 @@ mod tests {
                 seq: "irs".parse().unwrap(),
                 ack: None,
                 len: 0,
+                urg: None,
             }),
             Step::State(TcpState::Closed),
             Step::StateOneOf(vec![]),
@@ -353,6 +377,8 @@ mod tests {
                 state: TcpState::SynSent,
                 until: Millis(180_000),
             }),
+            Step::Wait(Millis(1)),
+            Step::Icmp(IcmpKind::PortUnreachable),
         ];
         for step in steps {
             let value = serde_yaml::with::singleton_map_recursive::serialize(
@@ -390,5 +416,33 @@ mod tests {
         let zero = text.replace("180s", "0ms");
         let e = Vector::from_yaml(&zero).unwrap_err();
         assert!(e.to_string().contains("until"), "{e}");
+    }
+
+    #[test]
+    fn urgent_pointers_and_icmp_errors_read_back_and_urg_goes_with_flag_u() {
+        let head = "version: 2\nid: scenario/x\ncovers: [x]\nrole: active\nsteps:\n  \
+                    - call: connect\n  - expect: {flags: S, seq: iss}\n";
+        let text = format!(
+            "{head}  - icmp: host-unreachable\n  - send: {{flags: UPA, seq: irs+1, ack: iss+1, \
+             len: 2, urg: 2}}\n  - app: urgent\n  - app: unreachable\n  - call: {{send_urgent: \
+             1}}\n  - expect: {{flags: UA, len: 1, urg: 1}}\n"
+        );
+        let v = Vector::from_yaml(&text).unwrap();
+        assert_eq!(v.steps[2], Step::Icmp(IcmpKind::HostUnreachable));
+        assert!(matches!(&v.steps[3], Step::Send(s) if s.urg == Some(2) && s.flags.urg));
+        assert_eq!(v.steps[4], Step::App(AppEvent::Urgent));
+        assert_eq!(v.steps[5], Step::App(AppEvent::Unreachable));
+        assert_eq!(v.steps[6], Step::Call(Call::SendUrgent(1)));
+        assert!(matches!(&v.steps[7], Step::Expect(p) if p.urg == Some(1)));
+        assert_eq!(Vector::from_yaml(&v.to_yaml().unwrap()).unwrap(), v);
+        for bad in [
+            "  - send: {flags: UA, seq: irs+1, ack: iss+1, len: 1}\n",
+            "  - send: {flags: A, seq: irs+1, ack: iss+1, len: 1, urg: 1}\n",
+            "  - expect: {flags: A, len: 1, urg: 1}\n",
+        ] {
+            let e = Vector::from_yaml(&format!("{head}{bad}")).unwrap_err();
+            assert!(e.message.contains("flag U"), "{bad}: {e}");
+            assert_eq!(e.line, Some(8), "{bad}");
+        }
     }
 }

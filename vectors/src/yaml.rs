@@ -258,6 +258,7 @@ mod tests {
             len: 0,
             window: None,
             options: None,
+            urg: None,
         }
     }
 
@@ -278,6 +279,7 @@ mod tests {
                     seq: SeqExpr::new(SeqVar::Irs, 0),
                     ack: Some(SeqExpr::new(SeqVar::Iss, 1)),
                     len: 0,
+                    urg: None,
                 }),
                 Step::Call(Call::Send(3)),
                 Step::ExpectOneOf(vec![vec![], vec![pattern("A", "iss+1", Some("irs+1"))]]),
@@ -287,6 +289,7 @@ mod tests {
                     seq: SeqExpr::new(SeqVar::Irs, 1),
                     ack: None,
                     len: 0,
+                    urg: None,
                 }),
                 Step::OneOf(OneOf {
                     choice: "rst-in-time-wait".into(),

@@ -106,6 +106,19 @@ catalogue! {
     no_push_in_the_push_vector: NoPushOnLastSegment => super::vectors::push_on_last_segment;
     mss_in_the_mss_vector: MssOnEverySegment => super::vectors::mss_only_on_syn;
     syn_r2_short_in_the_syn_vector: SynR2Short => super::vectors::syn_retransmitted_three_minutes;
+    urgent_not_signalled_in_the_urgent_vector: UrgentNotSignalled
+        => super::vectors::urgent_data_received;
+    urgent_ignored_in_the_urgent_vector: UrgentIgnored => super::vectors::urgent_data_received;
+    urgent_pointer_in_the_urgent_send_vector: UrgentPointsToLastOctet
+        => super::vectors::urgent_data_sent;
+    icmp_ignored_in_the_port_unreachable_vector: IcmpIgnored
+        => super::vectors::icmp_port_unreachable_in_syn_sent;
+    soft_error_aborts_in_the_host_unreachable_vector: SoftErrorAborts
+        => super::vectors::icmp_host_unreachable_in_syn_sent;
+    soft_error_not_reported_in_the_established_vector: SoftErrorNotReported
+        => super::vectors::icmp_host_unreachable_in_established;
+    icmp_ignored_in_the_established_vector: IcmpIgnored
+        => super::vectors::icmp_host_unreachable_in_established;
 }
 
 #[test]

@@ -13,10 +13,10 @@ use etherparse::PacketBuilder;
 use std::net::{IpAddr, SocketAddr};
 
 /// An ICMP message's type, code and the four octets after its checksum.
-type Msg = (u8, u8, [u8; 4]);
+pub(super) type Msg = (u8, u8, [u8; 4]);
 
 /// A router on the path (a documentation address).
-fn router(v6: bool) -> IpAddr {
+pub(super) fn router(v6: bool) -> IpAddr {
     if v6 {
         "2001:db8:ffff::1".parse().expect("v6")
     } else {
@@ -27,7 +27,7 @@ fn router(v6: bool) -> IpAddr {
 /// An ICMP or ICMPv6 error (`icmp_type`, `code`, the four octets after the checksum `rest`)
 /// from `from` to the sender of `seg`, quoting the IP header and the first eight octets of
 /// `seg` as it went from `src` to `dst` (only their addresses count: the ports are `seg`'s).
-fn icmp_error(
+pub(super) fn icmp_error(
     from: IpAddr,
     (src, dst): (SocketAddr, SocketAddr),
     seg: &TcpHeader,
@@ -88,7 +88,7 @@ fn to_a(net: &mut Net, packet: &[u8]) {
 }
 
 /// Destination Unreachable with `code`: type 3 (ICMP) or 1 (ICMPv6).
-fn unreachable(v6: bool, code: u8) -> Msg {
+pub(super) fn unreachable(v6: bool, code: u8) -> Msg {
     (if v6 { 1 } else { 3 }, code, [0; 4])
 }
 

@@ -380,6 +380,7 @@ pub fn apply_form_in(ep: &Endpoint, stimulus: Stimulus, rcv_wnd: Option<u8>) -> 
                     seq: seq_expr,
                     ack: ack_expr,
                     len: kind.text_len() as u32,
+                    urg: None,
                 }),
             }
         }

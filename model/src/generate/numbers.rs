@@ -104,6 +104,8 @@ impl Numbers {
             // The model's window is abstract and it has no options: the vectors leave both free.
             window: None,
             options: None,
+            // The model has no urgent pointer.
+            urg: None,
         }
     }
 }

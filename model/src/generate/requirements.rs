@@ -3,7 +3,7 @@
 //! what in the model (properties, switches, scenarios) stands for each requirement that
 //! belongs to connection management.
 
-use tcp_vectors::{AppEvent, OptionValue, Step, TcpState, Vector};
+use tcp_vectors::{AppEvent, Call, IcmpKind, OptionValue, Step, TcpState, Vector};
 
 /// The requirements a vector checks, from the cell or scenario it covers, its options and
 /// what it asserts. Only what the vector's own steps show is claimed:
@@ -23,6 +23,18 @@ use tcp_vectors::{AppEvent, OptionValue, Step, TcpState, Vector};
 /// - MUST-24 (keep-alive turned on per connection): a vector that turns it on;
 /// - MUST-26 (keep-alive only when idle): the probe that waits for outstanding data;
 /// - MUST-29 (an unanswered probe is not a dead connection): the unanswered-probe scenario;
+/// - MUST-30 (the urgent mechanism): a vector that sends or expects an urgent pointer;
+/// - MUST-32 (the application told of urgent data): `app: urgent`;
+/// - MUST-47 (soft errors reported to the application): `app: unreachable` after an `icmp`
+///   step, which with a host or network unreachable is also SHLD-25;
+/// - MUST-54 (ICMP errors acted on, directed to their connection): an `icmp` step whose
+///   effect the vector asserts (the application told, or the connection ended);
+/// - MUST-56 (no abort on a soft error): a soft `icmp` step in a state the vector then
+///   asserts the connection is still in;
+/// - MUST-62 (the urgent pointer points to the first non-urgent octet): an expected segment
+///   whose urgent pointer is named;
+/// - SHLD-26 (abort on Destination Unreachable 2-4): a hard `icmp` step after which the
+///   connection is CLOSED;
 /// - MUST-61 (PSH on the last segment of a SEND): a vector that asserts PSH on the segment
 ///   carrying the octets of a SEND;
 /// - MUST-65 (no MSS option without SYN): a vector that asserts the MSS option absent on its
@@ -106,9 +118,68 @@ pub fn vector_requirements(v: &Vector) -> Vec<String> {
     {
         ids.push("SHLD-31");
     }
+    ids.extend(urgent_requirements(v));
+    ids.extend(icmp_requirements(v));
     let mut ids: Vec<String> = ids.into_iter().map(str::to_string).collect();
     ids.sort_by_key(|id| sort_key(id));
     ids.dedup();
+    ids
+}
+
+/// The urgent mechanism's requirements a vector checks (RFC 9293 section 3.8.5).
+fn urgent_requirements(v: &Vector) -> Vec<&'static str> {
+    let mut ids = Vec::new();
+    let sends = v.steps.iter().any(|s| match s {
+        Step::Send(spec) => spec.urg.is_some(),
+        Step::Expect(p) => p.urg.is_some(),
+        Step::Call(c) => matches!(c, Call::SendUrgent(_)),
+        _ => false,
+    });
+    if sends {
+        ids.push("MUST-30");
+    }
+    if v.steps.contains(&Step::App(AppEvent::Urgent)) {
+        ids.push("MUST-32");
+    }
+    if v.steps
+        .iter()
+        .any(|s| matches!(s, Step::Expect(p) if p.urg.is_some()))
+    {
+        ids.push("MUST-62");
+    }
+    ids
+}
+
+/// The ICMP requirements a vector checks (RFC 9293 section 3.9.2.2, RFC 1122 4.2.3.9): from
+/// each `icmp` step and the observations after it.
+fn icmp_requirements(v: &Vector) -> Vec<&'static str> {
+    let mut ids = Vec::new();
+    let mut state = None;
+    for (i, step) in v.steps.iter().enumerate() {
+        let Step::Icmp(kind) = step else {
+            if let Step::State(s) = step {
+                state = Some(*s);
+            }
+            continue;
+        };
+        let after = &v.steps[i + 1..];
+        let told = after.contains(&Step::App(AppEvent::Unreachable));
+        let closed = after.contains(&Step::State(TcpState::Closed));
+        let stays = state.is_some_and(|s| after.contains(&Step::State(s)) && s != TcpState::Closed);
+        if told || closed {
+            ids.push("MUST-54");
+        }
+        if kind.is_soft() {
+            if told {
+                ids.extend(["MUST-47", "SHLD-25"]);
+            }
+            if stays && !closed {
+                ids.push("MUST-56");
+            }
+        } else if closed && *kind == IcmpKind::PortUnreachable {
+            ids.push("SHLD-26");
+        }
+    }
     ids
 }
 
@@ -193,5 +264,43 @@ mod tests {
         let mut ids = vec!["SHLD-2", "MUST-13", "MUST-2", "SHLD-12"];
         ids.sort_by_key(|id| sort_key(id));
         assert_eq!(ids, ["MUST-2", "MUST-13", "SHLD-2", "SHLD-12"]);
+    }
+
+    #[test]
+    fn the_urgent_and_icmp_scenarios_name_what_their_steps_check() {
+        let vectors = crate::generate::scenarios::scenarios().expect("scenarios");
+        let named = |id: &str| {
+            vectors
+                .iter()
+                .find(|v| v.id == id)
+                .unwrap_or_else(|| panic!("{id}"))
+                .requirements
+                .clone()
+        };
+        assert_eq!(
+            named("scenario/urgent-data-received"),
+            ["MUST-30", "MUST-32"]
+        );
+        assert_eq!(named("scenario/urgent-data-sent"), ["MUST-30", "MUST-62"]);
+        assert_eq!(
+            named("scenario/icmp-port-unreachable-in-syn-sent"),
+            ["MUST-12", "MUST-54", "SHLD-26"]
+        );
+        assert_eq!(
+            named("scenario/icmp-host-unreachable-in-syn-sent"),
+            ["MUST-56"]
+        );
+        assert_eq!(
+            named("scenario/icmp-host-unreachable-in-established"),
+            ["MUST-47", "MUST-54", "MUST-56", "SHLD-25"]
+        );
+        // A soft error after which the connection is CLOSED shows no MUST-56.
+        let mut aborted = vectors
+            .iter()
+            .find(|v| v.id == "scenario/icmp-host-unreachable-in-syn-sent")
+            .expect("vector")
+            .clone();
+        aborted.steps.push(Step::State(TcpState::Closed));
+        assert!(!vector_requirements(&aborted).contains(&"MUST-56".to_string()));
     }
 }

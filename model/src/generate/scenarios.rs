@@ -6,8 +6,9 @@ use super::build::{build, realize, BuildError, Spec};
 use super::params;
 use crate::endpoint::{KeepaliveParams, Params, UserCall};
 use tcp_vectors::{
-    Keepalive, Millis, OptionValue, OptionsPattern, Role, SocketOptions, Stays, Step, TcpState,
-    TimerKind, Vector,
+    AppEvent, Call, Flags, IcmpKind, Keepalive, Millis, OptionValue, OptionsPattern, Role,
+    SegmentPattern, SegmentSpec, SeqExpr, SeqVar, SocketOptions, Stays, Step, TcpState, TimerKind,
+    Vector,
 };
 
 fn seg(kind: Kind, seq: Q, ack: Option<A>) -> Stimulus {
@@ -80,6 +81,127 @@ fn syn_kept_three_minutes(v: &mut Vector) {
         state: TcpState::SynSent,
         until: SYN_GIVE_UP_MIN,
     }));
+}
+
+/// The quiet window that ends the vectors finished by hand below, as the model's runs end.
+const END_QUIET: Millis = Millis(50);
+
+/// Ends the model's run where it stands: its closing quiet window goes, and the event under
+/// test starts at the steps a `finish` adds next.
+fn event_from_here(v: &mut Vector) {
+    if let Some(Step::Quiet(_)) = v.steps.last() {
+        v.steps.pop();
+    }
+    v.event_at = Some(v.steps.len());
+}
+
+/// MUST-30, MUST-32 (RFC 9293 section 3.8.5): the peer sends one octet of urgent data (URG,
+/// SEG.UP = 1: the pointer points to the octet after it, RFC 6093): the application is told
+/// of urgent data before it reads the octet, which stays in the stream. One octet, so that
+/// every reading of where a read stops (at the end of the urgent data, or, as BSD's mark, at
+/// its last octet) reads it whole. The model has no urgent pointer: the steps after the
+/// handshake are written here.
+fn urgent_data_arrives(v: &mut Vector) {
+    event_from_here(v);
+    let irs = |k| SeqExpr::new(SeqVar::Irs, k);
+    let iss = |k| SeqExpr::new(SeqVar::Iss, k);
+    v.steps.extend([
+        Step::Send(SegmentSpec {
+            flags: Flags {
+                ack: true,
+                urg: true,
+                ..Flags::default()
+            },
+            seq: irs(1),
+            ack: Some(iss(1)),
+            len: 1,
+            urg: Some(1),
+        }),
+        Step::App(AppEvent::Urgent),
+        Step::App(AppEvent::Data(1)),
+        Step::Expect(SegmentPattern {
+            flags: Flags {
+                ack: true,
+                ..Flags::default()
+            },
+            seq: Some(iss(1)),
+            ack: Some(irs(2)),
+            len: 0,
+            window: None,
+            options: None,
+            urg: None,
+        }),
+        Step::State(TcpState::Established),
+        Step::Quiet(END_QUIET),
+    ]);
+}
+
+/// MUST-30, MUST-62 (RFC 9293 section 3.8.5): the application sends its octet as urgent
+/// data; the segment that carries it has URG and SEG.UP = 1, the offset of the first octet
+/// after the urgent data.
+fn urgent_data_sent(v: &mut Vector) {
+    for step in &mut v.steps {
+        match step {
+            Step::Call(Call::Send(n)) => *step = Step::Call(Call::SendUrgent(*n)),
+            Step::Expect(p) if p.len > 0 => {
+                p.flags.urg = true;
+                p.urg = Some(p.len);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// MUST-54, SHLD-26 (RFC 9293 section 3.9.2.2, RFC 1122 4.2.3.9): the peer's host answers the
+/// SYN with Destination Unreachable (port), a hard error: the opening connection is aborted,
+/// the application is told, and nothing more is sent.
+fn port_unreachable_aborts_syn_sent(v: &mut Vector) {
+    event_from_here(v);
+    v.steps.extend([
+        Step::Icmp(IcmpKind::PortUnreachable),
+        Step::App(AppEvent::Refused),
+        Step::State(TcpState::Closed),
+        Step::Quiet(END_QUIET),
+    ]);
+}
+
+/// MUST-56 (RFC 9293 section 3.9.2.2, RFC 1122 4.2.3.9): a router answers the SYN with
+/// Destination Unreachable (host), a soft error: the connection stays SYN-SENT and
+/// retransmits its SYN when its timer expires.
+fn host_unreachable_keeps_syn_sent(v: &mut Vector) {
+    event_from_here(v);
+    let syn = v.steps.iter().find_map(|s| match s {
+        Step::Expect(p) if p.flags.syn => Some(p.clone()),
+        _ => None,
+    });
+    v.steps.push(Step::Icmp(IcmpKind::HostUnreachable));
+    v.steps.push(Step::State(TcpState::SynSent));
+    if let Some(syn) = syn {
+        v.steps.push(Step::Timer(TimerKind::Retransmission));
+        v.steps.push(Step::Expect(syn));
+    }
+    v.steps.push(Step::State(TcpState::SynSent));
+    v.steps.push(Step::Quiet(END_QUIET));
+}
+
+/// MUST-47, SHLD-25, MUST-56 (RFC 9293 section 3.9.2.2): a router answers the segment that
+/// carries the application's octet with Destination Unreachable (host), a soft error: the
+/// application is told, the connection stays ESTABLISHED and retransmits the octet.
+fn host_unreachable_reported_in_established(v: &mut Vector) {
+    event_from_here(v);
+    let data = v.steps.iter().rev().find_map(|s| match s {
+        Step::Expect(p) if p.len > 0 => Some(p.clone()),
+        _ => None,
+    });
+    v.steps.push(Step::Icmp(IcmpKind::HostUnreachable));
+    v.steps.push(Step::App(AppEvent::Unreachable));
+    v.steps.push(Step::State(TcpState::Established));
+    if let Some(data) = data {
+        v.steps.push(Step::Timer(TimerKind::Retransmission));
+        v.steps.push(Step::Expect(data));
+    }
+    v.steps.push(Step::State(TcpState::Established));
+    v.steps.push(Step::Quiet(END_QUIET));
 }
 
 fn scripts() -> Vec<Script> {
@@ -249,6 +371,44 @@ fn scripts() -> Vec<Script> {
              minutes (RFC 9293 3.8.3, MUST-23; a long vector: `replay --long`)",
             vec![connect],
             syn_kept_three_minutes,
+        ),
+        finished(
+            "scenario/urgent-data-received",
+            "the peer sends one octet of urgent data (URG, pointer 1): the application is told \
+             of urgent data, then reads the octet in the stream (RFC 9293 3.8.5, MUST-30, \
+             MUST-32)",
+            established(vec![]),
+            urgent_data_arrives,
+        ),
+        finished(
+            "scenario/urgent-data-sent",
+            "the application sends one octet as urgent data: its segment has URG and a pointer \
+             to the octet after it (RFC 9293 3.8.5, MUST-30, MUST-62)",
+            established(vec![send]),
+            urgent_data_sent,
+        ),
+        finished(
+            "scenario/icmp-port-unreachable-in-syn-sent",
+            "the SYN meets ICMP Destination Unreachable (port), a hard error: the opening \
+             connection is aborted and the application told (RFC 9293 3.9.2.2, MUST-54, \
+             SHLD-26)",
+            vec![connect],
+            port_unreachable_aborts_syn_sent,
+        ),
+        finished(
+            "scenario/icmp-host-unreachable-in-syn-sent",
+            "the SYN meets ICMP Destination Unreachable (host), a soft error: the connection \
+             stays SYN-SENT and retransmits its SYN (RFC 9293 3.9.2.2, MUST-56)",
+            vec![connect],
+            host_unreachable_keeps_syn_sent,
+        ),
+        finished(
+            "scenario/icmp-host-unreachable-in-established",
+            "data meets ICMP Destination Unreachable (host), a soft error: the application is \
+             told, the connection stays ESTABLISHED and retransmits (RFC 9293 3.9.2.2, MUST-47, \
+             SHLD-25, MUST-56)",
+            established(vec![send]),
+            host_unreachable_reported_in_established,
         ),
         keepalive(
             "scenario/keepalive-probe-answered",

@@ -465,7 +465,12 @@ impl System {
             }
             AppEvent::Data(n) => host.received = host.received.saturating_add(n as u8),
             AppEvent::EndOfStream => host.eof_now = true,
-            AppEvent::Reset | AppEvent::Refused | AppEvent::TimedOut => {}
+            // The model's endpoint tells neither of urgent data nor of ICMP errors.
+            AppEvent::Reset
+            | AppEvent::Refused
+            | AppEvent::TimedOut
+            | AppEvent::Urgent
+            | AppEvent::Unreachable => {}
         }
     }
 

@@ -57,11 +57,17 @@ pub enum Reason {
     /// A state held for a time while the target may retransmit (`stays`): a script states
     /// each segment and its time.
     StateHeld,
+    /// Urgent data (a segment or `send` with an urgent pointer, or the application told of
+    /// urgent data): this export writes no urgent pointers.
+    UrgentData,
+    /// An ICMP error sent to the target (`icmp`) or reported to its application: this export
+    /// writes no `icmp` lines (they would quote the target's segment by its numbers).
+    IcmpError,
 }
 
 impl Reason {
     /// Every reason, in the order reports list them.
-    pub const ALL: [Reason; 9] = [
+    pub const ALL: [Reason; 11] = [
         Reason::Alternatives,
         Reason::NoSocket,
         Reason::WindowRelative,
@@ -71,6 +77,8 @@ impl Reason {
         Reason::TimerWithoutSegment,
         Reason::NoConnectionSocket,
         Reason::StateHeld,
+        Reason::UrgentData,
+        Reason::IcmpError,
     ];
 
     /// A short name, e.g. `alternatives`.
@@ -85,6 +93,8 @@ impl Reason {
             Reason::TimerWithoutSegment => "timer-without-segment",
             Reason::NoConnectionSocket => "no-connection-socket",
             Reason::StateHeld => "state-held",
+            Reason::UrgentData => "urgent-data",
+            Reason::IcmpError => "icmp-error",
         }
     }
 
@@ -111,6 +121,14 @@ impl Reason {
             }
             Reason::StateHeld => {
                 "a state held for a time while any number of retransmissions may come (`stays`)"
+            }
+            Reason::UrgentData => {
+                "urgent data (an urgent pointer sent or expected, `send_urgent`, `app: urgent`): \
+                 the export writes no urgent pointers"
+            }
+            Reason::IcmpError => {
+                "an ICMP error injected (`icmp`) or reported (`app: unreachable`): the export \
+                 writes no `icmp` lines"
             }
         }
     }
@@ -229,6 +247,7 @@ pub fn project(v: &Vector) -> Result<Vec<Event>, NotExpressible> {
         match step {
             Step::Call(c) => {
                 match c {
+                    Call::SendUrgent(_) => return Err(fail(Reason::UrgentData)),
                     Call::Accept => connection = true,
                     Call::Connect | Call::Listen => {}
                     _ if !connection || closed => return Err(fail(Reason::NoConnectionSocket)),
@@ -236,6 +255,12 @@ pub fn project(v: &Vector) -> Result<Vec<Event>, NotExpressible> {
                     _ => {}
                 }
                 out.push(Event::Call(*c));
+            }
+            Step::Send(s) if s.urg.is_some() => return Err(fail(Reason::UrgentData)),
+            Step::Expect(p) if p.urg.is_some() => return Err(fail(Reason::UrgentData)),
+            Step::App(AppEvent::Urgent) => return Err(fail(Reason::UrgentData)),
+            Step::App(AppEvent::Unreachable) | Step::Icmp(_) => {
+                return Err(fail(Reason::IcmpError))
             }
             Step::Send(s) => out.push(incoming(s, i)?),
             Step::Expect(p) => {
@@ -403,6 +428,10 @@ pub fn render(v: &Vector, events: &[Event]) -> String {
                 t
             }
             Event::Call(Call::Send(n)) => vec![format!("write({fd}, ..., {n}) = {n}")],
+            // Not projected (`Reason::UrgentData`); written as packetdrill would say it.
+            Event::Call(Call::SendUrgent(n)) => {
+                vec![format!("send({fd}, ..., {n}, MSG_OOB) = {n}")]
+            }
             Event::Call(Call::Receive(n)) => vec![format!("read({fd}, ..., {n}) = {n}")],
             Event::Call(Call::Close) => vec![format!("shutdown({fd}, SHUT_WR) = 0")],
             Event::Call(Call::Abort) => vec![
@@ -453,6 +482,14 @@ pub fn render(v: &Vector, events: &[Event]) -> String {
                 AppEvent::Reset => format!(
                     "read({fd}, ..., {READ_ALL}) = -1 ECONNRESET (Connection reset by peer)"
                 ),
+                // Not projected (`Reason::UrgentData`, `Reason::IcmpError`); written as
+                // packetdrill would say them.
+                AppEvent::Urgent => {
+                    format!("poll([{{fd={fd}, events=POLLPRI, revents=POLLPRI}}], 1, 0) = 1")
+                }
+                AppEvent::Unreachable => {
+                    format!("getsockopt({fd}, SOL_SOCKET, SO_ERROR, [EHOSTUNREACH], [4]) = 0")
+                }
             }],
             Event::State(s) => vec![format!(
                 "%{{ assert tcpi_state == {}, tcpi_state }}%",
