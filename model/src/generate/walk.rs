@@ -407,16 +407,27 @@ impl Oracle {
     }
 
     /// The segments a peer that follows the RFCs sends next most often, for [`pick`] to
-    /// favour: in a synchronized state before the peer's FIN, that FIN at RCV.NXT (which
-    /// ends every close); once the peer's FIN has arrived, the FIN again, as a peer whose
-    /// FIN's acknowledgment was lost retransmits it (RFC 9293 3.10.7.4, TIME-WAIT: "the only
-    /// thing that can arrive in this state is a retransmission of the remote FIN"). Drawn
-    /// from the alphabet at its usual weights, they come too seldom for the faults that
-    /// hide behind them.
+    /// favour: while the target holds text that came out of order, the missing text at
+    /// RCV.NXT (the peer's retransmission, which fills the gap); otherwise, in a
+    /// synchronized state before the peer's FIN, that FIN at RCV.NXT (which ends every
+    /// close); once the peer's FIN has arrived, the FIN again, as a peer whose FIN's
+    /// acknowledgment was lost retransmits it (RFC 9293 3.10.7.4, TIME-WAIT: "the only thing
+    /// that can arrive in this state is a retransmission of the remote FIN"). Drawn from the
+    /// alphabet at its usual weights, they come too seldom for the faults that hide behind
+    /// them.
     pub fn peer_moves(&self) -> Vec<Stimulus> {
         use TcpState::*;
         let fin = |q| Stimulus::Segment(Kind::FIN_ACK, q, Some(AckClass::Exact));
-        match self.lead().ep.state {
+        let ep = &self.lead().ep;
+        if ep.held != 0 && matches!(ep.state, Established | FinWait1 | FinWait2) {
+            // Text arrived out of order: the peer retransmits what is missing at RCV.NXT.
+            return vec![Stimulus::Segment(
+                Kind::DATA,
+                SeqClass::Exact,
+                Some(AckClass::Exact),
+            )];
+        }
+        match ep.state {
             Established | FinWait1 | FinWait2 => vec![fin(SeqClass::Exact)],
             CloseWait | LastAck | Closing | TimeWait => vec![fin(SeqClass::Old)],
             _ => Vec::new(),
