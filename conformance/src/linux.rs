@@ -72,6 +72,24 @@ impl LinuxStack {
             .ok_or_else(|| SockError::Other("no replay begun".into()))
     }
 
+    /// `send()` on the connection, never blocking and never raising SIGPIPE, with `flags`
+    /// added (`MSG_OOB` for urgent data).
+    fn send_with(&self, data: &[u8], flags: libc::c_int) -> Result<usize, SockError> {
+        let fd = self.conn_fd()?;
+        // SAFETY: data is a valid buffer of data.len() bytes.
+        let rc = unsafe {
+            libc::send(
+                fd,
+                data.as_ptr().cast(),
+                data.len(),
+                flags | libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT,
+            )
+        };
+        check(rc as libc::c_int)
+            .map(|_| rc as usize)
+            .map_err(sock_error)
+    }
+
     fn conn_fd(&self) -> Result<RawFd, SockError> {
         self.conn
             .as_ref()
@@ -211,37 +229,13 @@ impl Sockets for LinuxStack {
     }
 
     fn send(&mut self, data: &[u8]) -> Result<usize, SockError> {
-        let fd = self.conn_fd()?;
-        // SAFETY: data is a valid buffer of data.len() bytes.
-        let rc = unsafe {
-            libc::send(
-                fd,
-                data.as_ptr().cast(),
-                data.len(),
-                libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT,
-            )
-        };
-        check(rc as libc::c_int)
-            .map(|_| rc as usize)
-            .map_err(sock_error)
+        self.send_with(data, 0)
     }
 
     /// `send(MSG_OOB)`: Linux's urgent pointer then points to the octet after the last one
     /// sent (tcp_transmit_skb writes SND.UP - SEG.SEQ, with SND.UP the end of the data).
     fn send_urgent(&mut self, data: &[u8]) -> Result<usize, SockError> {
-        let fd = self.conn_fd()?;
-        // SAFETY: data is a valid buffer of data.len() bytes.
-        let rc = unsafe {
-            libc::send(
-                fd,
-                data.as_ptr().cast(),
-                data.len(),
-                libc::MSG_OOB | libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT,
-            )
-        };
-        check(rc as libc::c_int)
-            .map(|_| rc as usize)
-            .map_err(sock_error)
+        self.send_with(data, libc::MSG_OOB)
     }
 
     /// `poll` reports `POLLPRI` (tcp_poll: the urgent pointer arrived and the application has

@@ -37,6 +37,17 @@ fn config_for(target: TargetKind, walks: usize) -> Config {
     }
 }
 
+/// Each failing walk of a run, with its failure.
+fn failures(r: &Report) -> Vec<String> {
+    r.walks
+        .iter()
+        .filter_map(|w| match &w.verdict {
+            Verdict::Fail(f) => Some(format!("walk {}: {f}", w.index)),
+            _ => None,
+        })
+        .collect()
+}
+
 fn fuzz(c: &Config) -> Report {
     run(c, &ProgressBar::hidden()).unwrap_or_else(|e| panic!("{e:#}"))
 }
@@ -47,14 +58,7 @@ fn a_clean_stack_passes_the_ci_budget_and_the_same_seed_walks_the_same() {
     let c = config(120);
     let first = fuzz(&c);
     let (pass, dev, fail) = first.totals();
-    let failures: Vec<String> = first
-        .walks
-        .iter()
-        .filter_map(|w| match &w.verdict {
-            Verdict::Fail(f) => Some(format!("walk {}: {f}", w.index)),
-            _ => None,
-        })
-        .collect();
+    let failures = failures(&first);
     assert_eq!(fail, 0, "{failures:#?}");
     assert_eq!(pass + dev, 120);
     // Walks end two events after their connection closes (measured: 932 events, 7.8 a walk).
@@ -238,14 +242,7 @@ fn linux_passes_the_ci_budget_with_its_listed_deviations() {
     // Linux's listed deviations (its suite list and the walk-only one) explain every
     // difference a fixed budget of walks meets; a new one fails here.
     let r = fuzz(&config_for(TargetKind::Linux, 100));
-    let failures: Vec<String> = r
-        .walks
-        .iter()
-        .filter_map(|w| match &w.verdict {
-            Verdict::Fail(f) => Some(format!("walk {}: {f}", w.index)),
-            _ => None,
-        })
-        .collect();
+    let failures = failures(&r);
     assert!(failures.is_empty(), "{failures:#?}");
     let (pass, _, _) = r.totals();
     assert!(

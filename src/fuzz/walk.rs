@@ -14,7 +14,7 @@ use tcp_conformance::replay::{replay_explained, Failure, FailureKind, Outcome};
 use tcp_conformance::target::Driven;
 use tcp_model::endpoint::UserCall;
 use tcp_model::generate::alphabet::Stimulus;
-use tcp_model::generate::walk::{pick, Move, Oracle, WalkEvent};
+use tcp_model::generate::walk::{pick, Move, Oracle, Pending, WalkEvent};
 use tcp_vectors::{
     Branch, Millis, OneOf, Role, SocketOptions, Step, TcpState, TimerKind, Vector, SCHEMA_VERSION,
 };
@@ -120,6 +120,16 @@ fn start_of(starts: &[Vec<Stimulus>], start: u32) -> &[Stimulus] {
 /// call), see their other events; swarm testing again (see [`pick`]).
 fn aborts(start: u32) -> bool {
     start & 1 == 0
+}
+
+/// Whether an event can be scripted: one behaviour, or several whose branches only observe
+/// (a `one_of` cannot hold a call the target's answer would need).
+fn one_of_able(p: &Pending) -> bool {
+    p.expected.outcomes.len() == 1
+        || p.expected
+            .outcomes
+            .iter()
+            .all(|o| o.steps.iter().all(Step::is_observation))
 }
 
 /// Whether the walk's application never reads, with the target's small receive buffer
@@ -271,23 +281,19 @@ pub fn run(driven: &mut Driven<'_>, genome: &[u32], ctx: &Context<'_>) -> Walked
         if !aborts(start_gene) && forced.is_empty() {
             options.retain(|m| *m != Move::Stimulus(Stimulus::Call(UserCall::Abort)));
         }
-        let fixed = forced.first().copied().map(Move::Stimulus).filter(|m| {
-            options.contains(m)
-                && oracle.expect(*m).is_some_and(|p| {
-                    p.expected.outcomes.len() == 1
-                        || p.expected
-                            .outcomes
-                            .iter()
-                            .all(|o| o.steps.iter().all(Step::is_observation))
-                })
-        });
-        forced = if fixed.is_some() { &forced[1..] } else { &[] };
         // The stimulus and what it may do; a split whose branches would have to make a call
         // (an `accept`) cannot be a `one_of`: another stimulus is picked instead.
+        let scriptable = |m: Move| oracle.expect(m).filter(one_of_able);
+        let fixed = forced
+            .first()
+            .map(|&s| Move::Stimulus(s))
+            .filter(|m| options.contains(m))
+            .and_then(scriptable);
+        forced = if fixed.is_some() { &forced[1..] } else { &[] };
         let pending = match fixed {
-            Some(m) => {
+            Some(p) => {
                 prefix += 1;
-                oracle.expect(m)
+                Some(p)
             }
             None => {
                 let Some(gene) = next_gene.next() else { break };
@@ -295,17 +301,9 @@ pub fn run(driven: &mut Driven<'_>, genome: &[u32], ctx: &Context<'_>) -> Walked
                     let Some(s) = pick(&options, gene, swarm, &oracle.peer_moves()) else {
                         break None;
                     };
-                    match oracle.expect(s) {
-                        Some(p)
-                            if p.expected.outcomes.len() == 1
-                                || p.expected
-                                    .outcomes
-                                    .iter()
-                                    .all(|o| o.steps.iter().all(Step::is_observation)) =>
-                        {
-                            break Some(p)
-                        }
-                        _ => options.retain(|o| *o != s),
+                    match scriptable(s) {
+                        Some(p) => break Some(p),
+                        None => options.retain(|o| *o != s),
                     }
                 }
             }
